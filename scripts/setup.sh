@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs, with apt, whatever the build and the tests use that is missing.
+# Safe to run again: it installs nothing when everything is there.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config
+  libfuse3-dev fuse3 libfmt-dev libspdlog-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  attr python3 python3-kafka kcat
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "setup: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, builds, and runs every
+# test: the full suite on a normal build, the store (and fs) unit tests under
+# AddressSanitizer + UBSan, and the concurrency tests under ThreadSanitizer.
+# Long soak, crash-loop and benchmark runs are separate (see README).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+JOBS=$(nproc)
+
+scripts/setup.sh
+
+build() {  # build <dir> <cmake args...>
+  local dir=$1; shift
+  cmake -S "$ROOT" -B "$dir" -G Ninja "$@" >/dev/null
+  cmake --build "$dir" -j "$JOBS"
+}
+
+echo "== build (RelWithDebInfo)"
+build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+echo "== tests"
+(cd build && ctest --output-on-failure -j "$JOBS" --timeout 600)
+
+echo "== store tests under AddressSanitizer + UBSan"
+build build-asan -DCMAKE_BUILD_TYPE=Debug -DTOPICFS_SANITIZE=address -DTOPICFS_BENCH=OFF
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --output-on-failure -j "$JOBS" -L store -LE slow --timeout 900)
+
+echo "== concurrency tests under ThreadSanitizer"
+build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTOPICFS_SANITIZE=thread -DTOPICFS_BENCH=OFF
+(cd build-tsan && TSAN_OPTIONS=halt_on_error=1 \
+  ctest --output-on-failure -j "$JOBS" -R 'Concurren' --timeout 900)

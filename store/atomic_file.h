@@ -1,0 +1,21 @@
+#pragma once
+// Crash-safe replacement of small files (configs, checkpoints): write
+// <path>.tmp, fsync it, rename over <path>, fsync the directory. A reader
+// sees the old file or the new one, never a mix.
+
+#include <string>
+#include <string_view>
+
+#include "store/file_io.h"
+#include "store/status.h"
+
+namespace topicfs::store {
+
+Status WriteFileAtomically(const std::string& path, std::string_view contents,
+                           FileIo& io = FileIo::Default());
+// fsync of a directory, so that a rename or create inside it is durable.
+Status SyncDirectory(const std::string& dir);
+// Reads a whole small file. kNotFound when it does not exist.
+Result<std::string> ReadSmallFile(const std::string& path);
+
+}  // namespace topicfs::store

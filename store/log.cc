@@ -1,0 +1,380 @@
+#include "store/log.h"
+
+#include <algorithm>
+
+#include "store/atomic_file.h"
+#include "store/format.h"
+#include "store/varint.h"
+
+namespace topicfs::store {
+namespace {
+
+// A line split by key.separator: the text before the first separator is the
+// key; a line that is only key + separator is a tombstone (null value).
+struct LineParts {
+  std::optional<std::string_view> key;
+  std::optional<std::string_view> value;
+  bool tombstone = false;
+};
+
+LineParts SplitLine(std::string_view line, std::string_view separator) {
+  LineParts parts;
+  parts.value = line;
+  if (separator.empty()) return parts;
+  size_t at = line.find(separator);
+  if (at == std::string_view::npos) return parts;
+  parts.key = line.substr(0, at);
+  if (at + separator.size() == line.size()) {
+    parts.value.reset();
+    parts.tombstone = true;
+  }
+  return parts;
+}
+
+// Encoded bytes of the header section of a tombstone record.
+size_t SeparatorHeaderSize(std::string_view separator) {
+  std::string_view name = format::kSeparatorHeader;
+  return varint::EncodedSize(static_cast<int64_t>(name.size())) + name.size() +
+         varint::EncodedSize(static_cast<int64_t>(separator.size())) + separator.size();
+}
+
+}  // namespace
+
+Log::Log(Options options)
+    : dir_(std::move(options.dir)),
+      tp_(std::move(options.topic_partition)),
+      clock_(options.clock),
+      io_(options.io),
+      had_clean_shutdown_(options.had_clean_shutdown),
+      config_(std::move(options.config)),
+      last_flush_ms_(options.clock->MonotonicMs()),
+      log_start_offset_(options.log_start_offset.value),
+      recovery_point_(options.recovery_point.value) {}
+
+Log::~Log() = default;
+
+Result<std::unique_ptr<Log>> Log::Open(Options options) {
+  std::unique_ptr<Log> log(new Log(std::move(options)));
+  RETURN_IF_ERROR(log->Load());
+  return log;
+}
+
+LogConfig Log::config() const {
+  std::lock_guard lock(config_mu_);
+  return config_;
+}
+
+void Log::UpdateConfig(const LogConfig& config) {
+  std::lock_guard append(append_mu_);
+  std::lock_guard lock(config_mu_);
+  config_ = config;
+}
+
+LogSegment::Options Log::SegmentOptions(Offset base) const {
+  LogSegment::Options o;
+  o.dir = dir_;
+  o.base_offset = base;
+  o.index_interval_bytes = config_.index_interval_bytes;
+  o.max_index_bytes = config_.segment_index_bytes;
+  o.segment_bytes = config_.segment_bytes;
+  o.clock = clock_;
+  o.io = io_;
+  return o;
+}
+
+std::shared_ptr<LogSegment> Log::ActiveSegment() const {
+  std::shared_lock lock(segments_mu_);
+  return segments_.empty() ? nullptr : segments_.rbegin()->second;
+}
+
+std::shared_ptr<LogSegment> Log::FloorSegment(Offset offset) const {
+  std::shared_lock lock(segments_mu_);
+  auto it = segments_.upper_bound(offset);
+  if (it == segments_.begin()) return it == segments_.end() ? nullptr : it->second;
+  return std::prev(it)->second;
+}
+
+std::shared_ptr<LogSegment> Log::SegmentAfter(Offset base) const {
+  std::shared_lock lock(segments_mu_);
+  auto it = segments_.upper_bound(base);
+  return it == segments_.end() ? nullptr : it->second;
+}
+
+std::vector<std::shared_ptr<LogSegment>> Log::Segments() const {
+  std::shared_lock lock(segments_mu_);
+  std::vector<std::shared_ptr<LogSegment>> out;
+  out.reserve(segments_.size());
+  for (const auto& [base, segment] : segments_) out.push_back(segment);
+  return out;
+}
+
+Result<AppendResult> Log::Append(std::span<const std::string_view> lines,
+                                 std::vector<Offset>* offsets) {
+  std::lock_guard lock(append_mu_);
+  if (fenced_) return Status::Fenced(fence_reason_);
+  const Offset start = log_end_offset();
+  AppendResult result{start, start, 0, 0};
+  if (lines.empty()) return result;
+
+  const LogConfig& cfg = config_;
+  const int64_t batch_limit = std::min(cfg.max_message_bytes, cfg.segment_bytes);
+  const std::string_view separator = cfg.key_separator;
+  const size_t tombstone_headers = SeparatorHeaderSize(separator);
+  const Timestamp now = clock_->Now();
+
+  // Validate every line before writing any: nothing of a refused write lands.
+  builder_.Reset(start, now);
+  for (std::string_view line : lines) {
+    LineParts parts = SplitLine(line, separator);
+    if (cfg.cleanup_compact && !parts.key) {
+      return Status::InvalidArgument(
+          separator.empty() ? "compacted topic needs key.separator"
+                            : fmt::format("compacted topic needs a key: line has no '{}'", separator));
+    }
+    int64_t alone = builder_.SizeWith(start, now, parts.key ? parts.key->size() : 0,
+                                      parts.key.has_value(), parts.value ? parts.value->size() : 0,
+                                      parts.tombstone ? tombstone_headers : 0);
+    if (alone > batch_limit) {
+      return Status::RecordTooLarge(fmt::format(
+          "a line of {} bytes makes a {}-byte batch, over the limit of {} (max.message.bytes={}, "
+          "segment.bytes={})",
+          line.size(), alone, batch_limit, cfg.max_message_bytes, cfg.segment_bytes));
+    }
+  }
+
+  if (offsets != nullptr) offsets->reserve(offsets->size() + lines.size());
+  Offset offset = start;
+  size_t i = 0;
+  while (i < lines.size()) {
+    builder_.Reset(offset, now);
+    int64_t batch_records = 0;
+    for (; i < lines.size(); ++i) {
+      LineParts parts = SplitLine(lines[i], separator);
+      size_t headers = parts.tombstone ? tombstone_headers : 0;
+      if (!builder_.empty() &&
+          builder_.SizeWith(offset, now, parts.key ? parts.key->size() : 0, parts.key.has_value(),
+                            parts.value ? parts.value->size() : 0, headers) > batch_limit) {
+        break;
+      }
+      if (parts.tombstone) {
+        builder_.Add(offset, now, parts.key, std::nullopt,
+                     {RecordHeader{format::kSeparatorHeader, separator}});
+      } else {
+        builder_.Add(offset, now, parts.key, parts.value);
+      }
+      if (offsets != nullptr) offsets->push_back(offset);
+      offset += static_cast<int64_t>(lines[i].size()) + 1;
+      ++batch_records;
+    }
+    std::string_view batch = builder_.Finish();
+    BatchLocation loc;
+    loc.size = static_cast<int64_t>(batch.size());
+    loc.base_offset = builder_.base_offset();
+    loc.last_offset = builder_.last_offset();
+    loc.records = static_cast<int32_t>(batch_records);
+    loc.max_timestamp = now;
+    RETURN_IF_ERROR(WriteBatches(batch, {loc}, batch_records, offset));
+    result.records += batch_records;
+    ++result.batches;
+  }
+  result.end_offset = offset;
+  last_modified_ms_ = now.value;
+
+  unflushed_records_ += result.records;
+  if (unflushed_records_ >= cfg.flush_messages) RETURN_IF_ERROR(FlushLocked());
+  return result;
+}
+
+// REQUIRES: append_mu_. Rolls first when the active segment cannot take the
+// bytes (docs/format.md, "Roll"), then writes and publishes them.
+Status Log::WriteBatches(std::string_view bytes, std::vector<BatchLocation> locations,
+                         int64_t records, Offset next_offset) {
+  std::shared_ptr<LogSegment> active = ActiveSegment();
+  const Offset last_offset = locations.back().last_offset;
+  const Timestamp max_ts = locations.back().max_timestamp;
+  if (!active->empty() &&
+      active->ShouldRoll(static_cast<int64_t>(bytes.size()), last_offset, max_ts,
+                         config_.segment_bytes, config_.MaxSegmentMs())) {
+    RETURN_IF_ERROR(RollLocked(log_end_offset()));
+    active = ActiveSegment();
+  }
+  LogSegment::AppendInfo info;
+  info.batches = bytes;
+  info.locations = std::move(locations);
+  info.next_offset = next_offset;
+  info.max_timestamp = max_ts;
+  info.offset_of_max_timestamp = last_offset;
+  info.records = records;
+  Status s = active->Append(info);
+  if (!s.ok()) return Fence(s);
+  end_offset_.store(next_offset.value, std::memory_order_release);
+  return Status::Ok();
+}
+
+Status Log::Fence(const Status& cause) {
+  fenced_ = true;
+  fence_reason_ = fmt::format("partition {} refuses appends until reopened: {}", tp_.DirName(),
+                              cause.message());
+  return cause.Annotate(fmt::format("partition {} is now read-only until reopened", tp_.DirName()));
+}
+
+Status Log::Roll() {
+  std::lock_guard lock(append_mu_);
+  if (ActiveSegment()->empty()) return Status::Ok();
+  return RollLocked(log_end_offset());
+}
+
+// REQUIRES: append_mu_.
+Status Log::RollLocked(Offset new_base) {
+  std::shared_ptr<LogSegment> old_active = ActiveSegment();
+  RETURN_IF_ERROR(old_active->OnBecomeInactive());
+  auto created = LogSegment::Create(SegmentOptions(new_base));
+  if (!created.ok()) return Fence(created.status());
+  std::shared_ptr<LogSegment> segment = std::move(created).value();
+  {
+    std::unique_lock lock(segments_mu_);
+    segments_[new_base] = std::move(segment);
+  }
+  created_segments_since_flush_ = true;
+  return Status::Ok();
+}
+
+Result<ReadResult> Log::Read(Offset offset, char* out, int64_t max) const {
+  // Offsets below the log start were removed: continue at the first survivor.
+  offset = std::max(offset, log_start_offset());
+  ReadResult total{0, offset, offset};
+  std::shared_ptr<LogSegment> segment = FloorSegment(offset);
+  while (segment != nullptr && total.bytes < max) {
+    ASSIGN_OR_RETURN(ReadResult part, segment->Read(offset, out + total.bytes, max - total.bytes));
+    if (part.bytes > 0) {
+      if (total.bytes == 0) total.start = part.start;
+      total.bytes += part.bytes;
+      total.next = part.next;
+    }
+    segment = SegmentAfter(segment->base_offset());
+    if (segment != nullptr) offset = std::max(offset, segment->base_offset());
+  }
+  return total;
+}
+
+Result<std::optional<Offset>> Log::OffsetForTimestamp(Timestamp ts) const {
+  const Offset start = log_start_offset();
+  for (const auto& segment : Segments()) {
+    if (segment->next_offset() <= start || segment->empty()) continue;
+    if (segment->MaxTimestampSoFar() < ts && segment->MaxTimestampSoFar() != kNoTimestamp) continue;
+    ASSIGN_OR_RETURN(auto found, segment->FindOffsetByTimestamp(ts, start));
+    if (found) return found;
+  }
+  return std::optional<Offset>();
+}
+
+Result<Offset> Log::OffsetOfNthRecordFromEnd(int64_t n) const {
+  const Offset start = log_start_offset();
+  auto segments = Segments();
+  int64_t remaining = n;
+  for (auto it = segments.rbegin(); it != segments.rend() && remaining > 0; ++it) {
+    const LogSegment& segment = **it;
+    ASSIGN_OR_RETURN(int64_t count, segment.RecordCount());
+    if (count < remaining) {
+      remaining -= count;
+      continue;
+    }
+    // Widen the scanned tail one index entry at a time (doubling) until it
+    // holds enough records: the last records of a large segment are found
+    // without reading its head.
+    const OffsetIndex& index = segment.offset_index();
+    std::vector<BatchLocation> tail;
+    for (int back = 1;; back *= 2) {
+      int entry = index.entries() - back;
+      FilePosition from = entry > 0 ? index.EntryAt(entry).position : FilePosition(0);
+      ASSIGN_OR_RETURN(tail, segment.Batches(from));
+      int64_t in_tail = 0;
+      for (const auto& b : tail) in_tail += b.control ? 0 : b.records;
+      if (in_tail >= remaining || entry <= 0) break;
+    }
+    for (auto b = tail.rbegin(); b != tail.rend(); ++b) {
+      if (b->control || b->records == 0) continue;
+      if (b->records < remaining) {
+        remaining -= b->records;
+        continue;
+      }
+      std::vector<Offset> offsets;
+      RETURN_IF_ERROR(segment.ForEachRecord(*b, [&](const RecordView& r) { offsets.push_back(r.offset); }));
+      Offset found = offsets[offsets.size() - static_cast<size_t>(remaining)];
+      return std::max(found, start);
+    }
+    break;
+  }
+  return start;
+}
+
+LogFigures Log::Figures() const {
+  LogFigures f;
+  f.log_start_offset = log_start_offset();
+  f.log_end_offset = log_end_offset();
+  f.recovery_point = recovery_point();
+  for (const auto& segment : Segments()) {
+    ++f.segments;
+    f.size_bytes += segment->size();
+    auto records = segment->RecordCount();
+    if (records.ok()) f.records += *records;
+  }
+  return f;
+}
+
+Status Log::Flush() {
+  std::lock_guard lock(append_mu_);
+  return FlushLocked();
+}
+
+Status Log::FlushIfDue() {
+  std::lock_guard lock(append_mu_);
+  if (clock_->MonotonicMs() - last_flush_ms_ < config_.flush_ms) return Status::Ok();
+  if (recovery_point() == log_end_offset()) return Status::Ok();
+  return FlushLocked();
+}
+
+// REQUIRES: append_mu_. Syncs the segments from the one holding the recovery
+// point to the active one, then the directory if segments were created.
+Status Log::FlushLocked() {
+  if (fenced_) return Status::Fenced(fence_reason_);
+  const Offset end = log_end_offset();
+  for (const auto& segment : Segments()) {
+    if (segment->next_offset() <= recovery_point() && segment != ActiveSegment()) continue;
+    Status s = segment->Flush();
+    if (!s.ok()) return Fence(s);
+  }
+  if (created_segments_since_flush_) {
+    Status s = SyncDirectory(dir_);
+    if (!s.ok()) return Fence(s);
+    created_segments_since_flush_ = false;
+  }
+  recovery_point_ = std::max(recovery_point_.load(), end.value);
+  unflushed_records_ = 0;
+  last_flush_ms_ = clock_->MonotonicMs();
+  return Status::Ok();
+}
+
+Status Log::Close() {
+  std::lock_guard lock(append_mu_);
+  Status flushed = fenced_ ? Status::Ok() : FlushLocked();
+  // Appends after Close would write to closed files.
+  fenced_ = true;
+  fence_reason_ = fmt::format("partition {} is closed", tp_.DirName());
+  Status closed;
+  for (const auto& segment : Segments()) {
+    Status s = segment->Close();
+    if (closed.ok()) closed = s;
+  }
+  return flushed.ok() ? closed : flushed;
+}
+
+void Log::CloseWithoutFlush() {
+  std::lock_guard lock(append_mu_);
+  fenced_ = true;
+  fence_reason_ = fmt::format("partition {} was deleted", tp_.DirName());
+  std::unique_lock seg_lock(segments_mu_);
+  segments_.clear();
+}
+
+}  // namespace topicfs::store

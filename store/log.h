@@ -1,0 +1,173 @@
+#pragma once
+// A partition: an ordered map of segments by base offset, the last of which
+// (the active segment) takes appends. Offsets are "one coordinate" offsets:
+// a record's offset is the log end offset before it, and each line advances
+// the end by its length + 1 (docs/format.md).
+//
+// Thread safety: one appender at a time (append_mu_ serialises Append, Roll,
+// Flush, Close and config changes); any number of readers run concurrently
+// with it (Read, OffsetForTimestamp, OffsetOfNthRecordFromEnd, Figures) and
+// see only whole batches that were completely appended. segments_mu_ guards
+// the segment map; it is held only to look a segment up, never across I/O.
+// After a failed write or fsync the log is fenced: appends fail with kFenced
+// until it is reopened.
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/checkpoint_file.h"
+#include "store/clock.h"
+#include "store/file_io.h"
+#include "store/log_config.h"
+#include "store/log_segment.h"
+#include "store/record_batch.h"
+#include "store/status.h"
+#include "store/types.h"
+
+namespace topicfs::store {
+
+struct LogFigures {
+  Offset log_start_offset;
+  Offset log_end_offset;
+  Offset recovery_point;
+  int64_t size_bytes = 0;  // bytes of all .log files
+  int64_t segments = 0;
+  int64_t records = 0;
+};
+
+struct AppendResult {
+  Offset first_offset;  // offset of the first line
+  Offset end_offset;    // log end offset after the append
+  int64_t records = 0;
+  int64_t batches = 0;
+};
+
+class Log {
+ public:
+  struct Options {
+    std::string dir;  // <data>/<topic>-<partition>
+    TopicPartition topic_partition;
+    LogConfig config;
+    // From the data directory's checkpoints (0 when absent).
+    Offset recovery_point;
+    Offset log_start_offset;
+    bool had_clean_shutdown = false;
+    const Clock* clock = &Clock::System();
+    FileIo* io = &FileIo::Default();
+  };
+
+  // Loads (and if needed recovers) the partition directory, creating it if
+  // missing. docs/recovery.md lists the steps.
+  static Result<std::unique_ptr<Log>> Open(Options options);
+  ~Log();
+
+  // Appends lines (values without their "\n") as records, in as few batches
+  // as max.message.bytes allows. All-or-nothing validation: a line too large
+  // for a batch (kRecordTooLarge), or a keyless line on a compacted topic
+  // (kInvalidArgument), appends nothing. offsets, if given, receives each
+  // line's offset.
+  Result<AppendResult> Append(std::span<const std::string_view> lines,
+                              std::vector<Offset>* offsets = nullptr);
+
+  // Copies presented bytes from `offset` into out[0, max): the bytes stored
+  // there, continuing at the next surviving record where records are gone
+  // (below the log start, or removed by compaction). ReadResult says where
+  // the copied bytes start and where the read stopped. bytes == 0 at the end.
+  Result<ReadResult> Read(Offset offset, char* out, int64_t max) const;
+
+  // The offset of the first record whose timestamp >= ts (Kafka's
+  // offsetsForTimes), or nullopt when every record is older.
+  Result<std::optional<Offset>> OffsetForTimestamp(Timestamp ts) const;
+  // The offset of the n-th record from the end (n = 1: the last record); the
+  // log start when the log has fewer than n records.
+  Result<Offset> OffsetOfNthRecordFromEnd(int64_t n) const;
+
+  LogFigures Figures() const;
+  Offset log_start_offset() const { return Offset(log_start_offset_.load()); }
+  Offset log_end_offset() const { return Offset(end_offset_.load(std::memory_order_acquire)); }
+  Offset recovery_point() const { return Offset(recovery_point_.load()); }
+  const TopicPartition& topic_partition() const { return tp_; }
+  const std::string& dir() const { return dir_; }
+  bool fenced() const { return fenced_.load(); }
+  LogConfig config() const;
+  // Milliseconds since the epoch of the last append (or the newest segment's
+  // mtime after a reopen): the partition file's st_mtime.
+  int64_t last_modified_ms() const { return last_modified_ms_.load(); }
+
+  // Makes everything appended so far durable: segments and indexes fsynced,
+  // the directory fsynced if segments were created, then the recovery point
+  // moves to the log end.
+  Status Flush();
+  // Flushes if flush.ms has passed since the last flush (for a scheduler).
+  Status FlushIfDue();
+  // Starts a new active segment at the log end (if the active one is not empty).
+  Status Roll();
+  void UpdateConfig(const LogConfig& config);
+  // Flushes, writes the final index entries and closes every file.
+  Status Close();
+  // Closes files without flushing (for a topic being deleted).
+  void CloseWithoutFlush();
+
+  // What loading found and repaired (torn tails cut, indexes rebuilt,
+  // segments set aside), for the daemon's log.
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+  // Segments in offset order (a snapshot), for retention, the cleaner, tests.
+  std::vector<std::shared_ptr<LogSegment>> Segments() const;
+
+ private:
+  explicit Log(Options options);
+  LogSegment::Options SegmentOptions(Offset base) const;
+  std::shared_ptr<LogSegment> ActiveSegment() const;
+  std::shared_ptr<LogSegment> FloorSegment(Offset offset) const;
+  std::shared_ptr<LogSegment> SegmentAfter(Offset base) const;
+  Status RollLocked(Offset new_base);
+  Status WriteBatches(std::string_view bytes, std::vector<BatchLocation> locations,
+                      int64_t records, Offset next_offset);
+  Status FlushLocked();
+  Status Fence(const Status& cause);
+
+  // Loading (store/log_loader.cc).
+  Status Load();
+  Status RemoveTempFilesAndCompleteSwaps();
+  Status LoadSegments();
+  Status RecoverFromRecoveryPoint();
+  Status QuarantineSegment(const std::shared_ptr<LogSegment>& segment, const Status& why);
+
+  const std::string dir_;
+  const TopicPartition tp_;
+  const Clock* clock_;
+  FileIo* io_;
+  const bool had_clean_shutdown_;
+
+  std::mutex append_mu_;
+  LogConfig config_;  // written under append_mu_ and config_mu_
+  mutable std::mutex config_mu_;
+  BatchBuilder builder_;     // guarded by append_mu_
+  std::string append_buf_;   // guarded by append_mu_
+  int64_t unflushed_records_ = 0;  // guarded by append_mu_
+  int64_t last_flush_ms_;          // guarded by append_mu_
+  bool created_segments_since_flush_ = false;  // guarded by append_mu_
+
+  mutable std::shared_mutex segments_mu_;
+  std::map<Offset, std::shared_ptr<LogSegment>> segments_;  // guarded by segments_mu_
+
+  std::atomic<int64_t> end_offset_{0};
+  std::atomic<int64_t> log_start_offset_{0};
+  std::atomic<int64_t> recovery_point_{0};
+  std::atomic<int64_t> last_modified_ms_{0};
+  std::atomic<bool> fenced_{false};
+  std::string fence_reason_;  // guarded by append_mu_
+  std::vector<std::string> warnings_;  // written only while loading
+};
+
+}  // namespace topicfs::store

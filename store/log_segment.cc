@@ -1,0 +1,459 @@
+#include "store/log_segment.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "store/big_endian.h"
+#include "store/crc32c.h"
+#include "store/file_names.h"
+#include "store/format.h"
+#include "store/legacy_batch.h"
+#include "store/presented_record.h"
+#include "store/record_batch.h"
+
+namespace topicfs::store {
+namespace {
+
+constexpr int64_t kMaxRelativeOffset = std::numeric_limits<int32_t>::max();
+
+bool FileExists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+// Reads the header of the batch at pos, which must lie inside [0, size).
+Result<BatchLocation> LocateBatch(const char* data, int64_t size, int64_t pos,
+                                  const std::string& path) {
+  if (size - pos < format::kBatchHeaderSize) {
+    return Status::Corruption(fmt::format("{}: {} bytes at position {} are too few for a batch header",
+                                          path, size - pos, pos));
+  }
+  auto header = ParseBatchHeader(std::string_view(data + pos, static_cast<size_t>(size - pos)));
+  if (!header.ok()) return header.status().Annotate(fmt::format("{} at position {}", path, pos));
+  if (pos + header->size() > size) {
+    return Status::Corruption(fmt::format("{}: batch at position {} of {} bytes runs past the end ({})",
+                                          path, pos, header->size(), size));
+  }
+  BatchLocation loc;
+  loc.position = FilePosition(pos);
+  loc.size = header->size();
+  loc.base_offset = header->base_offset;
+  loc.last_offset = header->last_offset();
+  loc.records = header->records_count;
+  loc.max_timestamp = header->max_timestamp;
+  loc.control = header->is_control();
+  return loc;
+}
+
+// The position after the last presented byte of a batch: its last record's
+// offset plus that record's presented size. An empty batch (kept by the
+// cleaner to remember its offsets) ends after its last offset.
+Result<Offset> BatchPresentedEnd(std::string_view batch, const BatchLocation& loc) {
+  if (loc.records == 0 || loc.control) return loc.last_offset + 1;
+  RecordReader reader(batch);
+  RecordView rec;
+  Offset end = loc.last_offset + 1;
+  while (reader.Next(&rec)) end = rec.offset + PresentedSize(rec);
+  if (!reader.status().ok()) return reader.status();
+  return end;
+}
+
+// A batch with a matching checksum in a format topicfs refuses to decode:
+// magic 0/1 (CRC-32) or a compressed v2 batch (CRC-32C).
+bool IsIntactButUnreadable(std::string_view batch) {
+  if (static_cast<int8_t>(batch[format::kMagicPos]) != format::kMagicV2) {
+    return IsValidLegacyEntry(batch);
+  }
+  if (batch.size() < static_cast<size_t>(format::kBatchHeaderSize)) return false;
+  uint32_t stored = be::Load<uint32_t>(batch.data() + format::kCrcPos);
+  uint32_t actual = crc32c::Value(batch.data() + format::kAttributesPos,
+                                  batch.size() - format::kAttributesPos);
+  return stored == actual && VerifyBatch(batch).code() == Code::kUnsupported;
+}
+
+}  // namespace
+
+LogSegment::LogSegment(const Options& options, std::unique_ptr<LogFile> log,
+                       std::unique_ptr<OffsetIndex> offset_index,
+                       std::unique_ptr<TimeIndex> time_index)
+    : base_offset_(options.base_offset),
+      index_interval_bytes_(options.index_interval_bytes),
+      max_index_bytes_(options.max_index_bytes),
+      clock_(options.clock),
+      io_(options.io),
+      file_state_suffix_(options.file_state_suffix),
+      log_(std::move(log)),
+      offset_index_(std::move(offset_index)),
+      time_index_(std::move(time_index)),
+      next_offset_(options.base_offset.value),
+      offset_of_max_timestamp_(options.base_offset.value),
+      created_ms_(options.clock->MonotonicMs()) {}
+
+LogSegment::~LogSegment() = default;
+
+Result<std::unique_ptr<LogSegment>> LogSegment::OpenFiles(const Options& options, bool create) {
+  const std::string& suffix = options.file_state_suffix;
+  std::string log_path = SegmentFilePath(options.dir, options.base_offset, kLogSuffix, suffix);
+  std::string index_path = SegmentFilePath(options.dir, options.base_offset, kIndexSuffix, suffix);
+  std::string time_path = SegmentFilePath(options.dir, options.base_offset, kTimeIndexSuffix, suffix);
+  bool indexes_missing = !FileExists(index_path) || !FileExists(time_path);
+  if (create) {
+    // A stray file under the new name (a crash between creating and using it)
+    // must not leak into the new segment.
+    for (const auto& p : {log_path, index_path, time_path}) ::unlink(p.c_str());
+  }
+  ASSIGN_OR_RETURN(auto log, LogFile::Open(log_path, create, options.segment_bytes));
+  ASSIGN_OR_RETURN(auto offset_index,
+                   OffsetIndex::Open(index_path, options.base_offset, options.max_index_bytes));
+  ASSIGN_OR_RETURN(auto time_index,
+                   TimeIndex::Open(time_path, options.base_offset, options.max_index_bytes));
+  auto segment = std::unique_ptr<LogSegment>(new LogSegment(
+      options, std::move(log), std::move(offset_index), std::move(time_index)));
+  segment->needs_recovery_ = !create && indexes_missing;
+  return segment;
+}
+
+Result<std::unique_ptr<LogSegment>> LogSegment::Create(const Options& options) {
+  return OpenFiles(options, /*create=*/true);
+}
+
+Result<std::unique_ptr<LogSegment>> LogSegment::Open(const Options& options) {
+  ASSIGN_OR_RETURN(auto segment, OpenFiles(options, /*create=*/false));
+  if (segment->needs_recovery_) return segment;
+  if (!segment->offset_index_->SanityCheck().ok() || !segment->time_index_->SanityCheck().ok() ||
+      !segment->LoadTail().ok()) {
+    segment->needs_recovery_ = true;
+  }
+  return segment;
+}
+
+Status LogSegment::LoadTail() {
+  // Scan from the last indexed batch: everything after it is unindexed and
+  // holds the segment's last record and (with the time index's last entry)
+  // its newest timestamp.
+  OffsetIndex::Entry last_entry = offset_index_->Lookup(Offset::Max());
+  TimeIndex::Entry last_time = time_index_->LastEntry();
+  max_timestamp_so_far_ = last_time.timestamp.value;
+  offset_of_max_timestamp_ = last_time.offset.value;
+  ASSIGN_OR_RETURN(auto batches, Batches(last_entry.position));
+  int64_t next = base_offset_.value;
+  for (const auto& loc : batches) {
+    if (loc.max_timestamp.value > max_timestamp_so_far_) {
+      max_timestamp_so_far_ = loc.max_timestamp.value;
+      offset_of_max_timestamp_ = loc.last_offset.value;
+    }
+  }
+  bytes_since_last_index_entry_ = size() - last_entry.position.value;
+  if (!batches.empty()) {
+    ASSIGN_OR_RETURN(auto bytes, BatchBytes(batches.back()));
+    ASSIGN_OR_RETURN(Offset end, BatchPresentedEnd(bytes.second, batches.back()));
+    next = end.value;
+  } else if (last_entry.position.value > 0) {
+    return Status::Corruption(log_path() + ": offset index points past the last batch");
+  }
+  next_offset_.store(next, std::memory_order_release);
+  if (!empty()) {
+    ASSIGN_OR_RETURN(auto first, Batches(FilePosition(0)));
+    if (!first.empty() && first.front().max_timestamp.value >= 0) {
+      rolling_based_timestamp_ = first.front().max_timestamp;
+    }
+  }
+  return Status::Ok();
+}
+
+Status LogSegment::Append(const AppendInfo& info) {
+  const int64_t physical = size();
+  RETURN_IF_ERROR(log_->Append(info.batches, *io_));
+  if (!rolling_based_timestamp_ && !info.locations.empty()) {
+    rolling_based_timestamp_ = info.locations.front().max_timestamp;
+  }
+  for (const auto& loc : info.locations) {
+    if (loc.max_timestamp.value > max_timestamp_so_far_) {
+      max_timestamp_so_far_ = loc.max_timestamp.value;
+      offset_of_max_timestamp_ = loc.last_offset.value;
+    }
+    BatchLocation placed = loc;
+    placed.position = FilePosition(physical + loc.position.value);
+    RETURN_IF_ERROR(IndexBatch(placed, &bytes_since_last_index_entry_));
+  }
+  if (record_count_.load() >= 0) record_count_ += info.records;
+  next_offset_.store(info.next_offset.value, std::memory_order_release);
+  return Status::Ok();
+}
+
+// Kafka's rule: a batch gets an index entry when more than
+// index.interval.bytes were appended since the last entry, counted before it.
+Status LogSegment::IndexBatch(const BatchLocation& loc, int64_t* bytes_since_last_entry) {
+  if (*bytes_since_last_entry > index_interval_bytes_) {
+    RETURN_IF_ERROR(offset_index_->Append(loc.last_offset, loc.position));
+    RETURN_IF_ERROR(time_index_->MaybeAppend(Timestamp(max_timestamp_so_far_.load()),
+                                             Offset(offset_of_max_timestamp_.load())));
+    *bytes_since_last_entry = 0;
+  }
+  *bytes_since_last_entry += loc.size;
+  return Status::Ok();
+}
+
+Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max) const {
+  ReadResult result{0, offset, offset};
+  const int64_t size = this->size();
+  if (size == 0 || max <= 0) return result;
+  ASSIGN_OR_RETURN(auto map, log_->Map());
+  const char* data = map->data();
+  int64_t pos = offset < base_offset_ ? 0 : offset_index_->Lookup(offset).position.value;
+  bool started = false;
+  while (pos < size && result.bytes < max) {
+    ASSIGN_OR_RETURN(BatchLocation loc, LocateBatch(data, size, pos, log_path()));
+    const int64_t next_pos = pos + loc.size;
+    // Skip whole batches that end before the offset: the next batch starts
+    // at or before it. Only the batch holding the offset is decoded.
+    if (!started && next_pos + format::kHeaderSizeUpToMagic <= size &&
+        PeekFrame(std::string_view(data + next_pos, size - next_pos)).base_offset <= offset) {
+      pos = next_pos;
+      continue;
+    }
+    if (loc.control || loc.records == 0) {
+      pos = next_pos;
+      continue;
+    }
+    RecordReader reader(std::string_view(data + pos, static_cast<size_t>(loc.size)));
+    RecordView rec;
+    while (result.bytes < max && reader.Next(&rec)) {
+      int64_t presented = PresentedSize(rec);
+      int64_t skip = 0;
+      if (!started) {
+        if (rec.offset + presented <= offset) continue;
+        started = true;
+        skip = std::max<int64_t>(0, offset - rec.offset);
+        result.start = rec.offset + skip;
+      }
+      int64_t n = std::min(presented - skip, max - result.bytes);
+      CopyPresented(rec, skip, n, out + result.bytes);
+      result.bytes += n;
+      result.next = rec.offset + (skip + n);
+    }
+    if (!reader.status().ok()) {
+      return reader.status().Annotate(fmt::format("{} batch at position {}", log_path(), pos));
+    }
+    pos = next_pos;
+  }
+  return result;
+}
+
+Result<std::optional<Offset>> LogSegment::FindOffsetByTimestamp(Timestamp ts,
+                                                                Offset starting_offset) const {
+  TimeIndex::Entry entry = time_index_->Lookup(ts);
+  FilePosition from = offset_index_->Lookup(std::max(entry.offset, starting_offset)).position;
+  ASSIGN_OR_RETURN(auto batches, Batches(from));
+  for (const auto& loc : batches) {
+    if (loc.max_timestamp < ts || loc.control || loc.last_offset < starting_offset) continue;
+    std::optional<Offset> found;
+    RETURN_IF_ERROR(ForEachRecord(loc, [&](const RecordView& rec) {
+      if (!found && rec.timestamp >= ts && rec.offset >= starting_offset) found = rec.offset;
+    }));
+    if (found) return found;
+  }
+  return std::optional<Offset>();
+}
+
+Result<std::vector<BatchLocation>> LogSegment::Batches(FilePosition from) const {
+  std::vector<BatchLocation> out;
+  const int64_t size = this->size();
+  if (from.value >= size) return out;
+  ASSIGN_OR_RETURN(auto map, log_->Map());
+  for (int64_t pos = from.value; pos < size;) {
+    ASSIGN_OR_RETURN(BatchLocation loc, LocateBatch(map->data(), size, pos, log_path()));
+    out.push_back(loc);
+    pos += loc.size;
+  }
+  return out;
+}
+
+Result<std::pair<std::shared_ptr<const LogFile::Mapping>, std::string_view>> LogSegment::BatchBytes(
+    const BatchLocation& loc) const {
+  if (loc.position.value + loc.size > size()) {
+    return Status::InvalidArgument(fmt::format("{}: no batch at {}", log_path(), loc.position));
+  }
+  ASSIGN_OR_RETURN(auto map, log_->Map());
+  std::string_view bytes(map->data() + loc.position.value, static_cast<size_t>(loc.size));
+  return std::make_pair(std::move(map), bytes);
+}
+
+Status LogSegment::ForEachRecord(const BatchLocation& loc,
+                                 const std::function<void(const RecordView&)>& fn) const {
+  ASSIGN_OR_RETURN(auto bytes, BatchBytes(loc));
+  RecordReader reader(bytes.second);
+  RecordView rec;
+  while (reader.Next(&rec)) fn(rec);
+  return reader.status();
+}
+
+Result<int64_t> LogSegment::Recover() {
+  RETURN_IF_ERROR(offset_index_->Reset());
+  RETURN_IF_ERROR(time_index_->Reset());
+  max_timestamp_so_far_ = -1;
+  offset_of_max_timestamp_ = base_offset_.value;
+  rolling_based_timestamp_.reset();
+  bytes_since_last_index_entry_ = 0;
+
+  const int64_t size = this->size();
+  std::shared_ptr<const LogFile::Mapping> map;
+  if (size > 0) {
+    ASSIGN_OR_RETURN(map, log_->Map());
+  }
+  const char* data = size > 0 ? map->data() : nullptr;
+  int64_t valid = 0;
+  int64_t records = 0;
+  Offset next = base_offset_;
+  std::optional<BatchLocation> last;
+  while (size - valid > format::kHeaderSizeUpToMagic) {
+    std::string_view rest(data + valid, static_cast<size_t>(size - valid));
+    BatchFrame frame = PeekFrame(rest);
+    if (frame.length < format::kMinLegacyEntrySize || frame.size() > static_cast<int64_t>(rest.size())) {
+      break;  // a torn tail or zeros: cut here
+    }
+    std::string_view batch = rest.substr(0, static_cast<size_t>(frame.size()));
+    // Only a batch whose checksum holds is "valid but unreadable" (legacy or
+    // compressed); anything else that fails is a torn or garbage tail.
+    if (IsIntactButUnreadable(batch)) {
+      return Status::Unsupported(fmt::format("{} at position {}: {}", log_path(), valid,
+                                             VerifyBatch(batch).message()));
+    }
+    if (!VerifyBatch(batch).ok()) break;
+    auto loc = LocateBatch(data, size, valid, log_path());
+    if (!loc.ok()) break;
+    // Offsets must rise batch after batch and fit the segment's int32
+    // relative offsets; anything else is not a batch this segment wrote.
+    if (loc->base_offset < next || loc->last_offset < loc->base_offset ||
+        loc->last_offset - base_offset_ > kMaxRelativeOffset) {
+      break;
+    }
+    auto end = BatchPresentedEnd(batch, *loc);
+    if (!end.ok()) break;
+    if (loc->max_timestamp.value > max_timestamp_so_far_) {
+      max_timestamp_so_far_ = loc->max_timestamp.value;
+      offset_of_max_timestamp_ = loc->last_offset.value;
+    }
+    if (!rolling_based_timestamp_ && loc->max_timestamp.value >= 0) {
+      rolling_based_timestamp_ = loc->max_timestamp;
+    }
+    RETURN_IF_ERROR(IndexBatch(*loc, &bytes_since_last_index_entry_));
+    records += loc->records;
+    next = std::max(*end, loc->last_offset + 1);
+    last = *loc;
+    valid += loc->size;
+  }
+  int64_t truncated = size - valid;
+  if (truncated > 0) RETURN_IF_ERROR(log_->TruncateTo(valid));
+  next_offset_.store(next.value, std::memory_order_release);
+  record_count_ = records;
+  needs_recovery_ = false;
+  return truncated;
+}
+
+Result<int64_t> LogSegment::TruncateTo(Offset offset) {
+  FilePosition from = offset_index_->Lookup(offset).position;
+  ASSIGN_OR_RETURN(auto batches, Batches(from));
+  auto first_gone = std::find_if(batches.begin(), batches.end(),
+                                 [&](const BatchLocation& b) { return b.last_offset >= offset; });
+  if (first_gone == batches.end()) return int64_t{0};
+  int64_t cut_at = first_gone->position.value;
+  int64_t truncated = size() - cut_at;
+  offset_index_->TruncateTo(offset);
+  time_index_->TruncateTo(offset);
+  RETURN_IF_ERROR(log_->TruncateTo(cut_at));
+  RETURN_IF_ERROR(ResizeIndexes(max_index_bytes_));
+  if (cut_at == 0) {
+    created_ms_ = clock_->MonotonicMs();
+    rolling_based_timestamp_.reset();
+  }
+  record_count_ = -1;
+  RETURN_IF_ERROR(LoadTail());
+  return truncated;
+}
+
+Timestamp LogSegment::MaxTimestampSoFar() const { return Timestamp(max_timestamp_so_far_.load()); }
+
+Timestamp LogSegment::LargestTimestamp() const {
+  int64_t ts = max_timestamp_so_far_.load();
+  return ts >= 0 ? Timestamp(ts) : Timestamp(log_->LastModifiedMs());
+}
+
+Result<int64_t> LogSegment::RecordCount() const {
+  int64_t cached = record_count_.load();
+  if (cached >= 0) return cached;
+  ASSIGN_OR_RETURN(auto batches, Batches());
+  int64_t count = 0;
+  for (const auto& loc : batches) count += loc.control ? 0 : loc.records;
+  // An append may have raced the count; the appender only adds once a count
+  // exists, so publish ours only if nobody else did.
+  int64_t expected = -1;
+  record_count_.compare_exchange_strong(expected, count);
+  return record_count_.load();
+}
+
+bool LogSegment::ShouldRoll(int64_t append_size, Offset last_offset, Timestamp max_ts,
+                            int32_t segment_bytes, int64_t max_segment_ms) const {
+  int64_t size = this->size();
+  if (size > int64_t{segment_bytes} - append_size) return true;
+  if (size > 0) {
+    int64_t waited = rolling_based_timestamp_ ? max_ts - *rolling_based_timestamp_
+                                              : clock_->MonotonicMs() - created_ms_;
+    if (waited > max_segment_ms) return true;
+  }
+  if (offset_index_->IsFull() || time_index_->IsFull()) return true;
+  return last_offset - base_offset_ > kMaxRelativeOffset;
+}
+
+Status LogSegment::OnBecomeInactive() {
+  // The final entry records the newest timestamp; closing twice adds nothing.
+  if (max_timestamp_so_far_.load() > time_index_->LastEntry().timestamp.value) {
+    RETURN_IF_ERROR(time_index_->MaybeAppend(Timestamp(max_timestamp_so_far_.load()),
+                                             Offset(offset_of_max_timestamp_.load()),
+                                             /*skip_full_check=*/true));
+  }
+  RETURN_IF_ERROR(offset_index_->TrimToValidSize());
+  return time_index_->TrimToValidSize();
+}
+
+Status LogSegment::ResizeIndexes(int32_t max_index_bytes) {
+  max_index_bytes_ = max_index_bytes;
+  RETURN_IF_ERROR(offset_index_->Resize(max_index_bytes));
+  return time_index_->Resize(max_index_bytes);
+}
+
+Status LogSegment::Flush() {
+  RETURN_IF_ERROR(log_->Flush(*io_));
+  RETURN_IF_ERROR(offset_index_->Flush(*io_));
+  return time_index_->Flush(*io_);
+}
+
+Status LogSegment::ChangeFileSuffixes(std::string_view old_suffix, std::string_view new_suffix) {
+  auto renamed = [&](const std::string& path) {
+    std::string base = path.substr(0, path.size() - old_suffix.size());
+    return base + std::string(new_suffix);
+  };
+  RETURN_IF_ERROR(log_->Rename(renamed(log_->path())));
+  RETURN_IF_ERROR(offset_index_->Rename(renamed(offset_index_->path())));
+  RETURN_IF_ERROR(time_index_->Rename(renamed(time_index_->path())));
+  file_state_suffix_ = std::string(new_suffix);
+  return Status::Ok();
+}
+
+Status LogSegment::Close() {
+  Status s = OnBecomeInactive();
+  Status oi = offset_index_->Close();
+  Status ti = time_index_->Close();
+  log_->Close();
+  if (!s.ok()) return s;
+  return oi.ok() ? ti : oi;
+}
+
+Status LogSegment::DeleteFiles() {
+  Status a = offset_index_->Delete();
+  Status b = time_index_->Delete();
+  Status c = log_->Delete();
+  if (!a.ok()) return a;
+  return b.ok() ? c : b;
+}
+
+}  // namespace topicfs::store

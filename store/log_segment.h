@@ -1,0 +1,179 @@
+#pragma once
+// One segment of a partition log: <base>.log with its sparse <base>.index
+// and <base>.timeindex (docs/format.md). It answers reads of presented bytes
+// at an offset, timestamp lookups, and rebuilds its indexes from the log.
+//
+// Offsets here are "one coordinate" offsets: a record's offset is the
+// position of its first presented byte, and next_offset() is the position
+// after the last record's presented bytes ("\n" included).
+//
+// Thread safety: one appender (the owning Log's append lock) calls Append,
+// Recover, TruncateTo, OnBecomeInactive, ChangeFileSuffixes and the other
+// mutators. Readers may call Read, FindOffsetByTimestamp, the getters and
+// Batches concurrently; they see whole appended batches only.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/clock.h"
+#include "store/file_io.h"
+#include "store/log_file.h"
+#include "store/offset_index.h"
+#include "store/status.h"
+#include "store/time_index.h"
+#include "store/types.h"
+
+namespace topicfs::store {
+
+// Where a batch sits in a segment, from its header alone.
+struct BatchLocation {
+  FilePosition position;
+  int64_t size = 0;
+  Offset base_offset;
+  Offset last_offset;
+  int32_t records = 0;
+  Timestamp max_timestamp;
+  bool control = false;
+};
+
+// The result of copying presented bytes out of the log.
+struct ReadResult {
+  int64_t bytes = 0;  // bytes copied
+  Offset start;       // offset of the first byte copied (>= the requested one
+                      // when the requested offset was removed)
+  Offset next;        // offset just after the last byte copied
+};
+
+class LogSegment {
+ public:
+  struct Options {
+    std::string dir;
+    Offset base_offset;
+    int32_t index_interval_bytes = 4096;
+    int32_t max_index_bytes = 10'485'760;
+    int32_t segment_bytes = 1'073'741'824;  // read-mapping capacity hint
+    std::string file_state_suffix;          // "" normally, ".cleaned" for cleaner output
+    const Clock* clock = &Clock::System();
+    FileIo* io = &FileIo::Default();
+  };
+
+  // Creates a new, empty segment (files created or truncated to empty).
+  static Result<std::unique_ptr<LogSegment>> Create(const Options& options);
+  // Opens an existing segment. Missing index files are created empty and
+  // reported through needs_recovery(); indexes failing their sanity check too.
+  static Result<std::unique_ptr<LogSegment>> Open(const Options& options);
+  ~LogSegment();
+
+  Offset base_offset() const { return base_offset_; }
+  // Position after the last record's presented bytes; base when empty.
+  Offset next_offset() const { return Offset(next_offset_.load(std::memory_order_acquire)); }
+  int64_t size() const { return log_->size(); }
+  bool empty() const { return size() == 0; }
+  // Set at Open when an index was missing or failed its sanity check.
+  bool needs_recovery() const { return needs_recovery_; }
+  const std::string& log_path() const { return log_->path(); }
+  const OffsetIndex& offset_index() const { return *offset_index_; }
+  const TimeIndex& time_index() const { return *time_index_; }
+
+  // Appends whole, verified batches. largest_offset is the offset of the
+  // last record of `batches`, next_offset the position after its presented
+  // bytes; max_timestamp / offset_of_max_timestamp describe the newest record.
+  struct AppendInfo {
+    std::string_view batches;
+    std::vector<BatchLocation> locations;  // relative positions: 0 = first batch
+    Offset next_offset;
+    Timestamp max_timestamp;
+    Offset offset_of_max_timestamp;
+    int64_t records = 0;
+  };
+  Status Append(const AppendInfo& info);
+
+  // Copies presented bytes starting at `offset` (or at the next surviving
+  // record if nothing is stored there) into out[0, max). Stops at the end of
+  // the segment. bytes == 0 when nothing at or after offset is in this
+  // segment.
+  Result<ReadResult> Read(Offset offset, char* out, int64_t max) const;
+
+  // The offset of the first record with timestamp >= ts and offset >=
+  // starting_offset, if this segment has one.
+  Result<std::optional<Offset>> FindOffsetByTimestamp(Timestamp ts, Offset starting_offset) const;
+
+  // Batch headers from `from` to the end of the segment.
+  Result<std::vector<BatchLocation>> Batches(FilePosition from = FilePosition(0)) const;
+  // Calls fn(record) for each record of the batch at loc, in order.
+  Status ForEachRecord(const BatchLocation& loc,
+                       const std::function<void(const struct RecordView&)>& fn) const;
+  // The bytes of the batch at loc, valid while the returned mapping lives.
+  Result<std::pair<std::shared_ptr<const LogFile::Mapping>, std::string_view>> BatchBytes(
+      const BatchLocation& loc) const;
+
+  // Rebuilds both indexes from the log, validating every batch (size, CRC,
+  // offsets in order and in range). Truncates the log at the first invalid
+  // or partial batch; returns the number of bytes cut. kUnsupported if the
+  // segment holds a valid batch topicfs cannot read (magic 0/1, compressed).
+  Result<int64_t> Recover();
+  // Removes every batch whose last offset >= offset (Kafka's truncateTo).
+  Result<int64_t> TruncateTo(Offset offset);
+
+  // The newest record timestamp in the segment (kNoTimestamp if none):
+  // Kafka's largestTimestamp, falling back to the file's mtime.
+  Timestamp LargestTimestamp() const;
+  Timestamp MaxTimestampSoFar() const;
+  // Records in the segment, counted from batch headers (cached).
+  Result<int64_t> RecordCount() const;
+
+  // Whether an append of `size` bytes ending at `last_offset` with newest
+  // timestamp max_ts must go to a new segment (docs/format.md, "Roll").
+  bool ShouldRoll(int64_t append_size, Offset last_offset, Timestamp max_ts,
+                  int32_t segment_bytes, int64_t max_segment_ms) const;
+
+  // Called when a newer segment becomes active: writes the final time index
+  // entry and trims both indexes.
+  Status OnBecomeInactive();
+  // Grows the indexes back to the max size (the active segment after load).
+  Status ResizeIndexes(int32_t max_index_bytes);
+  Status Flush();
+  // Renames all three files from <name><old> to <name><new> (state suffixes).
+  Status ChangeFileSuffixes(std::string_view old_suffix, std::string_view new_suffix);
+  Status SetLastModifiedMs(int64_t ms) { return log_->SetLastModifiedMs(ms); }
+  // Closes (trims indexes) without deleting.
+  Status Close();
+  // Deletes all files.
+  Status DeleteFiles();
+
+ private:
+  LogSegment(const Options& options, std::unique_ptr<LogFile> log,
+             std::unique_ptr<OffsetIndex> offset_index, std::unique_ptr<TimeIndex> time_index);
+  static Result<std::unique_ptr<LogSegment>> OpenFiles(const Options& options, bool create);
+  // Recomputes next_offset and the max timestamp from the last batches.
+  Status LoadTail();
+  Status IndexBatch(const BatchLocation& loc, int64_t* bytes_since_last_entry);
+
+  const Offset base_offset_;
+  const int32_t index_interval_bytes_;
+  int32_t max_index_bytes_;
+  const Clock* clock_;
+  FileIo* io_;
+  std::string file_state_suffix_;
+  std::unique_ptr<LogFile> log_;
+  std::unique_ptr<OffsetIndex> offset_index_;
+  std::unique_ptr<TimeIndex> time_index_;
+  bool needs_recovery_ = false;
+
+  std::atomic<int64_t> next_offset_;
+  // Appender state.
+  int64_t bytes_since_last_index_entry_ = 0;
+  std::atomic<int64_t> max_timestamp_so_far_{-1};
+  std::atomic<int64_t> offset_of_max_timestamp_;
+  std::optional<Timestamp> rolling_based_timestamp_;
+  int64_t created_ms_;
+  mutable std::atomic<int64_t> record_count_{-1};  // -1: not counted yet
+};
+
+}  // namespace topicfs::store

@@ -1,0 +1,380 @@
+#include "store/record_batch.h"
+
+#include <algorithm>
+#include <bit>
+#include <cassert>
+#include <cstring>
+
+#include "store/big_endian.h"
+#include "store/crc32c.h"
+#include "store/format.h"
+#include "store/varint.h"
+
+namespace topicfs::store {
+namespace {
+
+// A batch's length field may not be smaller than its own v2 header.
+constexpr int32_t kMinV2Length = format::kBatchHeaderSize - format::kLogOverhead;
+
+// Offsets and timestamps come from disk: a corrupt delta must wrap, not be UB.
+int64_t WrappingAdd(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
+int64_t WrappingSub(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+}
+
+std::string_view CodecName(int codec) {
+  static constexpr std::string_view kNames[] = {"none", "gzip", "snappy", "lz4", "zstd"};
+  return kNames[codec];
+}
+
+uint32_t BatchCrc(std::string_view batch) {
+  return crc32c::Value(batch.data() + format::kAttributesPos,
+                       batch.size() - format::kAttributesPos);
+}
+
+// ---- Varints on the hot paths ----
+
+// Same value as varint::EncodedSize, without the loop: 7 payload bits a byte.
+inline int VarintSize(int64_t n) {
+  return (std::bit_width(varint::ZigZag(n) | 1) + 6) / 7;
+}
+
+// Bytes a length-prefixed field takes: the length varint plus the bytes, or
+// the single byte of -1 when the field is null.
+inline int64_t FieldSize(std::optional<std::string_view> field) {
+  if (!field) return 1;
+  return VarintSize(static_cast<int64_t>(field->size())) + static_cast<int64_t>(field->size());
+}
+
+inline char* EncodeField(char* p, std::optional<std::string_view> field) {
+  if (!field) return varint::Encode(p, -1);
+  p = varint::Encode(p, static_cast<int64_t>(field->size()));
+  if (!field->empty()) std::memcpy(p, field->data(), field->size());
+  return p + field->size();
+}
+
+// Most varints in a record are one byte; skip the general loop for those.
+inline const char* ReadInt(const char* p, const char* limit, int64_t* out) {
+  if (p < limit && (static_cast<uint8_t>(*p) & 0x80) == 0) {
+    *out = varint::UnZigZag(static_cast<uint8_t>(*p));
+    return p + 1;
+  }
+  return varint::DecodeInt(p, limit, out);
+}
+inline const char* ReadLong(const char* p, const char* limit, int64_t* out) {
+  if (p < limit && (static_cast<uint8_t>(*p) & 0x80) == 0) {
+    *out = varint::UnZigZag(static_cast<uint8_t>(*p));
+    return p + 1;
+  }
+  return varint::DecodeLong(p, limit, out);
+}
+
+// Reads a length-prefixed byte field ending no later than limit. A negative
+// length is null, as Kafka reads it. Returns nullptr if malformed.
+const char* ReadField(const char* p, const char* limit, std::optional<std::string_view>* out) {
+  int64_t len;
+  p = ReadInt(p, limit, &len);
+  if (p == nullptr) return nullptr;
+  if (len < 0) {
+    *out = std::nullopt;
+    return p;
+  }
+  if (len > limit - p) return nullptr;
+  *out = std::string_view(p, static_cast<size_t>(len));
+  return p + len;
+}
+
+// Walks one header within [p, limit); the key must not be null.
+const char* ReadHeader(const char* p, const char* limit, std::string_view* key,
+                       std::optional<std::string_view>* value) {
+  std::optional<std::string_view> k;
+  p = ReadField(p, limit, &k);
+  if (p == nullptr || !k) return nullptr;
+  *key = *k;
+  return ReadField(p, limit, value);
+}
+
+}  // namespace
+
+bool BatchHeader::is_control() const { return (attributes & format::kControlBit) != 0; }
+bool BatchHeader::log_append_time() const { return (attributes & format::kTimestampTypeBit) != 0; }
+bool BatchHeader::has_delete_horizon() const {
+  return (attributes & format::kDeleteHorizonBit) != 0;
+}
+
+BatchFrame PeekFrame(std::string_view bytes) {
+  const char* p = bytes.data();
+  BatchFrame f;
+  f.base_offset = Offset(be::Load<int64_t>(p + format::kBaseOffsetPos));
+  f.length = be::Load<int32_t>(p + format::kLengthPos);
+  f.magic = static_cast<int8_t>(p[format::kMagicPos]);
+  return f;
+}
+
+Result<BatchHeader> ParseBatchHeader(std::string_view bytes) {
+  if (bytes.size() < static_cast<size_t>(format::kHeaderSizeUpToMagic)) {
+    return Status::Corruption(fmt::format("batch truncated: {} bytes, not even a frame", bytes.size()));
+  }
+  // Magic first: a legacy message set is shorter than a v2 header and must be
+  // reported as what it is, not as a short v2 batch.
+  BatchFrame frame = PeekFrame(bytes);
+  if (frame.magic == 0 || frame.magic == 1) {
+    return Status::Unsupported(fmt::format(
+        "magic {} batch (legacy message format) at offset {} is not supported", frame.magic,
+        frame.base_offset));
+  }
+  if (frame.magic != format::kMagicV2) {
+    return Status::Unsupported(
+        fmt::format("magic {} batch (unknown format) at offset {}", frame.magic, frame.base_offset));
+  }
+  if (frame.length < kMinV2Length) {
+    return Status::Corruption(fmt::format("batch at offset {} has length {}, below the {} of a header",
+                                          frame.base_offset, frame.length, kMinV2Length));
+  }
+  if (bytes.size() < static_cast<size_t>(format::kBatchHeaderSize)) {
+    return Status::Corruption(
+        fmt::format("batch at offset {} truncated inside its header ({} bytes)", frame.base_offset,
+                    bytes.size()));
+  }
+
+  const char* p = bytes.data();
+  BatchHeader h;
+  h.base_offset = frame.base_offset;
+  h.length = frame.length;
+  h.partition_leader_epoch = be::Load<int32_t>(p + format::kLeaderEpochPos);
+  h.magic = frame.magic;
+  h.crc = be::Load<uint32_t>(p + format::kCrcPos);
+  h.attributes = be::Load<int16_t>(p + format::kAttributesPos);
+  h.last_offset_delta = be::Load<int32_t>(p + format::kLastOffsetDeltaPos);
+  h.base_timestamp = Timestamp(be::Load<int64_t>(p + format::kBaseTimestampPos));
+  h.max_timestamp = Timestamp(be::Load<int64_t>(p + format::kMaxTimestampPos));
+  h.producer_id = be::Load<int64_t>(p + format::kProducerIdPos);
+  h.producer_epoch = be::Load<int16_t>(p + format::kProducerEpochPos);
+  h.base_sequence = be::Load<int32_t>(p + format::kBaseSequencePos);
+  h.records_count = be::Load<int32_t>(p + format::kRecordsCountPos);
+
+  int codec = h.attributes & format::kCompressionMask;
+  if (codec > 4) {
+    // Kafka defines no codec above zstd, so this is damage, not a feature.
+    return Status::Corruption(
+        fmt::format("batch at offset {} names unknown compression codec {}", h.base_offset, codec));
+  }
+  if (codec != 0) {
+    return Status::Unsupported(fmt::format("compressed batch (codec {}) at offset {} not supported yet",
+                                           CodecName(codec), h.base_offset));
+  }
+  if (h.records_count < 0) {
+    return Status::Corruption(
+        fmt::format("batch at offset {} has negative record count {}", h.base_offset, h.records_count));
+  }
+  return h;
+}
+
+Status VerifyBatch(std::string_view batch) {
+  auto header = ParseBatchHeader(batch);
+  if (!header.ok()) return header.status();
+  if (static_cast<uint64_t>(header->size()) != batch.size()) {
+    return Status::Corruption(fmt::format("batch at offset {} declares {} bytes but {} are present",
+                                          header->base_offset, header->size(), batch.size()));
+  }
+  uint32_t computed = BatchCrc(batch);
+  if (computed != header->crc) {
+    return Status::Corruption(fmt::format("batch at offset {}: CRC-32C {:#010x}, stored {:#010x}",
+                                          header->base_offset, computed, header->crc));
+  }
+  return Status::Ok();
+}
+
+// ---- RecordView ----
+
+std::optional<std::string_view> RecordView::FindHeader(std::string_view name) const {
+  const char* p = headers.data();
+  const char* limit = p + headers.size();
+  for (int32_t i = 0; i < header_count; ++i) {
+    std::string_view key;
+    std::optional<std::string_view> value;
+    p = ReadHeader(p, limit, &key, &value);
+    if (p == nullptr) return std::nullopt;
+    if (key == name) return value;
+  }
+  return std::nullopt;
+}
+
+// ---- RecordReader ----
+
+RecordReader::RecordReader(std::string_view batch) {
+  auto header = ParseBatchHeader(batch);
+  if (!header.ok()) {
+    status_ = header.status();
+    return;
+  }
+  header_ = *header;
+  if (static_cast<uint64_t>(header_.size()) != batch.size()) {
+    status_ = Status::Corruption(fmt::format("batch at offset {} declares {} bytes but {} are present",
+                                             header_.base_offset, header_.size(), batch.size()));
+    return;
+  }
+  p_ = batch.data() + format::kBatchHeaderSize;
+  limit_ = batch.data() + batch.size();
+  remaining_ = header_.records_count;
+}
+
+bool RecordReader::Next(RecordView* out) {
+  if (remaining_ == 0) {
+    if (p_ != limit_ && status_.ok()) {
+      status_ = Status::Corruption(
+          fmt::format("batch at offset {}: {} bytes left after its {} records", header_.base_offset,
+                      limit_ - p_, header_.records_count));
+    }
+    return false;
+  }
+  // Any failure below ends the walk; the message says which field broke.
+  auto fail = [this](std::string_view what) {
+    status_ = Status::Corruption(fmt::format("batch at offset {}, record {}: {}", header_.base_offset,
+                                             header_.records_count - remaining_, what));
+    remaining_ = 0;
+    p_ = limit_;
+    return false;
+  };
+
+  int64_t body_size;
+  const char* p = ReadInt(p_, limit_, &body_size);
+  if (p == nullptr) return fail(p_ == limit_ ? "batch ends before its declared record count" :
+                                               "bad record length varint");
+  if (body_size < 0 || body_size > limit_ - p) return fail("record length runs past the batch");
+  const char* end = p + body_size;
+
+  if (p == end) return fail("record has no attributes byte");
+  ++p;  // record attributes: unused by every Kafka version so far
+
+  int64_t ts_delta, offset_delta, header_count;
+  if ((p = ReadLong(p, end, &ts_delta)) == nullptr) return fail("bad timestamp delta");
+  if ((p = ReadInt(p, end, &offset_delta)) == nullptr) return fail("bad offset delta");
+  if ((p = ReadField(p, end, &out->key)) == nullptr) return fail("bad key");
+  if ((p = ReadField(p, end, &out->value)) == nullptr) return fail("bad value");
+  if ((p = ReadInt(p, end, &header_count)) == nullptr) return fail("bad header count");
+  if (header_count < 0 || header_count > end - p) return fail("impossible header count");
+
+  const char* headers_start = p;
+  for (int64_t i = 0; i < header_count; ++i) {
+    std::string_view key;
+    std::optional<std::string_view> value;
+    if ((p = ReadHeader(p, end, &key, &value)) == nullptr) return fail("bad header");
+  }
+  if (p != end) return fail("record length disagrees with its fields");
+
+  out->offset = Offset(WrappingAdd(header_.base_offset.value, offset_delta));
+  out->timestamp = header_.log_append_time()
+                       ? header_.max_timestamp
+                       : Timestamp(WrappingAdd(header_.base_timestamp.value, ts_delta));
+  out->headers = std::string_view(headers_start, static_cast<size_t>(end - headers_start));
+  out->header_count = static_cast<int32_t>(header_count);
+  p_ = end;
+  --remaining_;
+  return true;
+}
+
+// ---- BatchBuilder ----
+//
+// Offsets and timestamps are kept as given; deltas are taken when a record is
+// encoded. REQUIRES: Reset before the first Add (a builder never reset acts as
+// one reset at offset 0, time 0), and offset - base_offset fits an int32 (in
+// topicfs a batch never spans more than max.message.bytes of offsets).
+
+void BatchBuilder::Reset(Offset base_offset, Timestamp base_timestamp) {
+  // Every batch-level setting belongs to one batch: a reused builder starts
+  // from Kafka's defaults again.
+  buf_.assign(format::kBatchHeaderSize, '\0');
+  base_offset_ = base_offset;
+  last_offset_ = base_offset;
+  last_offset_override_.reset();
+  base_timestamp_ = base_timestamp;
+  max_timestamp_ = kNoTimestamp;
+  attributes_ = 0;
+  producer_id_ = -1;
+  producer_epoch_ = -1;
+  base_sequence_ = -1;
+  count_ = 0;
+}
+
+void BatchBuilder::SetProducer(int64_t id, int16_t epoch, int32_t base_sequence) {
+  producer_id_ = id;
+  producer_epoch_ = epoch;
+  base_sequence_ = base_sequence;
+}
+
+void BatchBuilder::Add(Offset offset, Timestamp timestamp, std::optional<std::string_view> key,
+                       std::optional<std::string_view> value,
+                       std::initializer_list<RecordHeader> headers) {
+  if (buf_.size() < static_cast<size_t>(format::kBatchHeaderSize)) buf_.resize(format::kBatchHeaderSize);
+  const int64_t offset_delta = offset - base_offset_;
+  const int64_t ts_delta = WrappingSub(timestamp.value, base_timestamp_.value);
+  assert(offset_delta >= INT32_MIN && offset_delta <= INT32_MAX);
+
+  int64_t headers_size = 0;
+  for (const RecordHeader& h : headers) headers_size += FieldSize(h.key) + FieldSize(h.value);
+  const int64_t header_count = static_cast<int64_t>(headers.size());
+  const int64_t body = 1 + VarintSize(ts_delta) + VarintSize(offset_delta) + FieldSize(key) +
+                       FieldSize(value) + VarintSize(header_count) + headers_size;
+
+  const size_t start = buf_.size();
+  buf_.resize(start + static_cast<size_t>(VarintSize(body) + body));
+  char* p = buf_.data() + start;
+  p = varint::Encode(p, body);
+  *p++ = 0;  // record attributes
+  p = varint::Encode(p, ts_delta);
+  p = varint::Encode(p, offset_delta);
+  p = EncodeField(p, key);
+  p = EncodeField(p, value);
+  p = varint::Encode(p, header_count);
+  for (const RecordHeader& h : headers) {
+    p = EncodeField(p, h.key);
+    p = EncodeField(p, h.value);
+  }
+  assert(p == buf_.data() + buf_.size());
+
+  last_offset_ = offset;
+  if (count_ == 0 || timestamp > max_timestamp_) max_timestamp_ = timestamp;
+  ++count_;
+}
+
+int64_t BatchBuilder::SizeWith(Offset offset, Timestamp timestamp, size_t key_size, bool has_key,
+                               size_t value_size, size_t headers_size) const {
+  const int64_t offset_delta = offset - base_offset_;
+  const int64_t ts_delta = WrappingSub(timestamp.value, base_timestamp_.value);
+  const int64_t key_field = has_key ? VarintSize(static_cast<int64_t>(key_size)) +
+                                          static_cast<int64_t>(key_size)
+                                    : 1;
+  // A null value and an empty one both take one byte, so value_size covers
+  // tombstones. The header count is taken to fit one byte (< 64 headers).
+  const int64_t value_field =
+      VarintSize(static_cast<int64_t>(value_size)) + static_cast<int64_t>(value_size);
+  const int64_t body = 1 + VarintSize(ts_delta) + VarintSize(offset_delta) + key_field +
+                       value_field + 1 + static_cast<int64_t>(headers_size);
+  const int64_t current = std::max<int64_t>(size(), format::kBatchHeaderSize);
+  return current + VarintSize(body) + body;
+}
+
+std::string_view BatchBuilder::Finish() {
+  if (buf_.size() < static_cast<size_t>(format::kBatchHeaderSize)) buf_.resize(format::kBatchHeaderSize);
+  char* p = buf_.data();
+  const Offset last = last_offset_override_.value_or(last_offset_);
+  be::Store<int64_t>(p + format::kBaseOffsetPos, base_offset_.value);
+  be::Store<int32_t>(p + format::kLengthPos, static_cast<int32_t>(buf_.size() - format::kLogOverhead));
+  be::Store<int32_t>(p + format::kLeaderEpochPos, -1);
+  p[format::kMagicPos] = format::kMagicV2;
+  be::Store<int16_t>(p + format::kAttributesPos, attributes_);
+  be::Store<int32_t>(p + format::kLastOffsetDeltaPos, static_cast<int32_t>(last - base_offset_));
+  be::Store<int64_t>(p + format::kBaseTimestampPos, base_timestamp_.value);
+  be::Store<int64_t>(p + format::kMaxTimestampPos, count_ == 0 ? kNoTimestamp.value : max_timestamp_.value);
+  be::Store<int64_t>(p + format::kProducerIdPos, producer_id_);
+  be::Store<int16_t>(p + format::kProducerEpochPos, producer_epoch_);
+  be::Store<int32_t>(p + format::kBaseSequencePos, base_sequence_);
+  be::Store<int32_t>(p + format::kRecordsCountPos, count_);
+  be::Store<uint32_t>(p + format::kCrcPos, BatchCrc(buf_));
+  return buf_;
+}
+
+}  // namespace topicfs::store

@@ -1,0 +1,144 @@
+#pragma once
+// Kafka RecordBatch v2 (magic 2): the 61-byte header, CRC-32C over
+// attributes..end, and varint-framed records. docs/format.md shows the bytes.
+// Magic 0/1 and compressed batches are recognised and refused, never misread.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "store/status.h"
+#include "store/types.h"
+
+namespace topicfs::store {
+
+// The fixed fields of a batch, decoded.
+struct BatchHeader {
+  Offset base_offset;
+  int32_t length = 0;  // bytes after the length field
+  int32_t partition_leader_epoch = -1;
+  int8_t magic = 2;
+  uint32_t crc = 0;
+  int16_t attributes = 0;
+  int32_t last_offset_delta = 0;
+  Timestamp base_timestamp;
+  Timestamp max_timestamp;
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  int32_t base_sequence = -1;
+  int32_t records_count = 0;
+
+  int64_t size() const { return int64_t{length} + 12; }  // whole batch in bytes
+  Offset last_offset() const { return base_offset + last_offset_delta; }
+  bool is_control() const;
+  bool log_append_time() const;
+  bool has_delete_horizon() const;
+};
+
+// Reads the first 17 bytes (offset, length, epoch, magic) of what may be a
+// batch of any magic: enough to frame it while scanning a file.
+struct BatchFrame {
+  Offset base_offset;
+  int32_t length = 0;
+  int8_t magic = 0;
+  int64_t size() const { return int64_t{length} + 12; }
+};
+// bytes.size() must be >= 17.
+BatchFrame PeekFrame(std::string_view bytes);
+
+// Decodes the 61-byte header. Refuses magic != 2 and compressed batches with
+// kUnsupported, a length below the v2 header with kCorruption. Does not check
+// the CRC (VerifyBatch does).
+Result<BatchHeader> ParseBatchHeader(std::string_view bytes);
+
+// Checks a whole batch: size >= 61, length consistent with bytes.size(), magic,
+// compression, CRC-32C. The first check a recovering reader makes.
+Status VerifyBatch(std::string_view batch);
+
+// One record of a batch, pointing into the batch's bytes.
+struct RecordView {
+  Offset offset;
+  Timestamp timestamp;
+  std::optional<std::string_view> key;    // nullopt = null key
+  std::optional<std::string_view> value;  // nullopt = tombstone
+  std::string_view headers;               // the raw header section
+  int32_t header_count = 0;
+
+  // The value of the first header named `name`, nullopt if absent or null.
+  std::optional<std::string_view> FindHeader(std::string_view name) const;
+};
+
+// Walks the records of one batch whose bytes were verified. Usage:
+//   RecordReader r(batch_bytes); RecordView rec;
+//   while (r.Next(&rec)) {...}  then check r.status().
+class RecordReader {
+ public:
+  explicit RecordReader(std::string_view batch);
+  bool Next(RecordView* out);
+  const Status& status() const { return status_; }
+  const BatchHeader& header() const { return header_; }
+
+ private:
+  BatchHeader header_;
+  const char* p_ = nullptr;
+  const char* limit_ = nullptr;
+  int32_t remaining_ = 0;
+  Status status_;
+};
+
+// A header to attach to a record when building a batch.
+struct RecordHeader {
+  std::string_view key;
+  std::optional<std::string_view> value;
+};
+
+// Builds one uncompressed v2 batch in an owned buffer. Reuse it: Reset keeps
+// the buffer's capacity. Records must be added in increasing offset order.
+class BatchBuilder {
+ public:
+  // Starts a batch; records' deltas are relative to these.
+  void Reset(Offset base_offset, Timestamp base_timestamp);
+
+  void Add(Offset offset, Timestamp timestamp, std::optional<std::string_view> key,
+           std::optional<std::string_view> value,
+           std::initializer_list<RecordHeader> headers = {});
+
+  // Bytes the batch would take if a record with these sizes were added:
+  // what a caller checks against max.message.bytes before Add.
+  int64_t SizeWith(Offset offset, Timestamp timestamp, size_t key_size, bool has_key,
+                   size_t value_size, size_t headers_size) const;
+
+  // The batch bytes so far, header and CRC filled in. Valid until the next
+  // Reset or Add.
+  std::string_view Finish();
+
+  // Overrides LastOffsetDelta (Kafka's overrideLastOffset, used by the
+  // cleaner to keep a batch's offset span). Call before Finish.
+  void SetLastOffset(Offset last) { last_offset_override_ = last; }
+  // Sets attribute bits and fields a cleaner rewrite must preserve.
+  void SetAttributes(int16_t attributes) { attributes_ = attributes; }
+  void SetProducer(int64_t id, int16_t epoch, int32_t base_sequence);
+
+  int32_t records() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  int64_t size() const { return static_cast<int64_t>(buf_.size()); }
+  Offset base_offset() const { return base_offset_; }
+  Offset last_offset() const { return last_offset_; }
+  Timestamp max_timestamp() const { return max_timestamp_; }
+
+ private:
+  std::string buf_;
+  Offset base_offset_;
+  Offset last_offset_;
+  std::optional<Offset> last_offset_override_;
+  Timestamp base_timestamp_;
+  Timestamp max_timestamp_;
+  int16_t attributes_ = 0;
+  int64_t producer_id_ = -1;
+  int16_t producer_epoch_ = -1;
+  int32_t base_sequence_ = -1;
+  int32_t count_ = 0;
+};
+
+}  // namespace topicfs::store
