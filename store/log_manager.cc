@@ -463,8 +463,10 @@ Status LogManager::Close() {
   Status first;
   bool all_clean = true;
   for (const auto& log : AllLogs()) {
+    // A fenced log had a failed write or fsync: only recovery may trust it.
+    if (log->fenced()) all_clean = false;
     Status s = log->Close();
-    if (!s.ok() || log->fenced()) all_clean = false;
+    if (!s.ok()) all_clean = false;
     if (first.ok()) first = s;
   }
   Status cp = WriteCheckpoints();

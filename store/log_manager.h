@@ -84,6 +84,10 @@ class LogManager {
   Status FlushDueLogs();
   // Writes recovery-point-offset-checkpoint and log-start-offset-checkpoint.
   Status WriteCheckpoints();
+  // Starts the thread that flushes logs past flush.ms and writes the
+  // checkpoints every interval_ms. A daemon calls it after daemonizing (a
+  // fork keeps no threads); Open starts it when Options asks.
+  void StartBackground(int64_t interval_ms);
 
  private:
   struct Topic {
@@ -101,7 +105,6 @@ class LogManager {
   // REQUIRES: topics_mu_ held exclusively.
   Status ApplyTopicOverrides(const std::string& topic, Topic& t, ConfigOverrides overrides);
   Status ApplyDefaults(ConfigOverrides defaults);
-  void StartBackground(int64_t interval_ms);
   void StopBackground();
   void RemoveDirectoryInBackground(std::string path);
 

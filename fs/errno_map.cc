@@ -1,0 +1,36 @@
+#include "fs/errno_map.h"
+
+#include <cerrno>
+
+namespace topicfs::fs {
+
+int ToErrno(const store::Status& status) {
+  using store::Code;
+  switch (status.code()) {
+    case Code::kOk:
+      return 0;
+    case Code::kIoError:
+      return status.sys_errno() != 0 ? status.sys_errno() : EIO;
+    case Code::kCorruption:
+      return EIO;
+    case Code::kInvalidArgument:
+      return EINVAL;
+    case Code::kNotFound:
+      return ENOENT;
+    case Code::kAlreadyExists:
+      return EEXIST;
+    case Code::kRecordTooLarge:
+      return EMSGSIZE;
+    case Code::kUnsupported:
+      return EOPNOTSUPP;
+    case Code::kFenced:
+      return EIO;
+    case Code::kBusy:
+      return EBUSY;
+    case Code::kOutOfRange:
+      return ERANGE;
+  }
+  return EIO;
+}
+
+}  // namespace topicfs::fs

@@ -1,0 +1,328 @@
+#include "fs/filesystem.h"
+
+#include <fcntl.h>
+#include <sys/statvfs.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+#include "fs/errno_map.h"
+#include "store/topic_name.h"
+
+namespace topicfs::fs {
+namespace {
+
+// Names are stable, so lookups may be cached; partition attributes change
+// with every append, so the kernel asks again on every stat.
+constexpr double kEntryTimeout = 1.0;
+constexpr double kDirAttrTimeout = 1.0;
+constexpr double kFileAttrTimeout = 0.0;
+
+std::optional<int32_t> ParsePartition(std::string_view name) {
+  int32_t p = 0;
+  auto [ptr, ec] = std::from_chars(name.data(), name.data() + name.size(), p);
+  if (ec != std::errc() || ptr != name.data() + name.size() || p < 0) return std::nullopt;
+  if (name.size() > 1 && name[0] == '0') return std::nullopt;  // "01" is not partition 1
+  return p;
+}
+
+void FillTime(struct timespec* ts, int64_t ms) {
+  ts->tv_sec = ms / 1000;
+  ts->tv_nsec = (ms % 1000) * 1'000'000;
+}
+
+int64_t NowMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+Filesystem::Filesystem(store::LogManager& manager, Options options)
+    : manager_(manager), options_(options), mount_time_ms_(NowMs()) {}
+
+int Filesystem::Stat(const Node& node, uint64_t ino, struct stat* out) {
+  *out = {};
+  out->st_ino = ino;
+  out->st_uid = options_.uid;
+  out->st_gid = options_.gid;
+  out->st_blksize = 4096;
+  FillTime(&out->st_atim, mount_time_ms_);
+  FillTime(&out->st_mtim, mount_time_ms_);
+  FillTime(&out->st_ctim, mount_time_ms_);
+  switch (node.kind) {
+    case Node::Kind::kRoot:
+      out->st_mode = S_IFDIR | 0755;
+      out->st_nlink = 2 + manager_.ListTopics().size();
+      return 0;
+    case Node::Kind::kTopic: {
+      auto count = manager_.PartitionCount(node.topic);
+      if (!count.ok()) return ENOENT;
+      out->st_mode = S_IFDIR | (store::IsInternalTopic(node.topic) ? 0555 : 0755);
+      out->st_nlink = 2;
+      return 0;
+    }
+    case Node::Kind::kPartition: {
+      auto log = manager_.GetLog(node.topic, node.partition);
+      if (log == nullptr) return ENOENT;
+      store::LogFigures figures = log->Figures();
+      out->st_mode = S_IFREG | (store::IsInternalTopic(node.topic) ? 0444 : 0644);
+      out->st_nlink = 1;
+      out->st_size = figures.log_end_offset.value;
+      out->st_blocks = (figures.size_bytes + 511) / 512;
+      int64_t mtime = log->last_modified_ms();
+      FillTime(&out->st_mtim, mtime);
+      FillTime(&out->st_ctim, mtime);
+      return 0;
+    }
+  }
+  return ENOENT;
+}
+
+int Filesystem::Lookup(uint64_t parent, std::string_view name, EntryReply* out) {
+  auto node = nodes_.Find(parent);
+  if (!node) return ENOENT;
+  Node child;
+  uint64_t ino = 0;
+  if (node->kind == Node::Kind::kRoot) {
+    if (!manager_.TopicExists(name)) return ENOENT;
+    child = Node{Node::Kind::kTopic, std::string(name), -1};
+    ino = nodes_.TopicIno(name);
+  } else if (node->kind == Node::Kind::kTopic) {
+    auto p = ParsePartition(name);
+    if (!p || manager_.GetLog(node->topic, *p) == nullptr) return ENOENT;
+    child = Node{Node::Kind::kPartition, node->topic, *p};
+    ino = nodes_.PartitionIno(node->topic, *p);
+  } else {
+    return ENOTDIR;
+  }
+  out->ino = ino;
+  out->entry_timeout = kEntryTimeout;
+  out->attr_timeout = child.kind == Node::Kind::kPartition ? kFileAttrTimeout : kDirAttrTimeout;
+  return Stat(child, ino, &out->attr);
+}
+
+int Filesystem::GetAttr(uint64_t ino, struct stat* out, double* attr_timeout) {
+  auto node = nodes_.Find(ino);
+  if (!node) return ENOENT;
+  *attr_timeout = node->kind == Node::Kind::kPartition ? kFileAttrTimeout : kDirAttrTimeout;
+  return Stat(*node, ino, out);
+}
+
+int Filesystem::SetAttr(uint64_t ino, int to_set, const struct stat& attr, struct stat* out) {
+  auto node = nodes_.Find(ino);
+  if (!node) return ENOENT;
+  // FUSE_SET_ATTR_* bits for atime/mtime (and their _NOW forms) are the only
+  // changes allowed: touch must work on a partition.
+  constexpr int kTimes = (1 << 4) | (1 << 5) | (1 << 7) | (1 << 8);
+  if ((to_set & ~kTimes) != 0) {
+    spdlog::info("setattr on {}: only times may change (to_set=0x{:x}): EPERM",
+                 node->kind == Node::Kind::kPartition ? node->topic + "/" + std::to_string(node->partition)
+                                                      : node->topic,
+                 to_set);
+    return EPERM;
+  }
+  double ignored;
+  return GetAttr(ino, out, &ignored);
+}
+
+int Filesystem::ReadDir(uint64_t ino, std::vector<DirEntry>* out) {
+  auto node = nodes_.Find(ino);
+  if (!node) return ENOENT;
+  out->clear();
+  out->push_back({".", ino, S_IFDIR});
+  out->push_back({"..", kRootIno, S_IFDIR});
+  if (node->kind == Node::Kind::kRoot) {
+    for (const auto& topic : manager_.ListTopics()) {
+      out->push_back({topic, nodes_.TopicIno(topic), S_IFDIR});
+    }
+    return 0;
+  }
+  if (node->kind != Node::Kind::kTopic) return ENOTDIR;
+  auto count = manager_.PartitionCount(node->topic);
+  if (!count.ok()) return ENOENT;
+  for (int32_t p = 0; p < *count; ++p) {
+    out->push_back({std::to_string(p), nodes_.PartitionIno(node->topic, p), S_IFREG});
+  }
+  return 0;
+}
+
+int Filesystem::MkDir(uint64_t parent, std::string_view name, EntryReply* out) {
+  auto node = nodes_.Find(parent);
+  if (!node) return ENOENT;
+  if (node->kind != Node::Kind::kRoot) {
+    spdlog::info("mkdir {}/{}: topics hold partitions, not directories: EPERM", node->topic, name);
+    return EPERM;
+  }
+  if (store::IsInternalTopic(name)) {
+    spdlog::info("mkdir {}: names starting with '__' are internal topics: EPERM", name);
+    return EPERM;
+  }
+  store::Status s = manager_.CreateTopic(name);
+  if (!s.ok()) {
+    spdlog::warn("mkdir {}: {}", name, s.ToString());
+    return ToErrno(s);
+  }
+  spdlog::info("created topic {}", name);
+  return Lookup(parent, name, out);
+}
+
+int Filesystem::RmDir(uint64_t parent, std::string_view name) {
+  auto node = nodes_.Find(parent);
+  if (!node) return ENOENT;
+  if (node->kind != Node::Kind::kRoot) return ENOTDIR;
+  if (!manager_.TopicExists(name)) return ENOENT;
+  if (store::IsInternalTopic(name)) {
+    spdlog::info("rmdir {}: internal topics are read-only: EPERM", name);
+    return EPERM;
+  }
+  store::Status s = manager_.DeleteTopic(name);
+  if (!s.ok()) {
+    spdlog::warn("rmdir {}: {}", name, s.ToString());
+    return ToErrno(s);
+  }
+  nodes_.RemoveTopic(name);
+  spdlog::info("deleted topic {}", name);
+  return 0;
+}
+
+int Filesystem::RefuseFileChange(uint64_t parent, std::string_view name, const char* op) {
+  auto node = nodes_.Find(parent);
+  if (!node) return ENOENT;
+  spdlog::info("{} {}/{}: partitions are append-only files: EPERM", op, node->topic, name);
+  return EPERM;
+}
+
+int Filesystem::StatFs(struct statvfs* out) {
+  if (::statvfs(manager_.data_dir().c_str(), out) != 0) {
+    int e = errno;
+    spdlog::warn("statfs {}: {}", manager_.data_dir(), store::Status::ErrnoName(e));
+    return e;
+  }
+  out->f_namemax = store::kMaxTopicNameLength;
+  return 0;
+}
+
+int Filesystem::Open(uint64_t ino, int flags, uint64_t* fh) {
+  auto node = nodes_.Find(ino);
+  if (!node) return ENOENT;
+  if (node->kind != Node::Kind::kPartition) return EISDIR;
+  std::string name = node->topic + "/" + std::to_string(node->partition);
+  const int access = flags & O_ACCMODE;
+  const bool writes = access == O_WRONLY || access == O_RDWR;
+  if (writes && store::IsInternalTopic(node->topic)) {
+    spdlog::info("open {} for writing: internal topics are read-only: EPERM", name);
+    return EPERM;
+  }
+  if ((flags & O_TRUNC) != 0 || (writes && (flags & O_APPEND) == 0)) {
+    spdlog::info("open {}: partitions are append-only, {}: EPERM", name,
+                 (flags & O_TRUNC) != 0 ? "O_TRUNC refused" : "writing needs O_APPEND (use >>)");
+    return EPERM;
+  }
+  auto log = manager_.GetLog(node->topic, node->partition);
+  if (log == nullptr) return ENOENT;
+  auto file = std::make_unique<OpenFile>();
+  file->log = std::move(log);
+  file->topic = node->topic;
+  file->partition = node->partition;
+  file->writable = writes;
+  *fh = reinterpret_cast<uint64_t>(file.release());
+  return 0;
+}
+
+int Filesystem::Read(uint64_t fh, int64_t position, size_t size, std::string* out) {
+  OpenFile& file = *Handle(fh);
+  std::lock_guard lock(file.mu);
+  store::Offset at = position == file.next_file_position ? file.next_log_offset
+                                                         : store::Offset(position);
+  out->resize(size);
+  auto r = file.log->Read(at, out->data(), static_cast<int64_t>(size));
+  if (!r.ok()) {
+    spdlog::error("read {}/{} at {}: {}", file.topic, file.partition, position, r.status().ToString());
+    out->clear();
+    return ToErrno(r.status());
+  }
+  out->resize(static_cast<size_t>(r->bytes));
+  if (r->bytes > 0) {
+    file.next_file_position = position + r->bytes;
+    file.next_log_offset = r->next;
+  }
+  return 0;
+}
+
+int Filesystem::Write(uint64_t fh, std::string_view data, size_t* written) {
+  OpenFile& file = *Handle(fh);
+  if (!file.writable) return EBADF;
+  std::lock_guard lock(file.mu);
+  int err = AppendLines(file, data);
+  if (err == 0) *written = data.size();
+  return err;
+}
+
+// REQUIRES: file.mu. Appends the whole lines of partial + data in one call
+// and keeps what follows the last newline.
+int Filesystem::AppendLines(OpenFile& file, std::string_view data) {
+  size_t last_newline = data.rfind('\n');
+  if (last_newline == std::string_view::npos) {
+    int64_t limit = file.log->config().max_message_bytes;
+    if (static_cast<int64_t>(file.partial.size() + data.size()) > limit) {
+      spdlog::warn("write {}/{}: an unfinished line of {} bytes exceeds max.message.bytes={}: EMSGSIZE",
+                   file.topic, file.partition, file.partial.size() + data.size(), limit);
+      return EMSGSIZE;
+    }
+    file.partial.append(data);
+    return 0;
+  }
+  // The first line may continue what earlier writes left unfinished.
+  std::string joined;
+  std::string_view whole = data.substr(0, last_newline + 1);
+  if (!file.partial.empty()) {
+    joined = file.partial;
+    joined.append(whole);
+    whole = joined;
+  }
+  std::vector<std::string_view> lines;
+  lines.reserve(whole.size() / 64 + 1);
+  for (size_t start = 0; start < whole.size();) {
+    size_t nl = whole.find('\n', start);
+    lines.push_back(whole.substr(start, nl - start));
+    start = nl + 1;
+  }
+  auto r = file.log->Append(lines);
+  if (!r.ok()) {
+    spdlog::warn("write {}/{} ({} lines): {}", file.topic, file.partition, lines.size(),
+                 r.status().ToString());
+    return ToErrno(r.status());
+  }
+  file.partial.assign(data.substr(last_newline + 1));
+  return 0;
+}
+
+int Filesystem::Fsync(uint64_t fh) {
+  OpenFile& file = *Handle(fh);
+  store::Status s = file.log->Flush();
+  if (!s.ok()) {
+    spdlog::error("fsync {}/{}: {}", file.topic, file.partition, s.ToString());
+    return ToErrno(s);
+  }
+  return 0;
+}
+
+int Filesystem::Release(uint64_t fh) {
+  std::unique_ptr<OpenFile> file(Handle(fh));
+  std::lock_guard lock(file->mu);
+  if (file->partial.empty()) return 0;
+  std::string_view line = file->partial;
+  auto r = file->log->Append({&line, 1});
+  if (!r.ok()) {
+    spdlog::error("close {}/{}: the unfinished last line ({} bytes) could not be appended: {}",
+                  file->topic, file->partition, line.size(), r.status().ToString());
+    return ToErrno(r.status());
+  }
+  return 0;
+}
+
+}  // namespace topicfs::fs

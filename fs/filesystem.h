@@ -1,0 +1,89 @@
+#pragma once
+// The filesystem's operations, without FUSE: topics as directories,
+// partitions as append-only files (../shared/BRIEF.md is the contract).
+// Each method returns 0 or an errno and logs why it failed; fs/fuse_ops.cc
+// only unpacks requests and replies. Tests call these methods directly.
+//
+// Thread safety: every method may be called from any FUSE worker thread.
+
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fs/node_table.h"
+#include "fs/open_file.h"
+#include "store/log_manager.h"
+
+namespace topicfs::fs {
+
+struct EntryReply {
+  uint64_t ino = 0;
+  struct stat attr {};
+  double attr_timeout = 0;
+  double entry_timeout = 0;
+};
+
+struct DirEntry {
+  std::string name;
+  uint64_t ino = 0;
+  mode_t mode = 0;
+};
+
+class Filesystem {
+ public:
+  struct Options {
+    uid_t uid = 0;  // owner of every node
+    gid_t gid = 0;
+  };
+  Filesystem(store::LogManager& manager, Options options);
+
+  // ---- namespace ----
+  int Lookup(uint64_t parent, std::string_view name, EntryReply* out);
+  int GetAttr(uint64_t ino, struct stat* out, double* attr_timeout);
+  // Only time changes are accepted (touch); sizes, modes and owners: EPERM.
+  int SetAttr(uint64_t ino, int to_set, const struct stat& attr, struct stat* out);
+  int ReadDir(uint64_t ino, std::vector<DirEntry>* out);
+  int MkDir(uint64_t parent, std::string_view name, EntryReply* out);
+  int RmDir(uint64_t parent, std::string_view name);
+  // Creating, unlinking, renaming or linking files: EPERM, as on an
+  // append-only file (ENOENT when the parent does not exist).
+  int RefuseFileChange(uint64_t parent, std::string_view name, const char* op);
+  int StatFs(struct statvfs* out);
+
+  // ---- files ----
+  // O_WRONLY/O_RDWR without O_APPEND, and O_TRUNC: EPERM. Returns a handle.
+  int Open(uint64_t ino, int flags, uint64_t* fh);
+  // Reads presented bytes at the position (see OpenFile for sequential
+  // readers past removed records). out is resized to what was read.
+  int Read(uint64_t fh, int64_t position, size_t size, std::string* out);
+  // Appends whole lines at the end whatever the position; holds a partial
+  // line until its newline. Nothing of a refused write is appended.
+  int Write(uint64_t fh, std::string_view data, size_t* written);
+  int Fsync(uint64_t fh);
+  // The last close of the handle: a held partial line becomes a record.
+  int Release(uint64_t fh);
+
+  // ---- xattrs (fs/xattrs.cc) ----
+  int GetXattr(uint64_t ino, std::string_view name, std::string* value);
+  int ListXattr(uint64_t ino, std::vector<std::string>* names);
+  int SetXattr(uint64_t ino, std::string_view name, std::string_view value);
+  int RemoveXattr(uint64_t ino, std::string_view name);
+
+  static OpenFile* Handle(uint64_t fh) { return reinterpret_cast<OpenFile*>(fh); }
+
+ private:
+  int Stat(const Node& node, uint64_t ino, struct stat* out);
+  int AppendLines(OpenFile& file, std::string_view data);
+
+  store::LogManager& manager_;
+  const Options options_;
+  NodeTable nodes_;
+  const int64_t mount_time_ms_;
+};
+
+}  // namespace topicfs::fs
