@@ -21,10 +21,10 @@ build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 echo "== tests"
 (cd build && ctest --output-on-failure -j "$JOBS" --timeout 600)
 
-echo "== store tests under AddressSanitizer + UBSan"
+echo "== store and fs tests under AddressSanitizer + UBSan"
 build build-asan -DCMAKE_BUILD_TYPE=Debug -DTOPICFS_SANITIZE=address -DTOPICFS_BENCH=OFF
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --output-on-failure -j "$JOBS" -L store -LE slow --timeout 900)
+  ctest --output-on-failure -j "$JOBS" -L 'store|fs' -LE slow --timeout 900)
 
 echo "== concurrency tests under ThreadSanitizer"
 build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTOPICFS_SANITIZE=thread -DTOPICFS_BENCH=OFF

@@ -1,0 +1,354 @@
+// The filesystem's operations called directly, without a mount: lookup,
+// topics, appends and reads, xattrs, and the errno each refusal carries.
+
+#include "fs/filesystem.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "store/checkpoint_file.h"
+#include "store/file_names.h"
+#include "tests/store/test_util.h"
+
+namespace topicfs::fs {
+namespace {
+
+class FilesystemTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+  void TearDown() override { Close(); }
+
+  void Open() {
+    store::LogManager::Options o;
+    o.data_dir = dir_.path();
+    auto m = store::LogManager::Open(o);
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    manager_ = std::move(m).value();
+    fs_ = std::make_unique<Filesystem>(*manager_, Filesystem::Options{});
+  }
+  void Close() {
+    fs_.reset();
+    if (manager_) ASSERT_TRUE(manager_->Close().ok());
+    manager_.reset();
+  }
+
+  uint64_t MakeTopic(const std::string& name) {
+    EntryReply e;
+    EXPECT_EQ(fs_->MkDir(kRootIno, name, &e), 0);
+    return e.ino;
+  }
+  uint64_t LookupIno(uint64_t parent, const std::string& name) {
+    EntryReply e;
+    EXPECT_EQ(fs_->Lookup(parent, name, &e), 0) << name;
+    return e.ino;
+  }
+  uint64_t OpenFile(uint64_t ino, int flags) {
+    uint64_t fh = 0;
+    EXPECT_EQ(fs_->Open(ino, flags, &fh), 0);
+    return fh;
+  }
+  void Append(uint64_t ino, std::string_view data) {
+    uint64_t fh = OpenFile(ino, O_WRONLY | O_APPEND);
+    size_t written = 0;
+    EXPECT_EQ(fs_->Write(fh, data, &written), 0);
+    EXPECT_EQ(written, data.size());
+    EXPECT_EQ(fs_->Release(fh), 0);
+  }
+  // Reads sequentially through one handle, the way cat does.
+  std::string Cat(uint64_t ino, size_t chunk = 4096) {
+    uint64_t fh = OpenFile(ino, O_RDONLY);
+    std::string all, part;
+    for (int64_t pos = 0;; pos += static_cast<int64_t>(part.size())) {
+      EXPECT_EQ(fs_->Read(fh, pos, chunk, &part), 0);
+      if (part.empty()) break;
+      all += part;
+    }
+    EXPECT_EQ(fs_->Release(fh), 0);
+    return all;
+  }
+  int64_t Size(uint64_t ino) {
+    struct stat st {};
+    double timeout;
+    EXPECT_EQ(fs_->GetAttr(ino, &st, &timeout), 0);
+    return st.st_size;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<store::LogManager> manager_;
+  std::unique_ptr<Filesystem> fs_;
+};
+
+TEST_F(FilesystemTest, MkdirMakesATopicWithOnePartitionFile) {
+  uint64_t topic = MakeTopic("orders");
+  std::vector<DirEntry> root, entries;
+  ASSERT_EQ(fs_->ReadDir(kRootIno, &root), 0);
+  ASSERT_EQ(root.size(), 3u);
+  EXPECT_EQ(root[2].name, "orders");
+  ASSERT_EQ(fs_->ReadDir(topic, &entries), 0);
+  ASSERT_EQ(entries.size(), 3u);
+  EXPECT_EQ(entries[2].name, "0");
+  EntryReply e;
+  ASSERT_EQ(fs_->Lookup(topic, "0", &e), 0);
+  EXPECT_TRUE(S_ISREG(e.attr.st_mode));
+  EXPECT_EQ(e.attr.st_size, 0);
+  EXPECT_EQ(e.attr_timeout, 0.0) << "partition sizes must be fresh on every stat";
+}
+
+TEST_F(FilesystemTest, LookupOfMissingNamesIsENOENT) {
+  uint64_t topic = MakeTopic("t");
+  EntryReply e;
+  EXPECT_EQ(fs_->Lookup(kRootIno, "nope", &e), ENOENT);
+  EXPECT_EQ(fs_->Lookup(topic, "1", &e), ENOENT);
+  EXPECT_EQ(fs_->Lookup(topic, "00", &e), ENOENT);
+  EXPECT_EQ(fs_->Lookup(topic, "x", &e), ENOENT);
+}
+
+TEST_F(FilesystemTest, InodeNumbersAreStableAcrossRemount) {
+  uint64_t topic = MakeTopic("stable");
+  uint64_t part = LookupIno(topic, "0");
+  Close();
+  Open();
+  EXPECT_EQ(LookupIno(kRootIno, "stable"), topic);
+  EXPECT_EQ(LookupIno(topic, "0"), part);
+  EXPECT_NE(topic, part);
+  EXPECT_NE(topic, kRootIno);
+}
+
+TEST_F(FilesystemTest, TopicNamesFollowKafkaRules) {
+  EntryReply e;
+  EXPECT_EQ(fs_->MkDir(kRootIno, "a b", &e), EINVAL);
+  EXPECT_EQ(fs_->MkDir(kRootIno, "..", &e), EINVAL);
+  EXPECT_EQ(fs_->MkDir(kRootIno, std::string(250, 'x'), &e), EINVAL);
+  EXPECT_EQ(fs_->MkDir(kRootIno, "__internal", &e), EPERM);
+  MakeTopic("dup");
+  EXPECT_EQ(fs_->MkDir(kRootIno, "dup", &e), EEXIST);
+  uint64_t topic = LookupIno(kRootIno, "dup");
+  EXPECT_EQ(fs_->MkDir(topic, "sub", &e), EPERM);
+}
+
+TEST_F(FilesystemTest, WritesAppendLinesAndReadsReturnThem) {
+  uint64_t part = LookupIno(MakeTopic("t"), "0");
+  Append(part, "one\ntwo\n");
+  Append(part, "three\n");
+  EXPECT_EQ(Size(part), 14);
+  EXPECT_EQ(Cat(part), "one\ntwo\nthree\n");
+  EXPECT_EQ(Cat(part, 3), "one\ntwo\nthree\n") << "small reads stitch records together";
+}
+
+TEST_F(FilesystemTest, PartialLineIsHeldUntilNewlineOrRelease) {
+  uint64_t part = LookupIno(MakeTopic("t"), "0");
+  uint64_t fh = OpenFile(part, O_WRONLY | O_APPEND);
+  size_t n;
+  ASSERT_EQ(fs_->Write(fh, "ab", &n), 0);
+  EXPECT_EQ(Size(part), 0) << "an unfinished line is not a record yet";
+  ASSERT_EQ(fs_->Write(fh, "cd\nef", &n), 0);
+  EXPECT_EQ(Cat(part), "abcd\n");
+  ASSERT_EQ(fs_->Release(fh), 0);
+  EXPECT_EQ(Cat(part), "abcd\nef\n") << "release turns the held line into a record";
+}
+
+TEST_F(FilesystemTest, WritesIgnoreTheOffsetAndLandAtTheEnd) {
+  uint64_t part = LookupIno(MakeTopic("t"), "0");
+  Append(part, "first\n");
+  uint64_t a = OpenFile(part, O_WRONLY | O_APPEND);
+  uint64_t b = OpenFile(part, O_WRONLY | O_APPEND);
+  size_t n;
+  ASSERT_EQ(fs_->Write(a, "from a\n", &n), 0);
+  ASSERT_EQ(fs_->Write(b, "from b\n", &n), 0);
+  fs_->Release(a);
+  fs_->Release(b);
+  EXPECT_EQ(Cat(part), "first\nfrom a\nfrom b\n");
+}
+
+TEST_F(FilesystemTest, AppendOnlyErrnoTable) {
+  uint64_t topic = MakeTopic("t");
+  uint64_t part = LookupIno(topic, "0");
+  uint64_t fh = 0;
+  EXPECT_EQ(fs_->Open(part, O_WRONLY, &fh), EPERM) << "write without O_APPEND";
+  EXPECT_EQ(fs_->Open(part, O_RDWR, &fh), EPERM);
+  EXPECT_EQ(fs_->Open(part, O_WRONLY | O_APPEND | O_TRUNC, &fh), EPERM) << "O_TRUNC";
+  EXPECT_EQ(fs_->Open(part, O_RDONLY | O_TRUNC, &fh), EPERM);
+  EXPECT_EQ(fs_->Open(topic, O_RDONLY, &fh), EISDIR);
+  struct stat attr {}, out {};
+  attr.st_size = 0;
+  EXPECT_EQ(fs_->SetAttr(part, /*FUSE_SET_ATTR_SIZE*/ 1 << 3, attr, &out), EPERM) << "truncate";
+  EXPECT_EQ(fs_->SetAttr(part, /*FUSE_SET_ATTR_MODE*/ 1 << 0, attr, &out), EPERM) << "chmod";
+  EXPECT_EQ(fs_->SetAttr(part, /*FUSE_SET_ATTR_MTIME_NOW*/ 1 << 8, attr, &out), 0) << "touch";
+  EXPECT_EQ(fs_->RefuseFileChange(topic, "0", "unlink"), EPERM);
+  EXPECT_EQ(fs_->RefuseFileChange(topic, "new", "create"), EPERM);
+  EXPECT_EQ(fs_->RefuseFileChange(12345, "x", "create"), ENOENT);
+  uint64_t reader = OpenFile(part, O_RDONLY);
+  size_t n;
+  EXPECT_EQ(fs_->Write(reader, "x\n", &n), EBADF);
+  fs_->Release(reader);
+}
+
+TEST_F(FilesystemTest, OverlongLineIsEMSGSIZEAndAppendsNothing) {
+  uint64_t topic = MakeTopic("t");
+  ASSERT_EQ(fs_->SetXattr(topic, "user.topicfs.max.message.bytes", "200"), 0);
+  uint64_t part = LookupIno(topic, "0");
+  uint64_t fh = OpenFile(part, O_WRONLY | O_APPEND);
+  size_t n;
+  std::string data = "short\n" + std::string(300, 'x') + "\n";
+  EXPECT_EQ(fs_->Write(fh, data, &n), EMSGSIZE);
+  EXPECT_EQ(fs_->Write(fh, std::string(300, 'y'), &n), EMSGSIZE) << "an unfinished line too";
+  fs_->Release(fh);
+  EXPECT_EQ(Size(part), 0);
+}
+
+TEST_F(FilesystemTest, ReadCrossesSegmentBoundaries) {
+  uint64_t topic = MakeTopic("t");
+  ASSERT_EQ(fs_->SetXattr(topic, "user.topicfs.segment.bytes", "200"), 0);
+  ASSERT_EQ(fs_->SetXattr(topic, "user.topicfs.segment.index.bytes", "4096"), 0);
+  uint64_t part = LookupIno(topic, "0");
+  std::string expected;
+  for (int i = 0; i < 50; ++i) {
+    std::string line = "record number " + std::to_string(i) + "\n";
+    Append(part, line);
+    expected += line;
+  }
+  EXPECT_GT(manager_->GetLog("t", 0)->Segments().size(), 3u);
+  EXPECT_EQ(Cat(part, 1 << 20), expected) << "one big read spans segments";
+  uint64_t fh = OpenFile(part, O_RDONLY);
+  std::string out;
+  ASSERT_EQ(fs_->Read(fh, 100, 50, &out), 0);
+  EXPECT_EQ(out, expected.substr(100, 50)) << "a read at a position returns the bytes stored there";
+  fs_->Release(fh);
+}
+
+TEST_F(FilesystemTest, ReadInARemovedRangeContinuesAtTheNextSurvivor) {
+  uint64_t topic = MakeTopic("t");
+  ASSERT_EQ(fs_->SetXattr(topic, "user.topicfs.segment.bytes", "200"), 0);
+  ASSERT_EQ(fs_->SetXattr(topic, "user.topicfs.segment.index.bytes", "4096"), 0);
+  uint64_t part = LookupIno(topic, "0");
+  std::string expected;
+  for (int i = 0; i < 20; ++i) {
+    std::string line = "line-" + std::to_string(100 + i) + "\n";
+    Append(part, line);
+    expected += line;
+  }
+  auto segments = manager_->GetLog("t", 0)->Segments();
+  ASSERT_GT(segments.size(), 2u);
+  store::Offset start = segments[1]->base_offset();
+  Close();
+  // Remove the first segment as retention would and record the new start.
+  std::string dir = dir_.path() + "/t-0";
+  for (auto suffix : {store::kLogSuffix, store::kIndexSuffix, store::kTimeIndexSuffix}) {
+    std::filesystem::remove(store::SegmentFilePath(dir, store::Offset(0), suffix));
+  }
+  ASSERT_TRUE(store::WriteCheckpointFile(dir_.path() + "/log-start-offset-checkpoint",
+                                         {{{"t", 0}, start}})
+                  .ok());
+  Open();
+  part = LookupIno(LookupIno(kRootIno, "t"), "0");
+  EXPECT_EQ(Size(part), static_cast<int64_t>(expected.size())) << "st_size never shrinks";
+  std::string survivors = expected.substr(static_cast<size_t>(start.value));
+  EXPECT_EQ(Cat(part, 7), survivors) << "a sequential reader sees survivors back to back";
+  uint64_t fh = OpenFile(part, O_RDONLY);
+  std::string out;
+  ASSERT_EQ(fs_->Read(fh, 3, 10, &out), 0);
+  EXPECT_EQ(out, survivors.substr(0, 10));
+  fs_->Release(fh);
+  std::string value;
+  ASSERT_EQ(fs_->GetXattr(part, "user.topicfs.log_start_offset", &value), 0);
+  EXPECT_EQ(value, std::to_string(start.value));
+}
+
+TEST_F(FilesystemTest, TopicXattrsValidateAndChangeNothingWhenRefused) {
+  uint64_t topic = MakeTopic("t");
+  std::string value;
+  ASSERT_EQ(fs_->GetXattr(topic, "user.topicfs.retention.ms", &value), 0);
+  EXPECT_EQ(value, "604800000");
+  EXPECT_EQ(fs_->SetXattr(topic, "user.topicfs.retention.ms", "3600000"), 0);
+  EXPECT_EQ(fs_->SetXattr(topic, "user.topicfs.retention.ms", "abc"), EINVAL);
+  EXPECT_EQ(fs_->SetXattr(topic, "user.topicfs.segment.bytes", "1"), ERANGE);
+  EXPECT_EQ(fs_->SetXattr(topic, "user.topicfs.cleanup.policy", "shred"), EINVAL);
+  EXPECT_EQ(fs_->SetXattr(topic, "user.topicfs.no.such", "1"), EINVAL);
+  EXPECT_EQ(fs_->SetXattr(topic, "user.topicfs.min.compaction.lag.ms", "10"), 0);
+  EXPECT_EQ(fs_->SetXattr(topic, "user.topicfs.max.compaction.lag.ms", "5"), EINVAL);
+  EXPECT_EQ(fs_->SetXattr(topic, "security.selinux", "x"), ENOTSUP);
+  ASSERT_EQ(fs_->GetXattr(topic, "user.topicfs.retention.ms", &value), 0);
+  EXPECT_EQ(value, "3600000");
+  EXPECT_EQ(fs_->GetXattr(topic, "security.capability", &value), ENODATA);
+  EXPECT_EQ(fs_->GetXattr(topic, "user.other", &value), ENODATA);
+  EXPECT_EQ(fs_->RemoveXattr(topic, "user.topicfs.retention.ms"), 0);
+  ASSERT_EQ(fs_->GetXattr(topic, "user.topicfs.retention.ms", &value), 0);
+  EXPECT_EQ(value, "604800000") << "removing restores the default";
+  EXPECT_EQ(fs_->RemoveXattr(topic, "user.topicfs.retention.ms"), ENODATA);
+}
+
+TEST_F(FilesystemTest, XattrsSurviveRemountAndRootSetsDefaults) {
+  uint64_t topic = MakeTopic("t");
+  ASSERT_EQ(fs_->SetXattr(topic, "user.topicfs.cleanup.policy", "compact"), 0);
+  ASSERT_EQ(fs_->SetXattr(topic, "user.topicfs.key.separator", ":"), 0);
+  ASSERT_EQ(fs_->SetXattr(kRootIno, "user.topicfs.retention.ms", "1000"), 0);
+  Close();
+  Open();
+  topic = LookupIno(kRootIno, "t");
+  std::string value;
+  ASSERT_EQ(fs_->GetXattr(topic, "user.topicfs.cleanup.policy", &value), 0);
+  EXPECT_EQ(value, "compact");
+  ASSERT_EQ(fs_->GetXattr(topic, "user.topicfs.retention.ms", &value), 0);
+  EXPECT_EQ(value, "1000") << "a root default applies to topics without an override";
+  uint64_t other = MakeTopic("u");
+  ASSERT_EQ(fs_->GetXattr(other, "user.topicfs.retention.ms", &value), 0);
+  EXPECT_EQ(value, "1000");
+  std::vector<std::string> names;
+  ASSERT_EQ(fs_->ListXattr(topic, &names), 0);
+  EXPECT_NE(std::find(names.begin(), names.end(), "user.topicfs.key.separator"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "user.topicfs.partitions"), names.end());
+}
+
+TEST_F(FilesystemTest, RaisingPartitionsCreatesFilesAtOnceAndLoweringIsRefused) {
+  uint64_t topic = MakeTopic("t");
+  ASSERT_EQ(fs_->SetXattr(topic, "user.topicfs.partitions", "4"), 0);
+  std::vector<DirEntry> entries;
+  ASSERT_EQ(fs_->ReadDir(topic, &entries), 0);
+  EXPECT_EQ(entries.size(), 2u + 4u);
+  LookupIno(topic, "3");
+  EXPECT_EQ(fs_->SetXattr(topic, "user.topicfs.partitions", "2"), EINVAL);
+  ASSERT_EQ(fs_->ReadDir(topic, &entries), 0);
+  EXPECT_EQ(entries.size(), 2u + 4u);
+}
+
+TEST_F(FilesystemTest, PartitionFiguresAreReadOnly) {
+  uint64_t part = LookupIno(MakeTopic("t"), "0");
+  Append(part, "a\nbb\n");
+  std::string value;
+  ASSERT_EQ(fs_->GetXattr(part, "user.topicfs.log_end_offset", &value), 0);
+  EXPECT_EQ(value, "5");
+  ASSERT_EQ(fs_->GetXattr(part, "user.topicfs.records", &value), 0);
+  EXPECT_EQ(value, "2");
+  EXPECT_EQ(fs_->SetXattr(part, "user.topicfs.records", "0"), EPERM);
+  EXPECT_EQ(fs_->RemoveXattr(part, "user.topicfs.records"), EPERM);
+  uint64_t fh = OpenFile(part, O_WRONLY | O_APPEND);
+  ASSERT_EQ(fs_->Fsync(fh), 0);
+  fs_->Release(fh);
+  ASSERT_EQ(fs_->GetXattr(part, "user.topicfs.recovery_point", &value), 0);
+  EXPECT_EQ(value, "5") << "fsync makes everything appended durable";
+}
+
+TEST_F(FilesystemTest, RmdirDeletesTheTopicAndItsData) {
+  uint64_t topic = MakeTopic("gone");
+  Append(LookupIno(topic, "0"), "data\n");
+  EXPECT_EQ(fs_->RmDir(kRootIno, "gone"), 0);
+  EntryReply e;
+  EXPECT_EQ(fs_->Lookup(kRootIno, "gone", &e), ENOENT);
+  EXPECT_EQ(fs_->RmDir(kRootIno, "gone"), ENOENT);
+  uint64_t again = MakeTopic("gone");
+  EXPECT_EQ(Size(LookupIno(again, "0")), 0);
+}
+
+TEST_F(FilesystemTest, StatFsReportsTheDataDirectorysFilesystem) {
+  struct statvfs st {};
+  ASSERT_EQ(fs_->StatFs(&st), 0);
+  EXPECT_GT(st.f_blocks, 0u);
+  EXPECT_EQ(st.f_namemax, 249u);
+}
+
+}  // namespace
+}  // namespace topicfs::fs
