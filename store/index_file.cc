@@ -116,7 +116,7 @@ Status IndexFile::MapOpenedFile() {
     return Status::Corruption(fmt::format("index {} is {} bytes, more than {} entries of {} bytes",
                                           path_, st.st_size, INT_MAX, entry_size_));
   }
-  void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ | PROT_WRITE, MAP_SHARED,
+  void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_SHARED,
                    fd_, 0);
   if (p == MAP_FAILED) return Status::FromErrno("mmap", path_);
   mmap_ = static_cast<char*>(p);
@@ -162,7 +162,7 @@ Status IndexFile::ResizeLocked(int64_t new_length) {
   char* fresh = nullptr;
   // mmap of length 0 is EINVAL: a zero-length index simply has no mapping.
   if (rounded > 0) {
-    void* p = ::mmap(nullptr, static_cast<size_t>(rounded), PROT_READ | PROT_WRITE, MAP_SHARED,
+    void* p = ::mmap(nullptr, static_cast<size_t>(rounded), PROT_READ, MAP_SHARED,
                      fd_, 0);
     if (p == MAP_FAILED) {
       Status st = Status::FromErrno("mmap", path_);
@@ -238,6 +238,19 @@ int IndexFile::LargestLowerBoundSlot(int64_t target,
 int IndexFile::SmallestUpperBoundSlot(int64_t target,
                                       const std::function<int64_t(int)>& key_of) const {
   return FindSlots(target, entries_, entry_size_, key_of).upper;
+}
+
+Status IndexFile::WriteSlotLocked(int n, const char* entry) {
+  const int64_t pos = static_cast<int64_t>(n) * entry_size_;
+  for (int done = 0; done < entry_size_;) {
+    ssize_t w = ::pwrite(fd_, entry + done, static_cast<size_t>(entry_size_ - done), pos + done);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno("pwrite", path_);
+    }
+    done += static_cast<int>(w);
+  }
+  return Status::Ok();
 }
 
 }  // namespace topicfs::store

@@ -58,7 +58,12 @@ class IndexFile {
   // The smallest slot whose key is >= target, or -1.
   int SmallestUpperBoundSlot(int64_t target, const std::function<int64_t(int)>& key_of) const;
 
-  char* slot_ptr(int n) const { return mmap_ + static_cast<int64_t>(n) * entry_size_; }
+  const char* slot_ptr(int n) const { return mmap_ + static_cast<int64_t>(n) * entry_size_; }
+  // Writes one entry with pwrite rather than through the mapping: a full
+  // disk then fails the call with ENOSPC instead of raising SIGBUS when a
+  // sparse page of the preallocated file is first touched. The mapping sees
+  // the bytes (one page cache). REQUIRES: mu_ held exclusively.
+  Status WriteSlotLocked(int n, const char* entry);
   Status ResizeLocked(int64_t new_length);
 
   mutable std::shared_mutex mu_;

@@ -1,5 +1,7 @@
 #include "store/offset_index.h"
 
+#include "store/format.h"
+
 #include <cstdint>
 #include <limits>
 #include <mutex>
@@ -92,9 +94,10 @@ Status OffsetIndex::Append(Offset offset, FilePosition position) {
     return Status::InvalidArgument(
         fmt::format("offset index {}: position {} does not fit an int32", path_, position));
   }
-  char* slot = slot_ptr(entries_);
-  be::Store<int32_t>(slot, static_cast<int32_t>(relative));
-  be::Store<int32_t>(slot + kPositionField, static_cast<int32_t>(position.value));
+  char entry[format::kOffsetIndexEntrySize];
+  be::Store<int32_t>(entry, static_cast<int32_t>(relative));
+  be::Store<int32_t>(entry + kPositionField, static_cast<int32_t>(position.value));
+  RETURN_IF_ERROR(WriteSlotLocked(entries_, entry));
   ++entries_;
   return Status::Ok();
 }

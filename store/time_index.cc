@@ -1,5 +1,7 @@
 #include "store/time_index.h"
 
+#include "store/format.h"
+
 #include <cstdint>
 #include <limits>
 #include <mutex>
@@ -89,9 +91,10 @@ Status TimeIndex::MaybeAppend(Timestamp timestamp, Offset offset, bool skip_full
         fmt::format("time index {}: offset {} is not within int32 range of base offset {}", path_,
                     offset, base_offset_));
   }
-  char* slot = slot_ptr(entries_);
-  be::Store<int64_t>(slot, timestamp.value);
-  be::Store<int32_t>(slot + kOffsetField, static_cast<int32_t>(relative));
+  char entry[format::kTimeIndexEntrySize];
+  be::Store<int64_t>(entry, timestamp.value);
+  be::Store<int32_t>(entry + kOffsetField, static_cast<int32_t>(relative));
+  RETURN_IF_ERROR(WriteSlotLocked(entries_, entry));
   ++entries_;
   return Status::Ok();
 }
