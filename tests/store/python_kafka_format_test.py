@@ -1,0 +1,547 @@
+#!/usr/bin/python3
+"""Independent check of topicfs's on-disk format with Debian's python3-kafka.
+
+Usage: python_kafka_format_test.py <path to segment_tool>
+
+Kafka's own record parser, as shipped by another implementation, must read
+what the store writes, and the store must read what that implementation
+writes (docs: BRIEF "Storage layout", "One coordinate", "Framing").
+
+  store -> python  segment_tool writes lines (empty, UTF-8, binary-ish, keyed
+                   with a separator, tombstones) through LogManager into a
+                   topic with a small segment.bytes and max.message.bytes.
+                   Every .log file is parsed with python3-kafka
+                   (MemoryRecords, DefaultRecordBatch): magic 2, CRC-32C,
+                   header fields, offsets following the one-coordinate rule,
+                   keys, values, headers, timestamps, file names; the
+                   .index/.timeindex entries and the checkpoints/clean-shutdown
+                   marker are checked against Kafka's layout.
+  python -> store  DefaultRecordBatchBuilder builds two segments of batches
+                   whose offsets follow the one-coordinate rule, dropped in as
+                   a bare Kafka partition directory (no indexes, checkpoints
+                   or marker). segment_tool read must recover it, present the
+                   same records and bytes, and rebuild the indexes.
+
+Exit status 0 when every check passes. The data is random from a fixed seed;
+SEED=<n> in the environment picks another one (the seed is printed).
+"""
+
+import json
+import os
+import random
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import traceback
+
+import kafka
+from kafka.errors import CorruptRecordException
+from kafka.record.default_records import DefaultRecordBatch, DefaultRecordBatchBuilder
+from kafka.record.memory_records import MemoryRecords
+from kafka.record.util import calc_crc32c
+
+SEP_HEADER = "topicfs.sep"
+HEADER = DefaultRecordBatch.HEADER_STRUCT  # the 61-byte v2 batch header
+assert HEADER.size == 61
+CLOCK_START = 1764064800000  # 2025-11-25T10:00:00Z
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def check(cond, message):
+    if not cond:
+        raise CheckFailed(message)
+
+
+def check_eq(actual, expected, what):
+    if actual != expected:
+        raise CheckFailed("{}: got {!r}, want {!r}".format(what, short(actual), short(expected)))
+
+
+def short(v):
+    """Long byte strings cut for failure messages."""
+    if isinstance(v, (bytes, bytearray)) and len(v) > 80:
+        return bytes(v[:80]) + b"..."
+    return v
+
+
+# ---- segment_tool -----------------------------------------------------------
+
+def run_tool(tool, args, stdin=b""):
+    p = subprocess.run([tool] + args, input=stdin, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=120)
+    if p.returncode != 0:
+        raise CheckFailed("segment_tool {} failed ({}): {}".format(
+            " ".join(args[:1]), p.returncode, p.stderr.decode(errors="replace").strip()))
+    return [json.loads(line) for line in p.stdout.decode().splitlines() if line]
+
+
+def unhex(v):
+    return None if v is None else bytes.fromhex(v)
+
+
+def tool_read(tool, data_dir, topic, partition=0):
+    """Runs `segment_tool read` and splits its JSON lines by kind."""
+    out = {"warnings": [], "segments": [], "batches": [], "records": []}
+    for row in run_tool(tool, ["read", data_dir, topic, str(partition)]):
+        if "warning" in row:
+            out["warnings"].append(row["warning"])
+        elif "segment" in row:
+            out["segments"].append(row)
+        elif "batch" in row:
+            out["batches"].append(row)
+        elif "record" in row:
+            headers = [(bytes.fromhex(k).decode("utf-8"), unhex(v)) for k, v in row["headers"]]
+            out["records"].append((row["record"], row["timestamp"], unhex(row["key"]),
+                                   unhex(row["value"]), headers))
+        elif "presented" in row:
+            out["presented"] = bytes.fromhex(row["presented"])
+        elif "log_end_offset" in row:
+            out["figures"] = row
+    return out
+
+
+# ---- what the store should make of lines ------------------------------------
+
+def expected_records(lines, separator, timestamps, start_offset=0):
+    """(offset, timestamp, key, value, headers) per line (BRIEF "Framing")."""
+    out = []
+    offset = start_offset
+    for line, ts in zip(lines, timestamps):
+        key, value, headers = None, line, []
+        if separator:
+            at = line.find(separator)
+            if at >= 0:
+                key = line[:at]
+                if at + len(separator) == len(line):
+                    value, headers = None, [(SEP_HEADER, separator)]
+        out.append((offset, ts, key, value, headers))
+        offset += len(line) + 1
+    return out, offset
+
+
+def presented(record):
+    _, _, key, value, headers = record
+    if value is not None:
+        return value + b"\n"
+    sep = dict(headers).get(SEP_HEADER) or b""
+    return (key or b"") + sep + b"\n"
+
+
+# ---- reading a partition directory with python3-kafka -----------------------
+
+def segment_files(part_dir, suffix):
+    names = sorted(n for n in os.listdir(part_dir) if n.endswith(suffix))
+    for n in names:
+        check(len(n) == 20 + len(suffix) and n[:20].isdigit(),
+              "{}: not a 20-digit base-offset file name".format(n))
+    return [(int(n[:20]), os.path.join(part_dir, n)) for n in names]
+
+
+def parse_segment(path, base, max_batch_bytes=None):
+    """Parses one .log file with python3-kafka; returns its batches as dicts."""
+    with open(path, "rb") as f:
+        data = f.read()
+    name = os.path.basename(path)
+
+    # MemoryRecords frames the file as a consumer would: every byte must be
+    # part of a whole batch.
+    mr = MemoryRecords(data)
+    via_memory_records = 0
+    while mr.has_next():
+        b = mr.next_batch()
+        check(isinstance(b, DefaultRecordBatch),
+              "{}: batch {} is {}, not a v2 DefaultRecordBatch".format(name, via_memory_records,
+                                                                       type(b).__name__))
+        via_memory_records += 1
+    check_eq(mr.valid_bytes(), len(data), "{}: bytes in whole batches".format(name))
+
+    batches = []
+    pos = 0
+    while pos < len(data):
+        check(len(data) - pos >= HEADER.size, "{}: {} trailing bytes at {}".format(
+            name, len(data) - pos, pos))
+        (base_offset, length, leader_epoch, magic, crc, attributes, last_offset_delta,
+         first_ts, max_ts, producer_id, producer_epoch, base_sequence,
+         count) = HEADER.unpack_from(data, pos)
+        size = length + 12
+        where = "{} batch at position {} (base offset {})".format(name, pos, base_offset)
+        check(pos + size <= len(data), where + ": runs past the end of the file")
+        raw = data[pos:pos + size]
+        batch = DefaultRecordBatch(raw)
+        check_eq(batch.magic, 2, where + ": magic")
+        check(batch.validate_crc(), where + ": CRC-32C mismatch (stored {:#010x}, computed {:#010x})"
+              .format(crc, calc_crc32c(raw[DefaultRecordBatch.ATTRIBUTES_OFFSET:])))
+        check_eq(batch.compression_type, 0, where + ": compression codec")
+        check_eq(batch.timestamp_type, DefaultRecordBatch.CREATE_TIME, where + ": timestamp type")
+        check(not batch.is_transactional and not batch.is_control_batch,
+              where + ": transactional/control bit set")
+        check_eq(attributes, 0, where + ": attributes")
+        check_eq((producer_id, producer_epoch, base_sequence), (-1, -1, -1),
+                 where + ": producer id, epoch, base sequence")
+        check(base_offset >= base, where + ": base offset below the file's base {}".format(base))
+        if max_batch_bytes is not None:
+            check(size <= max_batch_bytes, where + ": {} bytes > max.message.bytes {}".format(
+                size, max_batch_bytes))
+
+        records = list(batch)  # python3-kafka checks every record's framing
+        where_r = where + " records"
+        check(count > 0, where + ": empty batch")
+        check_eq(len(records), count, where + ": records count")
+        check_eq(records[0].offset, base_offset, where_r + ": first record's offset delta")
+        check_eq(base_offset + last_offset_delta, records[-1].offset,
+                 where + ": base offset + LastOffsetDelta vs the last record's offset")
+        offsets = [r.offset for r in records]
+        check(all(a < b for a, b in zip(offsets, offsets[1:])), where_r + ": offsets not increasing")
+        check_eq(first_ts, records[0].timestamp, where + ": BaseTimestamp vs first record")
+        check_eq(max_ts, max(r.timestamp for r in records), where + ": MaxTimestamp")
+        batches.append({
+            "position": pos, "size": size, "base": base_offset,
+            "last": base_offset + last_offset_delta, "max_ts": max_ts, "leader_epoch": leader_epoch,
+            "records": [(r.offset, r.timestamp, r.key, r.value, list(r.headers)) for r in records],
+        })
+        pos += size
+    check_eq(len(batches), via_memory_records, "{}: batches framed by MemoryRecords".format(name))
+    return batches
+
+
+def read_partition(part_dir, max_batch_bytes=None):
+    """Every segment of a partition directory: [(base, path, batches)]."""
+    segments = []
+    for base, path in segment_files(part_dir, ".log"):
+        try:
+            batches = parse_segment(path, base, max_batch_bytes)
+        except CorruptRecordException as e:
+            raise CheckFailed("{}: python3-kafka: {}".format(os.path.basename(path), e))
+        segments.append((base, path, batches))
+    for (b1, p1, bs1), (b2, _, _) in zip(segments, segments[1:]):
+        if bs1:
+            check(bs1[-1]["last"] < b2, "{}: last offset {} reaches the next segment's base {}"
+                  .format(os.path.basename(p1), bs1[-1]["last"], b2))
+    return segments
+
+
+def check_indexes(segments):
+    """Kafka's sparse indexes next to each .log: 8-byte (relative offset,
+    position) entries naming a batch by its last offset; 12-byte (timestamp,
+    relative offset) entries with increasing timestamps, the last one the
+    segment's largest timestamp (written on roll and on close). Returns the
+    number of (offset index, time index) entries checked."""
+    counts = [0, 0]
+    for base, log_path, batches in segments:
+        stem = log_path[:-len(".log")]
+        name = os.path.basename(stem)
+        by_position = {b["position"]: b for b in batches}
+        last_offsets = {b["last"]: i for i, b in enumerate(batches)}
+
+        check(os.path.exists(stem + ".index"), name + ".index missing")
+        with open(stem + ".index", "rb") as f:
+            idx = f.read()
+        check_eq(len(idx) % 8, 0, name + ".index size modulo 8")
+        entries = [struct.unpack_from(">iI", idx, i) for i in range(0, len(idx), 8)]
+        counts[0] += len(entries)
+        for n, (rel, position) in enumerate(entries):
+            where = "{}.index entry {} ({}, {})".format(name, n, rel, position)
+            if n > 0:
+                check(rel > entries[n - 1][0] and position > entries[n - 1][1],
+                      where + ": not increasing (untrimmed preallocation?)")
+            check(position in by_position, where + ": no batch starts at that position")
+            check_eq(base + rel, by_position[position]["last"], where + ": offset vs batch last offset")
+
+        check(os.path.exists(stem + ".timeindex"), name + ".timeindex missing")
+        with open(stem + ".timeindex", "rb") as f:
+            tidx = f.read()
+        check_eq(len(tidx) % 12, 0, name + ".timeindex size modulo 12")
+        tentries = [struct.unpack_from(">qi", tidx, i) for i in range(0, len(tidx), 12)]
+        counts[1] += len(tentries)
+        for n, (ts, rel) in enumerate(tentries):
+            where = "{}.timeindex entry {} ({}, {})".format(name, n, ts, rel)
+            if n > 0:
+                check(ts > tentries[n - 1][0] and rel >= tentries[n - 1][1],
+                      where + ": not increasing")
+            check(base + rel in last_offsets, where + ": offset is no batch's last offset")
+            upto = batches[:last_offsets[base + rel] + 1]
+            check_eq(ts, max(b["max_ts"] for b in upto),
+                     where + ": timestamp vs the largest timestamp up to that batch")
+        if batches:
+            check(tentries, name + ".timeindex: empty for a non-empty segment")
+            check_eq(tentries[-1][0], max(b["max_ts"] for b in batches),
+                     name + ".timeindex: last entry vs the segment's largest timestamp")
+    return tuple(counts)
+
+
+def check_clean_shutdown(data_dir, topic_ends):
+    """After a clean close: Kafka's marker and checkpoint files (version 0,
+    entry count, "topic partition offset" lines)."""
+    check(os.path.exists(os.path.join(data_dir, ".kafka_cleanshutdown")),
+          "no .kafka_cleanshutdown in the data directory after a clean LogManager::Close()")
+    for name in ("recovery-point-offset-checkpoint", "log-start-offset-checkpoint"):
+        path = os.path.join(data_dir, name)
+        check(os.path.exists(path), name + " missing")
+        with open(path) as f:
+            lines = f.read().splitlines()
+        check(len(lines) >= 2 and lines[0] == "0" and int(lines[1]) == len(lines) - 2,
+              "{}: malformed: {!r}".format(name, lines[:3]))
+        entries = {}
+        for line in lines[2:]:
+            t, p, o = line.split(" ")
+            entries[(t, int(p))] = int(o)
+        for (topic, end) in topic_ends.items():
+            want = end if name.startswith("recovery") else 0
+            check_eq(entries.get((topic, 0)), want, "{}: entry for {}-0".format(name, topic))
+
+
+# ---- store -> python ----------------------------------------------------------
+
+UTF8_WORDS = ["héllo", "wörld", "✓", "日本語", "Ωμέγα", "🙂", "naïve", "Ünïcödé", "ß", "€"]
+
+
+def random_line(rng, separator, max_len):
+    kind = rng.random()
+    if kind < 0.05:
+        body = b""
+    elif kind < 0.35:
+        body = " ".join(rng.choice(UTF8_WORDS + ["order", "id", "x"])
+                        for _ in range(rng.randint(1, 30))).encode()
+    elif kind < 0.65:  # every byte but '\n'
+        body = bytes(rng.choice([b for b in range(256) if b != 10])
+                     for _ in range(rng.randint(1, 200)))
+    elif kind < 0.97:
+        body = bytes(rng.randint(32, 126) for _ in range(rng.randint(1, 120)))
+    else:  # long lines, close to the batch limit
+        body = b"L" * rng.randint(max_len // 2, max_len)
+    if separator:
+        k = rng.random()
+        key = ("key-%d" % rng.randint(0, 50)).encode()
+        if k < 0.35:
+            body = key + separator + body[: max(0, max_len - len(key) - len(separator))]
+        elif k < 0.45:
+            body = key + separator  # tombstone
+        elif k < 0.47:
+            body = separator  # tombstone for the empty key
+        elif k < 0.50:
+            body = separator + body[: max(0, max_len - len(separator))]  # empty key
+        elif k < 0.53:
+            body = key + separator + separator + b"x"  # key before the first separator
+    return body[:max_len]
+
+
+def store_to_python(tool, tmp, topic, separator, n_lines, per_append, seed):
+    rng = random.Random(seed)
+    data_dir = os.path.join(tmp, "data")
+    segment_bytes, max_message_bytes = 16384, 2048
+    max_line = 1800  # stays under max.message.bytes with key, header and overhead
+    config = ["--config", "segment.bytes=%d" % segment_bytes,
+              "--config", "max.message.bytes=%d" % max_message_bytes,
+              "--config", "index.interval.bytes=1000"]
+    if separator:
+        config += ["--config", "key.separator=" + separator.decode("utf-8")]
+    lines = [random_line(rng, separator, max_line) for _ in range(n_lines)]
+
+    # Two runs of the tool: the second reopens the topic and appends on.
+    halves = [lines[: n_lines // 3], lines[n_lines // 3:]]
+    starts = [CLOCK_START, CLOCK_START + 3600 * 1000]
+    step = 7
+    timestamps, offset = [], 0
+    for half, start in zip(halves, starts):
+        rows = run_tool(tool, ["write", data_dir, topic, "--lines-per-append", str(per_append),
+                               "--clock-start", str(start), "--clock-step", str(step)] + config,
+                        b"".join(l + b"\n" for l in half))
+        check_eq(len(rows), (len(half) + per_append - 1) // per_append, "append calls")
+        for i, row in enumerate(rows):
+            chunk = half[i * per_append:(i + 1) * per_append]
+            end = offset + sum(len(l) + 1 for l in chunk)
+            check_eq((row["timestamp"], row["first_offset"], row["end_offset"], row["records"]),
+                     (start + step * i, offset, end, len(chunk)), "append call {} result".format(i))
+            offset = end
+        timestamps += [start + step * (i // per_append) for i in range(len(half))]
+    want, end = expected_records(lines, separator, timestamps)
+
+    part_dir = os.path.join(data_dir, topic + "-0")
+    segments = read_partition(part_dir, max_message_bytes)
+    check(len(segments) >= 3, "only {} segments; the test wants several".format(len(segments)))
+    n_batches = sum(len(b) for _, _, b in segments)
+    check(n_batches > len(segments), "only {} batches".format(n_batches))
+    check_eq(segments[0][0], 0, "first segment's base offset")
+    for base, path, batches in segments:
+        check(os.path.getsize(path) <= segment_bytes, "{}: {} bytes > segment.bytes".format(
+            os.path.basename(path), os.path.getsize(path)))
+        check(batches, os.path.basename(path) + ": empty segment")
+        # The store rolls at the log end offset: the first batch names the file.
+        check_eq(batches[0]["base"], base, os.path.basename(path) + ": first batch's base offset")
+        for b in batches:  # docs/format.md: no leader, no epoch
+            check_eq(b["leader_epoch"], -1, "{}: PartitionLeaderEpoch of batch {}".format(
+                os.path.basename(path), b["base"]))
+
+    got = [r for _, _, batches in segments for b in batches for r in b["records"]]
+    check_eq(len(got), len(want), "record count")
+    for g, w in zip(got, want):
+        check_eq(g, w, "record at offset {}".format(w[0]))
+    check_eq(b"".join(presented(r) for r in got), b"".join(l + b"\n" for l in lines),
+             "presented bytes of the parsed records")
+
+    index_entries = check_indexes(segments)
+
+    # The store's own reader agrees with python3-kafka.
+    out = tool_read(tool, data_dir, topic)
+    check_eq(out["records"], want, "records read back by the store")
+    check_eq(out["presented"], b"".join(l + b"\n" for l in lines), "Log::Read from offset 0")
+    check_eq(out["figures"]["log_end_offset"], end, "log end offset")
+    return "{} lines, {} bytes, {} batches in {} segments, {}+{} index entries".format(
+        len(lines), end, n_batches, len(segments), *index_entries)
+
+
+# ---- python -> store ----------------------------------------------------------
+
+def build_batch(base, records):
+    """One v2 batch by python3-kafka's producer-side builder; the base offset
+    (which the builder leaves 0 for the broker) is stamped in afterwards, as a
+    broker does: it is outside the CRC."""
+    builder = DefaultRecordBatchBuilder(magic=2, compression_type=0, is_transactional=False,
+                                        producer_id=-1, producer_epoch=-1, base_sequence=-1,
+                                        batch_size=1 << 20)
+    for offset, ts, key, value, headers in records:
+        meta = builder.append(offset - base, timestamp=ts, key=key, value=value, headers=headers)
+        check(meta is not None, "builder refused a record")
+    buf = bytearray(builder.build())
+    struct.pack_into(">q", buf, 0, base)
+    check(DefaultRecordBatch(bytes(buf)).validate_crc(), "python-built batch fails its own CRC")
+    return bytes(buf)
+
+
+def python_to_store(tool, tmp, seed):
+    rng = random.Random(seed)
+    sep = b"::"
+    records, offset = [], 0
+    ts = 1700000000000
+    for i in range(400):
+        value = bytes(rng.choice([b for b in range(256) if b != 10])
+                      for _ in range(rng.choice([0, 1, 5, 40, 300])))
+        key, headers = None, []
+        k = rng.random()
+        if k < 0.3:
+            key = ("k%d" % rng.randint(0, 20)).encode()
+            value = key + sep + value  # a keyed line keeps the whole line as its value
+        elif k < 0.4:
+            key = ("k%d" % rng.randint(0, 20)).encode()
+            value, headers = None, [(SEP_HEADER, sep)]  # tombstone line "key::"
+        elif k < 0.45:
+            headers = [("origin", b"python3-kafka"), ("nullable", None)]  # foreign headers
+        ts += rng.randint(0, 50)
+        # Out-of-order timestamps within a batch are legal Kafka.
+        rec_ts = ts - rng.randint(0, 500) if rng.random() < 0.1 else ts
+        rec = (offset, rec_ts, key, value, headers)
+        records.append(rec)
+        offset += len(presented(rec))
+    end = offset
+
+    # Batches of 1..40 records; two segments, the second named after its
+    # first batch's base offset.
+    batches, i = [], 0
+    while i < len(records):
+        n = rng.randint(1, 40)
+        batches.append(records[i:i + n])
+        i += n
+    split = len(batches) * 2 // 3
+    part_dir = os.path.join(tmp, "data", "ext-0")
+    os.makedirs(part_dir)
+    written = {}
+    for seg_batches in (batches[:split], batches[split:]):
+        base = seg_batches[0][0][0]
+        data = b"".join(build_batch(b[0][0], b) for b in seg_batches)
+        path = os.path.join(part_dir, "%020d.log" % base)
+        with open(path, "wb") as f:
+            f.write(data)
+        written[path] = data
+
+    # Our own bytes parse with python3-kafka too (the builder's output is sane).
+    read_partition(part_dir)
+
+    out = tool_read(tool, os.path.join(tmp, "data"), "ext")
+    check_eq([s["segment"] for s in out["segments"]],
+             [b[0][0][0] for b in (batches[:split], batches[split:])], "segments the store loaded")
+    check_eq([(b["batch"], b["last"], b["records"]) for b in out["batches"]],
+             [(b[0][0], b[-1][0], len(b)) for b in batches], "batches the store found")
+    check_eq(len(out["records"]), len(records), "record count read by the store")
+    for g, w in zip(out["records"], records):
+        check_eq(g, w, "record at offset {} read by the store".format(w[0]))
+    check_eq(out["presented"], b"".join(presented(r) for r in records), "presented bytes")
+    check_eq(out["figures"]["log_end_offset"], end, "log end offset")
+    check_eq(out["figures"]["log_start_offset"], 0, "log start offset")
+    check_eq(out["figures"]["records"], len(records), "record count in the figures")
+
+    # Recovery must keep valid batches byte for byte, and build the indexes.
+    for path, data in written.items():
+        with open(path, "rb") as f:
+            check(f.read() == data, os.path.basename(path) + ": rewritten by the store")
+    segments = read_partition(part_dir)
+    index_entries = check_indexes(segments)
+    check(index_entries[0] > 0, "no offset index entries rebuilt")
+    return "{} records, {} bytes in {} batches, 2 segments, {}+{} index entries rebuilt{}".format(
+        len(records), end, len(batches), *index_entries,
+        "".join("; store warning: " + w for w in out["warnings"]))
+
+
+# ---- clean shutdown ---------------------------------------------------------------
+
+def clean_shutdown(tool, tmp):
+    data_dir = os.path.join(tmp, "data")
+    lines = b"one\ntwo\n\nthree\n"
+    run_tool(tool, ["write", data_dir, "cs"], lines)
+    check_clean_shutdown(data_dir, {"cs": len(lines)})
+    # Opening consumes the marker (a crash while open counts as unclean);
+    # closing again must write it again.
+    out = tool_read(tool, data_dir, "cs")
+    check_eq(out["presented"], lines, "presented bytes")
+    check_clean_shutdown(data_dir, {"cs": len(lines)})
+    return "marker and checkpoints after write and after read"
+
+
+# ---- main ---------------------------------------------------------------------
+
+def main():
+    if len(sys.argv) != 2:
+        print("usage: python_kafka_format_test.py <segment_tool>", file=sys.stderr)
+        return 2
+    tool = os.path.abspath(sys.argv[1])
+    seed = int(os.environ.get("SEED", "20251125"))
+    print("python_kafka_format: python3-kafka {} ({}), seed {}".format(
+        kafka.__version__, os.path.dirname(kafka.__file__), seed))
+
+    cases = [
+        ("store->python, no key separator",
+         lambda tmp: store_to_python(tool, tmp, "plain", None, 3000, 97, seed)),
+        ("store->python, key.separator ':'",
+         lambda tmp: store_to_python(tool, tmp, "keyed", b":", 3000, 50, seed + 1)),
+        ("store->python, key.separator '⇒' (3-byte UTF-8)",
+         lambda tmp: store_to_python(tool, tmp, "keyed.utf8", "⇒".encode(), 2000, 333, seed + 2)),
+        ("python->store, bare Kafka partition directory recovered",
+         lambda tmp: python_to_store(tool, tmp, seed + 3)),
+        ("clean shutdown: .kafka_cleanshutdown and checkpoint files",
+         lambda tmp: clean_shutdown(tool, tmp)),
+    ]
+    passed = failed = 0
+    for name, fn in cases:
+        tmp = tempfile.mkdtemp(prefix="topicfs-pykafka-")
+        try:
+            detail = fn(tmp)
+            passed += 1
+            print("PASS  {}: {}".format(name, detail))
+        except CheckFailed as e:
+            failed += 1
+            print("FAIL  {}: {}".format(name, e))
+        except Exception:  # a crash in python3-kafka's parser is a failure too
+            failed += 1
+            print("FAIL  {}: {}".format(name, traceback.format_exc()))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print("python_kafka_format: {} passed, {} failed".format(passed, failed))
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
