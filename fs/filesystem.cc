@@ -246,6 +246,13 @@ int Filesystem::Read(uint64_t fh, int64_t position, size_t size, std::string* ou
     return ToErrno(r.status());
   }
   out->resize(static_cast<size_t>(r->bytes));
+  // A deleted partition's log has no segments left, so it reads as empty:
+  // say it is gone rather than end a reader's stream mid-line at a false EOF.
+  if (r->bytes == 0 && manager_.GetLog(file.topic, file.partition) != file.log) {
+    spdlog::info("read {}/{} at {}: the partition was deleted: ENOENT", file.topic, file.partition,
+                 position);
+    return ENOENT;
+  }
   if (r->bytes > 0) {
     file.next_file_position = position + r->bytes;
     file.next_log_offset = r->next;
@@ -295,6 +302,8 @@ int Filesystem::AppendLines(OpenFile& file, std::string_view data) {
   if (!r.ok()) {
     spdlog::warn("write {}/{} ({} lines): {}", file.topic, file.partition, lines.size(),
                  r.status().ToString());
+    // A deleted partition is fenced too, but it is gone, not failing: ENOENT, not EIO.
+    if (manager_.GetLog(file.topic, file.partition) != file.log) return ENOENT;
     return ToErrno(r.status());
   }
   file.partial.assign(data.substr(last_newline + 1));

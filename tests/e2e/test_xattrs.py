@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""Configuration through xattrs: topic configs, root defaults, partition
+figures, and the partitions count."""
+
+import errno
+import os
+
+from mount_fixture import MountedTestCase, PREFIX, lines_text, main
+
+DEFAULTS = {
+    "cleanup.policy": "delete",
+    "retention.ms": "604800000",
+    "retention.bytes": "-1",
+    "segment.bytes": "1073741824",
+    "max.message.bytes": "1048588",
+    "partitions": "1",
+}
+
+
+def name(config):
+    return (PREFIX + config).encode()
+
+
+class TopicConfigTest(MountedTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.mkdir("t")
+
+    def test_defaults_are_listed_by_getfattr_d(self):
+        listed = self.getfattr_d("t")
+        for key, value in DEFAULTS.items():
+            self.assertEqual(listed.get(key), value, key)
+        self.assertNotIn("key.separator", listed)  # unset: not listed
+
+    def test_setfattr_and_getfattr_d_round_trip(self):
+        self.sh("setfattr -n user.topicfs.retention.ms -v 3600000 t")
+        self.sh("setfattr -n user.topicfs.cleanup.policy -v compact t")
+        self.sh("setfattr -n user.topicfs.key.separator -v : t")
+        self.sh("setfattr -n user.topicfs.segment.bytes -v 1048576 t")
+        listed = self.getfattr_d("t")
+        self.assertEqual(listed["retention.ms"], "3600000")
+        self.assertEqual(listed["cleanup.policy"], "compact")
+        self.assertEqual(listed["key.separator"], ":")
+        self.assertEqual(listed["segment.bytes"], "1048576")
+        self.assertEqual(listed["retention.bytes"], "-1")  # untouched
+        r = self.sh("getfattr --only-values -n user.topicfs.retention.ms t")
+        self.assertEqual(r.stdout, b"3600000")
+        self.sh("setfattr -n user.topicfs.cleanup.policy -v delete,compact t")
+        self.assertEqual(self.xattr("t", "cleanup.policy"), "delete,compact")
+
+    def test_bad_value_fails_einval_and_changes_nothing(self):
+        self.sh("setfattr -n user.topicfs.retention.ms -v 5000 t")
+        before = self.getfattr_d("t")
+        self.assertShellFails("setfattr -n user.topicfs.retention.ms -v abc t", "Invalid argument")
+        self.assertErrno(errno.EINVAL, os.setxattr, self.path("t"), name("retention.ms"), b"12x")
+        self.assertErrno(errno.EINVAL, os.setxattr, self.path("t"), name("cleanup.policy"), b"bogus")
+        self.assertErrno(errno.EINVAL, os.setxattr, self.path("t"), name("no.such.config"), b"1")
+        self.assertEqual(self.getfattr_d("t"), before)
+        self.assertEqual(self.xattr("t", "retention.ms"), "5000")
+        # A log line says why.
+        self.assertIn("retention.ms 'abc'", self.daemon.log())
+        self.assertIn("nothing changed", self.daemon.log())
+
+    def test_out_of_range_value_fails_erange_and_changes_nothing(self):
+        before = self.getfattr_d("t")
+        self.assertShellFails("setfattr -n user.topicfs.segment.bytes -v 1 t",
+                              "Numerical result out of range")
+        self.assertErrno(errno.ERANGE, os.setxattr, self.path("t"),
+                         name("min.cleanable.dirty.ratio"), b"2")
+        self.assertEqual(self.getfattr_d("t"), before)
+
+    def test_unknown_attribute_reads_enodata(self):
+        self.assertErrno(errno.ENODATA, os.getxattr, self.path("t"), name("no.such.config"))
+        self.assertErrno(errno.ENODATA, os.getxattr, self.path("t"), b"user.other")
+
+    def test_setfattr_x_restores_the_default(self):
+        self.sh("setfattr -n user.topicfs.retention.ms -v 1000 t")
+        self.sh("setfattr -x user.topicfs.retention.ms t")
+        self.assertEqual(self.xattr("t", "retention.ms"), DEFAULTS["retention.ms"])
+        self.sh("setfattr -n user.topicfs.key.separator -v = t")
+        self.sh("setfattr -x user.topicfs.key.separator t")
+        self.assertNotIn("key.separator", self.getfattr_d("t"))
+
+    def test_values_survive_remount(self):
+        self.sh("setfattr -n user.topicfs.retention.ms -v 3600000 t")
+        self.sh("setfattr -n user.topicfs.cleanup.policy -v compact t")
+        self.sh("setfattr -n user.topicfs.key.separator -v : t")
+        self.sh("setfattr -n user.topicfs.retention.ms -v 777 .")  # root default
+        before = self.getfattr_d("t")
+        root_before = self.getfattr_d(".")
+        self.remount()
+        self.assertEqual(self.getfattr_d("t"), before)
+        self.assertEqual(self.getfattr_d("."), root_before)
+        self.assertEqual(self.xattr("t", "retention.ms"), "3600000")
+        self.assertEqual(self.xattr(".", "retention.ms"), "777")
+
+    def test_config_takes_effect_without_remount(self):
+        self.sh("setfattr -n user.topicfs.segment.bytes -v 4096 t")
+        content = lines_text("s", 2000)
+        self.append("t/0", content)
+        figures = self.figures("t/0")
+        self.assertGreater(figures["segments"], 10)
+        self.assertEqual(figures["log_end_offset"], len(content))
+        self.assertEqual(self.read("t", "0"), content)
+
+
+class RootDefaultsTest(MountedTestCase):
+
+    def test_root_defaults_apply_to_new_topics(self):
+        self.sh("setfattr -n user.topicfs.retention.ms -v 123456 .")
+        self.sh("setfattr -n user.topicfs.cleanup.policy -v compact .")
+        self.assertEqual(self.getfattr_d(".")["retention.ms"], "123456")
+        self.mkdir("fresh")
+        listed = self.getfattr_d("fresh")
+        self.assertEqual(listed["retention.ms"], "123456")
+        self.assertEqual(listed["cleanup.policy"], "compact")
+        # A topic's own value wins over the default.
+        self.sh("setfattr -n user.topicfs.retention.ms -v 42 fresh")
+        self.assertEqual(self.xattr("fresh", "retention.ms"), "42")
+        self.sh("setfattr -n user.topicfs.retention.ms -v 99 .")
+        self.assertEqual(self.xattr("fresh", "retention.ms"), "42")
+        # Removing the root default restores Kafka's.
+        self.sh("setfattr -x user.topicfs.retention.ms .")
+        self.assertEqual(self.xattr(".", "retention.ms"), DEFAULTS["retention.ms"])
+
+    def test_root_partitions_default_sizes_new_topics(self):
+        self.sh("setfattr -n user.topicfs.partitions -v 3 .")
+        self.mkdir("three")
+        self.assertEqual(sorted(os.listdir(self.path("three"))), ["0", "1", "2"])
+
+    def test_bad_root_default_fails_and_changes_nothing(self):
+        before = self.getfattr_d(".")
+        self.assertShellFails("setfattr -n user.topicfs.retention.ms -v abc .", "Invalid argument")
+        self.assertShellFails("setfattr -n user.topicfs.segment.bytes -v 1 .",
+                              "Numerical result out of range")
+        self.assertEqual(self.getfattr_d("."), before)
+
+
+class PartitionsTest(MountedTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.mkdir("t")
+
+    def test_setting_partitions_to_4_creates_files_0_to_3(self):
+        self.sh("setfattr -n user.topicfs.partitions -v 4 t")
+        self.assertEqual(sorted(os.listdir(self.path("t"))), ["0", "1", "2", "3"])
+        self.assertEqual(self.xattr("t", "partitions"), "4")
+        for p in range(4):
+            self.append(f"t/{p}", lines_text(f"p{p}", p + 1))
+        for p in range(4):
+            self.assertEqual(self.read("t", str(p)), lines_text(f"p{p}", p + 1))
+            self.assertTrue(os.path.isdir(os.path.join(self.data, f"t-{p}")))
+        self.remount()
+        self.assertEqual(sorted(os.listdir(self.path("t"))), ["0", "1", "2", "3"])
+        self.assertEqual(self.read("t", "3"), lines_text("p3", 4))
+
+    def test_lowering_partitions_fails_and_changes_nothing(self):
+        self.sh("setfattr -n user.topicfs.partitions -v 4 t")
+        self.assertShellFails("setfattr -n user.topicfs.partitions -v 2 t", "Invalid argument")
+        self.assertErrno(errno.EINVAL, os.setxattr, self.path("t"), name("partitions"), b"3")
+        self.assertEqual(sorted(os.listdir(self.path("t"))), ["0", "1", "2", "3"])
+        self.assertEqual(self.xattr("t", "partitions"), "4")
+
+    def test_removing_partitions_does_not_shrink(self):
+        self.sh("setfattr -n user.topicfs.partitions -v 2 t")
+        self.assertShellFails("setfattr -x user.topicfs.partitions t", "Invalid argument")
+        self.assertEqual(self.xattr("t", "partitions"), "2")
+        self.assertEqual(sorted(os.listdir(self.path("t"))), ["0", "1"])
+
+
+class PartitionFiguresTest(MountedTestCase):
+
+    def test_figures_match_stat_and_line_count(self):
+        self.mkdir("t")
+        self.append("t/0", lines_text("f", 12345))
+        self.sh("echo one more >> t/0")
+        figures = self.figures("t/0")
+        self.assertEqual(sorted(figures), sorted(["log_start_offset", "log_end_offset",
+                                                  "recovery_point", "size_bytes", "segments",
+                                                  "records"]))
+        st = os.stat(self.path("t", "0"))
+        self.assertEqual(figures["log_end_offset"], st.st_size)
+        self.assertEqual(figures["records"], int(self.sh("wc -l < t/0").stdout))
+        self.assertEqual(figures["records"], 12346)
+        self.assertEqual(figures["log_start_offset"], 0)
+        self.assertEqual(figures["segments"], 1)
+        # Kafka batches carry headers: more bytes on disk than presented.
+        self.assertGreater(figures["size_bytes"], st.st_size)
+        segment = os.path.join(self.data, "t-0", "00000000000000000000.log")
+        self.assertEqual(figures["size_bytes"], os.path.getsize(segment))
+
+    def test_figures_are_read_only(self):
+        self.mkdir("t")
+        self.assertErrno(errno.EPERM, os.setxattr, self.path("t", "0"), name("records"), b"1")
+        self.assertErrno(errno.EPERM, os.removexattr, self.path("t", "0"), name("records"))
+        self.assertErrno(errno.EPERM, os.setxattr, self.path("t", "0"), name("retention.ms"), b"1")
+        self.assertEqual(self.figures("t/0")["records"], 0)
+
+
+if __name__ == "__main__":
+    main()
