@@ -229,6 +229,8 @@ int Filesystem::Open(uint64_t ino, int flags, uint64_t* fh) {
   file->topic = node->topic;
   file->partition = node->partition;
   file->writable = writes;
+  std::lock_guard lock(handles_mu_);
+  handles_.insert(file.get());
   *fh = reinterpret_cast<uint64_t>(file.release());
   return 0;
 }
@@ -320,8 +322,22 @@ int Filesystem::Fsync(uint64_t fh) {
   return 0;
 }
 
+void Filesystem::ReleaseAll() {
+  std::vector<OpenFile*> open;
+  {
+    std::lock_guard lock(handles_mu_);
+    open.assign(handles_.begin(), handles_.end());
+  }
+  if (!open.empty()) spdlog::info("releasing {} files still open at unmount", open.size());
+  for (OpenFile* file : open) (void)Release(reinterpret_cast<uint64_t>(file));
+}
+
 int Filesystem::Release(uint64_t fh) {
   std::unique_ptr<OpenFile> file(Handle(fh));
+  {
+    std::lock_guard lock(handles_mu_);
+    handles_.erase(file.get());
+  }
   std::lock_guard lock(file->mu);
   if (file->partial.empty()) return 0;
   std::string_view line = file->partial;

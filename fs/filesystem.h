@@ -11,6 +11,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <unordered_set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,6 +69,9 @@ class Filesystem {
   int Fsync(uint64_t fh);
   // The last close of the handle: a held partial line becomes a record.
   int Release(uint64_t fh);
+  // Releases every handle still open (at unmount the kernel's releases may
+  // not all have arrived), so no held partial line is lost.
+  void ReleaseAll();
 
   // ---- xattrs (fs/xattrs.cc) ----
   int GetXattr(uint64_t ino, std::string_view name, std::string* value);
@@ -84,6 +89,8 @@ class Filesystem {
   const Options options_;
   NodeTable nodes_;
   const int64_t mount_time_ms_;
+  std::mutex handles_mu_;
+  std::unordered_set<OpenFile*> handles_;  // guarded by handles_mu_
 };
 
 }  // namespace topicfs::fs

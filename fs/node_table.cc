@@ -29,7 +29,9 @@ uint64_t NodeTable::TopicInoLocked(std::string_view topic) {
   if (known != ino_by_topic_.end()) return known->second;
   // +1 keeps every topic away from the root's number 1.
   uint64_t slot = (Fnv1a64(topic) & kHashMask) + 1;
-  while (topic_by_ino_.count(slot << kPartitionBits)) slot = (slot + 1) & kHashMask;
+  while (topic_by_ino_.count(slot << kPartitionBits) || retired_.count(slot << kPartitionBits)) {
+    slot = (slot + 1) & kHashMask;
+  }
   uint64_t ino = slot << kPartitionBits;
   topic_by_ino_.emplace(ino, std::string(topic));
   ino_by_topic_.emplace(std::string(topic), ino);
@@ -57,6 +59,7 @@ void NodeTable::RemoveTopic(std::string_view topic) {
   auto it = ino_by_topic_.find(std::string(topic));
   if (it == ino_by_topic_.end()) return;
   topic_by_ino_.erase(it->second);
+  retired_.insert(it->second);
   ino_by_topic_.erase(it);
 }
 

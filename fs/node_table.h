@@ -3,7 +3,10 @@
 // per partition. Numbers are derived from names, so they are the same on
 // every mount: a topic's number is a 42-bit hash of its name shifted left by
 // 20 bits, and its partition p is that number + p + 1. A hash collision
-// between two live topics moves the later one to the next free slot.
+// between two live topics moves the later one to the next free slot. A topic
+// deleted during this mount retires its number: the kernel may still hold
+// the old (dead) directory inode, so a re-created topic of the same name
+// gets the next free slot, a new inode for a new life.
 //
 // Thread safety: all methods may be called concurrently.
 
@@ -13,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace topicfs::fs {
 
@@ -43,6 +47,7 @@ class NodeTable {
   mutable std::mutex mu_;
   std::unordered_map<uint64_t, std::string> topic_by_ino_;  // guarded by mu_
   std::unordered_map<std::string, uint64_t> ino_by_topic_;  // guarded by mu_
+  std::unordered_set<uint64_t> retired_;                    // guarded by mu_
 };
 
 }  // namespace topicfs::fs

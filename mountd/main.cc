@@ -82,8 +82,12 @@ int Serve(fuse_session* se, const fuse_cmdline_opts& opts) {
 
 int Run(int argc, char** argv) {
   fuse_args fargs = FUSE_ARGS_INIT(argc, argv);
+  // Freed on every return (freeing twice is safe: fuse_opt_free_args resets).
+  std::unique_ptr<fuse_args, decltype(&fuse_opt_free_args)> free_args(&fargs, &fuse_opt_free_args);
   Args args;
   if (fuse_opt_parse(&fargs, &args, kOptions, TakeDataDir) != 0) return 2;
+  std::string level_option = args.log_level != nullptr ? args.log_level : "";
+  std::free(args.log_level);
   fuse_cmdline_opts opts{};
   if (fuse_parse_cmdline(&fargs, &opts) != 0) return 2;
   std::unique_ptr<char, decltype(&std::free)> mountpoint(opts.mountpoint, &std::free);
@@ -99,8 +103,7 @@ int Run(int argc, char** argv) {
     std::fprintf(stderr, "%s: need DATA_DIR and MOUNTPOINT (see --help)\n", argv[0]);
     return 2;
   }
-  std::string level = args.log_level != nullptr ? args.log_level : (opts.debug ? "debug" : "info");
-  std::free(args.log_level);
+  std::string level = !level_option.empty() ? level_option : (opts.debug ? "debug" : "info");
   if (!topicfs::mountd::SetUpLogging(level, /*foreground=*/opts.foreground != 0)) {
     std::fprintf(stderr, "%s: unknown log level '%s'\n", argv[0], level.c_str());
     return 2;
@@ -140,7 +143,9 @@ int Run(int argc, char** argv) {
           topicfs::mountd::AfterDaemonize(opts.foreground != 0);
           (*manager)->StartBackground(1000);
           spdlog::info("mounted {} on {}", args.data_dir, mountpoint.get());
-          rc = Serve(se, opts) == 0 ? 0 : 1;
+          // The loop returns the signal number when a signal ended it: a
+          // normal way to stop. Only a negative value is an error.
+          rc = Serve(se, opts) >= 0 ? 0 : 1;
           spdlog::info("unmounting {}", mountpoint.get());
         }
         fuse_session_unmount(se);
@@ -149,6 +154,7 @@ int Run(int argc, char** argv) {
     }
     fuse_session_destroy(se);
   }
+  filesystem.ReleaseAll();
   topicfs::store::Status closed = (*manager)->Close();
   if (!closed.ok()) {
     spdlog::error("closing {}: {}", args.data_dir, closed.ToString());

@@ -21,7 +21,9 @@ namespace {
 constexpr std::string_view kMetaDir = ".topicfs";
 constexpr std::string_view kTopicsDir = ".topicfs/topics";
 constexpr std::string_view kDefaultsFile = ".topicfs/defaults.properties";
-constexpr std::string_view kPropertiesSuffix = ".properties";
+// A topic's config is <topics dir>/<topic>/config.properties: a directory
+// per topic keeps the file name short for the longest (249-character) names.
+constexpr std::string_view kTopicConfigFile = "config.properties";
 constexpr std::string_view kDeleteDirSuffix = "-delete";
 
 Status MakeDir(const std::string& path) {
@@ -107,7 +109,20 @@ Status LogManager::Lock() {
 }
 
 std::string LogManager::TopicConfigPath(std::string_view topic) const {
-  return fmt::format("{}/{}/{}{}", data_dir_, kTopicsDir, topic, kPropertiesSuffix);
+  return fmt::format("{}/{}/{}/{}", data_dir_, kTopicsDir, topic, kTopicConfigFile);
+}
+
+Status LogManager::WriteTopicConfig(std::string_view topic, const ConfigOverrides& overrides) {
+  RETURN_IF_ERROR(MakeDir(fmt::format("{}/{}/{}", data_dir_, kTopicsDir, topic)));
+  return WriteConfigFile(TopicConfigPath(topic), overrides);
+}
+
+Status LogManager::DeleteTopicConfigFile(std::string_view topic) {
+  std::string path = TopicConfigPath(topic);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Status::FromErrno("unlink", path);
+  std::string dir = fmt::format("{}/{}/{}", data_dir_, kTopicsDir, topic);
+  if (::rmdir(dir.c_str()) != 0 && errno != ENOENT) return Status::FromErrno("rmdir", dir);
+  return Status::Ok();
 }
 
 Status LogManager::LoadAll() {
@@ -149,16 +164,14 @@ Status LogManager::LoadAll() {
   }
   ASSIGN_OR_RETURN(auto config_files, ListDir(data_dir_ + "/" + std::string(kTopicsDir)));
   std::map<std::string, ConfigOverrides> topic_overrides;
-  for (const auto& file : config_files) {
-    if (!file.ends_with(kPropertiesSuffix)) continue;
-    std::string topic = file.substr(0, file.size() - kPropertiesSuffix.size());
-    if (!ValidateTopicName(topic).ok()) continue;
+  for (const auto& topic : config_files) {
+    if (!ValidateTopicName(topic).ok() || ::access(TopicConfigPath(topic).c_str(), F_OK) != 0) continue;
     ASSIGN_OR_RETURN(topic_overrides[topic], ReadConfigFile(TopicConfigPath(topic)));
   }
   for (const auto& [topic, count] : partitions_seen) {
     if (topic_overrides.count(topic)) continue;
     ConfigOverrides adopted{{"partitions", std::to_string(count)}};
-    RETURN_IF_ERROR(WriteConfigFile(TopicConfigPath(topic), adopted));
+    RETURN_IF_ERROR(WriteTopicConfig(topic, adopted));
     topic_overrides[topic] = adopted;
   }
 
@@ -245,11 +258,11 @@ Status LogManager::CreateTopic(std::string_view topic, const ConfigOverrides& ov
   ConfigOverrides stored = overrides;
   stored["partitions"] = std::to_string(config.partitions);
   std::string name(topic);
-  RETURN_IF_ERROR(WriteConfigFile(TopicConfigPath(name), stored));
+  RETURN_IF_ERROR(WriteTopicConfig(name, stored));
   Topic t;
   Status s = ApplyTopicOverrides(name, t, std::move(stored));
   if (!s.ok()) {
-    ::unlink(TopicConfigPath(name).c_str());
+    (void)DeleteTopicConfigFile(name);
     return s;
   }
   topics_.emplace(name, std::move(t));
@@ -257,27 +270,40 @@ Status LogManager::CreateTopic(std::string_view topic, const ConfigOverrides& ov
 }
 
 Status LogManager::DeleteTopic(std::string_view topic) {
-  Topic t;
   {
     std::unique_lock lock(topics_mu_);
     auto it = topics_.find(topic);
     if (it == topics_.end()) return Status::NotFound(fmt::format("no topic '{}'", topic));
-    t = std::move(it->second);
+    // Partition directories are renamed out of the way first (a crash then
+    // leaves "-delete" directories, removed at the next open, never data to
+    // adopt); if one rename fails, the others are put back and nothing changed.
+    std::vector<std::pair<std::string, std::string>> renamed;
+    for (const auto& log : it->second.partitions) {
+      std::string dir = log->dir();
+      std::string doomed = DeleteDirName(dir);
+      if (::rename(dir.c_str(), doomed.c_str()) != 0) {
+        Status failed = Status::FromErrno("rename", dir);
+        for (const auto& [from, to] : renamed) (void)::rename(to.c_str(), from.c_str());
+        return failed;
+      }
+      renamed.emplace_back(dir, doomed);
+    }
+    for (const auto& log : it->second.partitions) log->CloseWithoutFlush();
     topics_.erase(it);
-    // The config goes first: a crash from here on leaves only directories
-    // that the next open would adopt, so rename them before anything else.
-    for (size_t p = 0; p < t.partitions.size(); ++p) {
-      std::string dir = t.partitions[p]->dir();
-      t.partitions[p]->CloseWithoutFlush();
-      std::string doomed = fmt::format("{}.{}{}", dir, RandomHex32(), kDeleteDirSuffix);
-      if (::rename(dir.c_str(), doomed.c_str()) != 0) return Status::FromErrno("rename", dir);
-      RemoveDirectoryInBackground(doomed);
-    }
-    if (::unlink(TopicConfigPath(topic).c_str()) != 0 && errno != ENOENT) {
-      return Status::FromErrno("unlink", TopicConfigPath(topic));
-    }
+    for (const auto& [from, to] : renamed) RemoveDirectoryInBackground(to);
+    RETURN_IF_ERROR(DeleteTopicConfigFile(topic));
   }
   return SyncDirectory(data_dir_);
+}
+
+// "<dir>.<32 hex>-delete", the partition directory's own name shortened so
+// the whole name fits 255 bytes, as Kafka does.
+std::string LogManager::DeleteDirName(const std::string& dir) const {
+  constexpr size_t kMaxName = 255;
+  std::string suffix = fmt::format(".{}{}", RandomHex32(), kDeleteDirSuffix);
+  std::string name = dir.substr(data_dir_.size() + 1);
+  name = name.substr(0, std::min(name.size(), kMaxName - suffix.size()));
+  return fmt::format("{}/{}{}", data_dir_, name, suffix);
 }
 
 void LogManager::RemoveDirectoryInBackground(std::string path) {
@@ -379,7 +405,7 @@ Status LogManager::SetTopicConfig(std::string_view topic, std::string_view name,
     return Status::InvalidArgument(fmt::format("partitions of topic '{}' can only grow: it has {}, asked for {}",
                                                topic, it->second.partitions.size(), config.partitions));
   }
-  RETURN_IF_ERROR(WriteConfigFile(TopicConfigPath(topic), overrides));
+  RETURN_IF_ERROR(WriteTopicConfig(topic, overrides));
   return ApplyTopicOverrides(it->first, it->second, std::move(overrides));
 }
 
@@ -398,7 +424,7 @@ Status LogManager::RemoveTopicConfig(std::string_view topic, std::string_view na
         "removing 'partitions' would shrink topic '{}' from {} to {} partitions", topic,
         it->second.partitions.size(), config.partitions));
   }
-  RETURN_IF_ERROR(WriteConfigFile(TopicConfigPath(topic), overrides));
+  RETURN_IF_ERROR(WriteTopicConfig(topic, overrides));
   return ApplyTopicOverrides(it->first, it->second, std::move(overrides));
 }
 

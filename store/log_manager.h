@@ -102,6 +102,9 @@ class LogManager {
   Result<std::shared_ptr<Log>> OpenLog(const std::string& topic, int32_t partition,
                                        const LogConfig& config);
   std::string TopicConfigPath(std::string_view topic) const;
+  Status WriteTopicConfig(std::string_view topic, const ConfigOverrides& overrides);
+  Status DeleteTopicConfigFile(std::string_view topic);
+  std::string DeleteDirName(const std::string& partition_dir) const;
   // REQUIRES: topics_mu_ held exclusively.
   Status ApplyTopicOverrides(const std::string& topic, Topic& t, ConfigOverrides overrides);
   Status ApplyDefaults(ConfigOverrides defaults);

@@ -53,7 +53,6 @@ class SignalsTest(MountedTestCase):
     # Known bug (mountd/main.cc): fuse_session_loop_mt returns the signal
     # number when a signal ended the loop, and Run maps any nonzero value to
     # exit status 1, so a requested stop (systemctl stop) looks like a failure.
-    @unittest.expectedFailure
     def test_exit_status_after_sigterm_is_0(self):
         self.assertEqual(self.stop_with_signal(signal.SIGTERM), 0)
 
@@ -120,7 +119,6 @@ class DeletedTopicTest(MountedTestCase):
     # back: the new topic lists as empty and its partitions are not found
     # until the kernel drops the old inode. Fix: a new generation per
     # topic life in the entry replies.
-    @unittest.expectedFailure
     def test_topic_recreated_while_old_directory_is_open_is_usable(self):
         self.mkdir("again")
         fd = os.open(self.path("again"), os.O_RDONLY | os.O_DIRECTORY)
@@ -132,7 +130,6 @@ class DeletedTopicTest(MountedTestCase):
         finally:
             os.close(fd)
 
-    @unittest.expectedFailure
     def test_topic_recreated_while_old_partition_is_open_is_usable(self):
         self.mkdir("again")
         self.append("again/0", "old life\n")

@@ -56,7 +56,6 @@ class TopicDirectoryTest(MountedTestCase):
     # above 240 characters (.topicfs/topics/<name>.properties.tmp), and
     # deleting fails above 213 (<name>-<p>.<32 hex>-delete), after the topic
     # was already taken out of the mount: it comes back on the next mount.
-    @unittest.expectedFailure
     def test_longest_valid_names_can_be_created_and_deleted(self):
         for length in [214, 241, 249]:
             with self.subTest(length=length):
