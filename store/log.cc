@@ -245,13 +245,22 @@ Result<ReadResult> Log::Read(Offset offset, char* out, int64_t max) const {
   ReadResult total{0, offset, offset};
   std::shared_ptr<LogSegment> segment = FloorSegment(offset);
   while (segment != nullptr && total.bytes < max) {
+    const int64_t size_before = segment->size();
     ASSIGN_OR_RETURN(ReadResult part, segment->Read(offset, out + total.bytes, max - total.bytes));
     if (part.bytes > 0) {
       if (total.bytes == 0) total.start = part.start;
       total.bytes += part.bytes;
       total.next = part.next;
+      offset = part.next;
     }
-    segment = SegmentAfter(segment->base_offset());
+    // The segment read stops at the size it saw. If the segment was active
+    // and grew meanwhile (and maybe rolled), read on in it: moving to the
+    // next segment would skip the bytes appended in between. Look the next
+    // segment up first: a roll is published after the old segment's last
+    // append, so its size is final by the time the new segment is seen.
+    std::shared_ptr<LogSegment> next = SegmentAfter(segment->base_offset());
+    if (segment->size() != size_before && offset < segment->next_offset()) continue;
+    segment = std::move(next);
     if (segment != nullptr) offset = std::max(offset, segment->base_offset());
   }
   return total;

@@ -129,7 +129,11 @@ Status Log::RemoveTempFilesAndCompleteSwaps() {
       RETURN_IF_ERROR(RemoveFile(dir_ + "/" + name));
     }
   }
-  for (const auto& name : complete_swaps) {
+  // Listed again: opening a swap segment creates the index files it lacked.
+  ASSIGN_OR_RETURN(auto now_present, ListFiles(dir_));
+  for (const auto& name : now_present) {
+    auto parsed = ParseSegmentFileName(name);
+    if (!parsed || parsed->state_suffix != kSwapSuffix) continue;
     std::string final_name = name.substr(0, name.size() - kSwapSuffix.size());
     RETURN_IF_ERROR(RenameFile(dir_ + "/" + name, dir_ + "/" + final_name));
   }
@@ -162,7 +166,12 @@ Status Log::LoadSegments() {
       continue;
     }
     std::shared_ptr<LogSegment> segment = std::move(opened).value();
-    if (segment->needs_recovery()) {
+    // After an unclean shutdown step 4 validates this segment anyway, and
+    // must see the bytes it cuts, to drop the segments written after them.
+    auto next = logs.upper_bound(base);
+    bool step_4_recovers =
+        !had_clean_shutdown_ && (next == logs.end() || *next > recovery_point());
+    if (segment->needs_recovery() && !step_4_recovers) {
       auto recovered = segment->Recover();
       if (!recovered.ok()) {
         RETURN_IF_ERROR(QuarantineSegment(segment, recovered.status()));

@@ -23,6 +23,10 @@ bool FileExists(const std::string& path) { return ::access(path.c_str(), F_OK) =
 // Reads the header of the batch at pos, which must lie inside [0, size).
 Result<BatchLocation> LocateBatch(const char* data, int64_t size, int64_t pos,
                                   const std::string& path) {
+  // Positions come from index files, which may hold anything after a crash.
+  if (pos < 0) {
+    return Status::Corruption(fmt::format("{}: negative batch position {}", path, pos));
+  }
   if (size - pos < format::kBatchHeaderSize) {
     return Status::Corruption(fmt::format("{}: {} bytes at position {} are too few for a batch header",
                                           path, size - pos, pos));
@@ -153,9 +157,7 @@ Status LogSegment::LoadTail() {
   next_offset_.store(next, std::memory_order_release);
   if (!empty()) {
     ASSIGN_OR_RETURN(auto first, Batches(FilePosition(0)));
-    if (!first.empty() && first.front().max_timestamp.value >= 0) {
-      rolling_based_timestamp_ = first.front().max_timestamp;
-    }
+    if (!first.empty()) rolling_based_timestamp_ = first.front().max_timestamp;
   }
   return Status::Ok();
 }
@@ -183,7 +185,11 @@ Status LogSegment::Append(const AppendInfo& info) {
 // Kafka's rule: a batch gets an index entry when more than
 // index.interval.bytes were appended since the last entry, counted before it.
 Status LogSegment::IndexBatch(const BatchLocation& loc, int64_t* bytes_since_last_entry) {
-  if (*bytes_since_last_entry > index_interval_bytes_) {
+  // A full index only means longer scans. It happens when Recover rebuilds a
+  // segment written under a larger segment.index.bytes or index.interval.bytes;
+  // appends roll before it happens.
+  const bool full = offset_index_->IsFull() || time_index_->IsFull();
+  if (*bytes_since_last_entry > index_interval_bytes_ && !full) {
     RETURN_IF_ERROR(offset_index_->Append(loc.last_offset, loc.position));
     RETURN_IF_ERROR(time_index_->MaybeAppend(Timestamp(max_timestamp_so_far_.load()),
                                              Offset(offset_of_max_timestamp_.load())));
@@ -333,11 +339,9 @@ Result<int64_t> LogSegment::Recover() {
       max_timestamp_so_far_ = loc->max_timestamp.value;
       offset_of_max_timestamp_ = loc->last_offset.value;
     }
-    if (!rolling_based_timestamp_ && loc->max_timestamp.value >= 0) {
-      rolling_based_timestamp_ = loc->max_timestamp;
-    }
+    if (!rolling_based_timestamp_) rolling_based_timestamp_ = loc->max_timestamp;
     RETURN_IF_ERROR(IndexBatch(*loc, &bytes_since_last_index_entry_));
-    records += loc->records;
+    records += loc->control ? 0 : loc->records;
     next = std::max(*end, loc->last_offset + 1);
     last = *loc;
     valid += loc->size;
@@ -346,6 +350,11 @@ Result<int64_t> LogSegment::Recover() {
   if (truncated > 0) RETURN_IF_ERROR(log_->TruncateTo(valid));
   next_offset_.store(next.value, std::memory_order_release);
   record_count_ = records;
+  // End as Kafka's recover() does, like a closed segment: the final time
+  // index entry written and both indexes trimmed. An untrimmed index would
+  // be read back as all entries after a crash; the loader grows the active
+  // segment's indexes again.
+  RETURN_IF_ERROR(OnBecomeInactive());
   needs_recovery_ = false;
   return truncated;
 }
@@ -396,8 +405,11 @@ bool LogSegment::ShouldRoll(int64_t append_size, Offset last_offset, Timestamp m
   int64_t size = this->size();
   if (size > int64_t{segment_bytes} - append_size) return true;
   if (size > 0) {
-    int64_t waited = rolling_based_timestamp_ ? max_ts - *rolling_based_timestamp_
-                                              : clock_->MonotonicMs() - created_ms_;
+    // As in Kafka, the first batch decides: with a timestamp, record time
+    // counts; without one (-1), the wall clock since the segment was created.
+    const bool record_time = rolling_based_timestamp_ && rolling_based_timestamp_->value >= 0;
+    int64_t waited = record_time ? max_ts - *rolling_based_timestamp_
+                                 : clock_->MonotonicMs() - created_ms_;
     if (waited > max_segment_ms) return true;
   }
   if (offset_index_->IsFull() || time_index_->IsFull()) return true;
@@ -406,7 +418,10 @@ bool LogSegment::ShouldRoll(int64_t append_size, Offset last_offset, Timestamp m
 
 Status LogSegment::OnBecomeInactive() {
   // The final entry records the newest timestamp; closing twice adds nothing.
-  if (max_timestamp_so_far_.load() > time_index_->LastEntry().timestamp.value) {
+  // A time index below 12 bytes (segment.index.bytes may be as low as 4) has
+  // no slot for it.
+  if (max_timestamp_so_far_.load() > time_index_->LastEntry().timestamp.value &&
+      time_index_->entries() < time_index_->max_entries()) {
     RETURN_IF_ERROR(time_index_->MaybeAppend(Timestamp(max_timestamp_so_far_.load()),
                                              Offset(offset_of_max_timestamp_.load()),
                                              /*skip_full_check=*/true));
