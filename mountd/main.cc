@@ -26,6 +26,8 @@ constexpr const char* kVersion = "0.1.0";
 struct Args {
   std::string data_dir;
   char* log_level = nullptr;
+  char* retention_check_interval_ms = nullptr;
+  char* cleaner_backoff_ms = nullptr;
   int positional = 0;
 };
 
@@ -34,6 +36,8 @@ enum { kKeyPositional = FUSE_OPT_KEY_NONOPT };
 
 const fuse_opt kOptions[] = {
     {"--log-level=%s", offsetof(Args, log_level), 0},
+    {"--retention-check-interval-ms=%s", offsetof(Args, retention_check_interval_ms), 0},
+    {"--cleaner-backoff-ms=%s", offsetof(Args, cleaner_backoff_ms), 0},
     FUSE_OPT_END,
 };
 
@@ -49,6 +53,28 @@ int TakeDataDir(void* data, const char* arg, int key, fuse_args*) {
   return 1;
 }
 
+// Takes ownership of a string fuse_opt_parse allocated.
+std::string TakeString(char** s) {
+  std::string out = *s != nullptr ? *s : "";
+  std::free(*s);
+  *s = nullptr;
+  return out;
+}
+
+// A positive number of milliseconds; an empty text keeps the default.
+bool ParseMs(const std::string& text, const char* option, int64_t* out) {
+  if (text.empty()) return true;
+  char* end = nullptr;
+  long long v = std::strtoll(text.c_str(), &end, 10);
+  if (end == text.c_str() || *end != '\0' || v < 1) {
+    std::fprintf(stderr, "topicfs: %s needs a positive number of milliseconds, not '%s'\n", option,
+                 text.c_str());
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
 void PrintUsage(const char* prog) {
   std::printf(
       "usage: %s [options] DATA_DIR MOUNTPOINT\n\n"
@@ -56,6 +82,11 @@ void PrintUsage(const char* prog) {
       "each file a partition (append with >>, read with cat, tail -f, grep).\n\n"
       "topicfs options:\n"
       "    --log-level=LEVEL      trace, debug, info (default), warn, error\n"
+      "    --retention-check-interval-ms=N\n"
+      "                           how often retention runs (Kafka's\n"
+      "                           log.retention.check.interval.ms, default 300000)\n"
+      "    --cleaner-backoff-ms=N how often the cleaner looks for a compacted topic\n"
+      "                           to clean (log.cleaner.backoff.ms, default 15000)\n"
       "    -h   --help            print help\n"
       "    -V   --version         print version\n\n",
       prog);
@@ -86,8 +117,9 @@ int Run(int argc, char** argv) {
   std::unique_ptr<fuse_args, decltype(&fuse_opt_free_args)> free_args(&fargs, &fuse_opt_free_args);
   Args args;
   if (fuse_opt_parse(&fargs, &args, kOptions, TakeDataDir) != 0) return 2;
-  std::string level_option = args.log_level != nullptr ? args.log_level : "";
-  std::free(args.log_level);
+  std::string level_option = TakeString(&args.log_level);
+  std::string retention_interval = TakeString(&args.retention_check_interval_ms);
+  std::string cleaner_backoff = TakeString(&args.cleaner_backoff_ms);
   fuse_cmdline_opts opts{};
   if (fuse_parse_cmdline(&fargs, &opts) != 0) return 2;
   std::unique_ptr<char, decltype(&std::free)> mountpoint(opts.mountpoint, &std::free);
@@ -120,6 +152,10 @@ int Run(int argc, char** argv) {
   // another daemon holds) is reported here, in the foreground.
   topicfs::store::LogManager::Options mopts;
   mopts.data_dir = args.data_dir;
+  if (!ParseMs(retention_interval, "--retention-check-interval-ms", &mopts.retention_check_interval_ms) ||
+      !ParseMs(cleaner_backoff, "--cleaner-backoff-ms", &mopts.cleaner_backoff_ms)) {
+    return 2;
+  }
   auto manager = topicfs::store::LogManager::Open(mopts);
   if (!manager.ok()) {
     std::fprintf(stderr, "topicfs: cannot open %s: %s\n", args.data_dir.c_str(),

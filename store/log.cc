@@ -45,6 +45,7 @@ Log::Log(Options options)
       tp_(std::move(options.topic_partition)),
       clock_(options.clock),
       io_(options.io),
+      scheduler_(options.scheduler),
       had_clean_shutdown_(options.had_clean_shutdown),
       config_(std::move(options.config)),
       last_flush_ms_(options.clock->MonotonicMs()),
@@ -71,6 +72,7 @@ void Log::UpdateConfig(const LogConfig& config) {
 }
 
 LogSegment::Options Log::SegmentOptions(Offset base) const {
+  std::lock_guard lock(config_mu_);
   LogSegment::Options o;
   o.dir = dir_;
   o.base_offset = base;

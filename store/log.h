@@ -30,6 +30,7 @@
 #include "store/log_config.h"
 #include "store/log_segment.h"
 #include "store/record_batch.h"
+#include "store/scheduler.h"
 #include "store/status.h"
 #include "store/types.h"
 
@@ -63,6 +64,8 @@ class Log {
     bool had_clean_shutdown = false;
     const Clock* clock = &Clock::System();
     FileIo* io = &FileIo::Default();
+    // Runs delayed deletion of .deleted files; nullptr deletes at once.
+    Scheduler* scheduler = nullptr;
   };
 
   // Loads (and if needed recovers) the partition directory, creating it if
@@ -121,12 +124,28 @@ class Log {
   // segments set aside), for the daemon's log.
   const std::vector<std::string>& warnings() const { return warnings_; }
 
+  // ---- cleanup (store/log_cleanup.cc, docs/cleanup.md) ----
+  // Deletes old segments as retention decides (PlanRetention): the log
+  // start moves first, the segments leave the map (readers holding one
+  // finish with it), their files are renamed .deleted and removed after
+  // file.delete.delay.ms. Returns how many segments went.
+  Result<int> DeleteOldSegments();
+  // Swaps a finished cleaner output (files suffixed .cleaned) in for the
+  // segments it replaces, crash-safely: .cleaned -> .swap, old -> .deleted,
+  // .swap -> final name, directory fsynced. kAborted-style kInvalidArgument
+  // (and the output deleted) if an old segment left the log meanwhile.
+  Status ReplaceSegments(std::shared_ptr<LogSegment> cleaned,
+                         const std::vector<std::shared_ptr<LogSegment>>& old);
+  // Options for a segment of this log (the cleaner creates its output so).
+  LogSegment::Options SegmentOptions(Offset base) const;
+
   // Segments in offset order (a snapshot), for retention, the cleaner, tests.
   std::vector<std::shared_ptr<LogSegment>> Segments() const;
 
  private:
   explicit Log(Options options);
-  LogSegment::Options SegmentOptions(Offset base) const;
+  // Renames a segment's files .deleted and removes them after the delay.
+  Status ScheduleSegmentDeletion(const std::shared_ptr<LogSegment>& segment);
   std::shared_ptr<LogSegment> ActiveSegment() const;
   std::shared_ptr<LogSegment> FloorSegment(Offset offset) const;
   std::shared_ptr<LogSegment> SegmentAfter(Offset base) const;
@@ -147,6 +166,7 @@ class Log {
   const TopicPartition tp_;
   const Clock* clock_;
   FileIo* io_;
+  Scheduler* scheduler_;
   const bool had_clean_shutdown_;
 
   std::mutex append_mu_;

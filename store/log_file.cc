@@ -65,7 +65,8 @@ Status LogFile::Rename(const std::string& new_path) {
 }
 
 Status LogFile::Delete() {
-  Close();
+  // The descriptor stays open: a reader that still holds this segment can
+  // map and finish its read; the space is freed when the last holder goes.
   if (::unlink(path_.c_str()) != 0 && errno != ENOENT) return Status::FromErrno("unlink", path_);
   return Status::Ok();
 }

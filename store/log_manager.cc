@@ -66,7 +66,14 @@ std::string RandomHex32() {
 }  // namespace
 
 LogManager::LogManager(Options options)
-    : data_dir_(std::move(options.data_dir)), clock_(options.clock), io_(options.io) {}
+    : data_dir_(options.data_dir),
+      clock_(options.clock),
+      io_(options.io),
+      options_(options),
+      scheduler_(std::make_unique<Scheduler>(options.clock, 0)),
+      cleaner_(std::make_unique<LogCleaner>(
+          options.data_dir + "/" + std::string(kCleanerOffsetCheckpoint), options.clock,
+          options.cleaner)) {}
 
 LogManager::~LogManager() {
   if (!closed_) (void)Close();
@@ -145,6 +152,7 @@ Status LogManager::LoadAll() {
   if (ls.ok()) log_start_offsets_ = *ls;
   else warnings_.push_back(ls.status().message());
 
+  RETURN_IF_ERROR(cleaner_->Load());
   ASSIGN_OR_RETURN(defaults_, ReadConfigFile(data_dir_ + "/" + std::string(kDefaultsFile)));
   RETURN_IF_ERROR(ResolveConfig(defaults_, {}).status().Annotate("data directory defaults"));
 
@@ -198,6 +206,7 @@ Result<std::shared_ptr<Log>> LogManager::OpenLog(const std::string& topic, int32
   o.had_clean_shutdown = had_clean_shutdown_;
   o.clock = clock_;
   o.io = io_;
+  o.scheduler = scheduler_.get();
   ASSIGN_OR_RETURN(auto log, Log::Open(std::move(o)));
   {
     std::lock_guard lock(warnings_mu_);
@@ -288,7 +297,10 @@ Status LogManager::DeleteTopic(std::string_view topic) {
       }
       renamed.emplace_back(dir, doomed);
     }
-    for (const auto& log : it->second.partitions) log->CloseWithoutFlush();
+    for (const auto& log : it->second.partitions) {
+      log->CloseWithoutFlush();
+      cleaner_->Forget(log->topic_partition());
+    }
     topics_.erase(it);
     for (const auto& [from, to] : renamed) RemoveDirectoryInBackground(to);
     RETURN_IF_ERROR(DeleteTopicConfigFile(topic));
@@ -457,28 +469,44 @@ Status LogManager::WriteCheckpoints() {
 }
 
 void LogManager::StartBackground(int64_t interval_ms) {
-  background_ = std::thread([this, interval_ms] {
-    std::unique_lock lock(background_mu_);
-    while (!stopping_) {
-      background_cv_.wait_for(lock, std::chrono::milliseconds(interval_ms));
-      if (stopping_) break;
-      lock.unlock();
-      (void)FlushDueLogs();
-      (void)WriteCheckpoints();
-      lock.lock();
-    }
+  scheduler_->Start(options_.background_threads);
+  scheduler_->SchedulePeriodic("flush and checkpoint", interval_ms, interval_ms, [this] {
+    (void)FlushDueLogs();
+    (void)WriteCheckpoints();
   });
+  scheduler_->SchedulePeriodic("retention", options_.retention_check_interval_ms,
+                               options_.retention_check_interval_ms, [this] { (void)RunRetention(); });
+  scheduler_->SchedulePeriodic("cleaner", options_.cleaner_backoff_ms, options_.cleaner_backoff_ms,
+                               [this] { (void)RunCleaner(); });
+}
+
+Result<int> LogManager::RunRetention() {
+  int deleted = 0;
+  Status first;
+  for (const auto& log : AllLogs()) {
+    auto n = log->DeleteOldSegments();
+    if (n.ok()) {
+      deleted += *n;
+    } else if (first.ok()) {
+      first = n.status();
+    }
+  }
+  if (deleted > 0) RETURN_IF_ERROR(WriteCheckpoints());
+  if (!first.ok()) return first;
+  return deleted;
+}
+
+Result<std::optional<CleanResult>> LogManager::RunCleaner() {
+  return cleaner_->CleanFilthiest(AllLogs());
 }
 
 void LogManager::StopBackground() {
+  scheduler_->Shutdown();
   std::vector<std::thread> deleters;
   {
     std::lock_guard lock(background_mu_);
-    stopping_ = true;
     deleters.swap(deleters_);
   }
-  background_cv_.notify_all();
-  if (background_.joinable()) background_.join();
   for (auto& t : deleters) t.join();
 }
 

@@ -22,7 +22,9 @@
 #include "store/clock.h"
 #include "store/file_io.h"
 #include "store/log.h"
+#include "store/log_cleaner.h"
 #include "store/log_config.h"
+#include "store/scheduler.h"
 #include "store/status.h"
 
 namespace topicfs::store {
@@ -33,9 +35,16 @@ class LogManager {
     std::string data_dir;
     const Clock* clock = &Clock::System();
     FileIo* io = &FileIo::Default();
-    // How often a background thread flushes logs whose flush.ms passed and
-    // writes the checkpoints; 0 = no thread (tests call FlushDueLogs).
+    // How often the background flushes logs whose flush.ms passed and
+    // writes the checkpoints; 0 = no background threads at all (tests call
+    // FlushDueLogs, RunRetention, RunCleaner and scheduler().RunDueTasks()).
     int64_t background_interval_ms = 0;
+    // Kafka's log.retention.check.interval.ms.
+    int64_t retention_check_interval_ms = 300'000;
+    // How often the cleaner looks for a log to clean (log.cleaner.backoff.ms).
+    int64_t cleaner_backoff_ms = 15'000;
+    int background_threads = 2;
+    CleanerOptions cleaner;
   };
 
   // Locks the directory (kBusy if another process holds it), reads the
@@ -84,10 +93,19 @@ class LogManager {
   Status FlushDueLogs();
   // Writes recovery-point-offset-checkpoint and log-start-offset-checkpoint.
   Status WriteCheckpoints();
-  // Starts the thread that flushes logs past flush.ms and writes the
-  // checkpoints every interval_ms. A daemon calls it after daemonizing (a
-  // fork keeps no threads); Open starts it when Options asks.
+  // Starts the background threads: flushes past flush.ms and checkpoints
+  // every interval_ms, retention, the cleaner, delayed file deletion. A
+  // daemon calls it after daemonizing (a fork keeps no threads); Open
+  // starts it when Options asks.
   void StartBackground(int64_t interval_ms);
+
+  // ---- cleanup ------------------------------------------------------------
+  // Applies retention to every log now; returns the segments deleted.
+  Result<int> RunRetention();
+  // Cleans the filthiest eligible compacted log, if any.
+  Result<std::optional<CleanResult>> RunCleaner();
+  LogCleaner& cleaner() { return *cleaner_; }
+  Scheduler& scheduler() { return *scheduler_; }
 
  private:
   struct Topic {
@@ -126,10 +144,10 @@ class LogManager {
   mutable std::mutex warnings_mu_;
   std::vector<std::string> warnings_;         // guarded by warnings_mu_
 
+  const Options options_;
+  std::unique_ptr<Scheduler> scheduler_;  // owns the background threads
+  std::unique_ptr<LogCleaner> cleaner_;
   std::mutex background_mu_;
-  std::condition_variable background_cv_;
-  bool stopping_ = false;  // guarded by background_mu_
-  std::thread background_;
   std::vector<std::thread> deleters_;  // guarded by background_mu_
 };
 

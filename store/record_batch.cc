@@ -308,14 +308,34 @@ void BatchBuilder::SetProducer(int64_t id, int16_t epoch, int32_t base_sequence)
 void BatchBuilder::Add(Offset offset, Timestamp timestamp, std::optional<std::string_view> key,
                        std::optional<std::string_view> value,
                        std::initializer_list<RecordHeader> headers) {
+  int64_t headers_size = 0;
+  for (const RecordHeader& h : headers) headers_size += FieldSize(h.key) + FieldSize(h.value);
+  char* p = AppendRecordUpToHeaders(offset, timestamp, key, value,
+                                    static_cast<int64_t>(headers.size()), headers_size);
+  for (const RecordHeader& h : headers) {
+    p = EncodeField(p, h.key);
+    p = EncodeField(p, h.value);
+  }
+  assert(p == buf_.data() + buf_.size());
+}
+
+void BatchBuilder::AddCopy(const RecordView& record) {
+  char* p = AppendRecordUpToHeaders(record.offset, record.timestamp, record.key, record.value,
+                                    record.header_count, static_cast<int64_t>(record.headers.size()));
+  std::memcpy(p, record.headers.data(), record.headers.size());
+  assert(p + record.headers.size() == buf_.data() + buf_.size());
+}
+
+// Encodes a record up to and including its header count, leaving
+// headers_size bytes at the end of the buffer for the caller to fill.
+char* BatchBuilder::AppendRecordUpToHeaders(Offset offset, Timestamp timestamp,
+                                            std::optional<std::string_view> key,
+                                            std::optional<std::string_view> value,
+                                            int64_t header_count, int64_t headers_size) {
   if (buf_.size() < static_cast<size_t>(format::kBatchHeaderSize)) buf_.resize(format::kBatchHeaderSize);
   const int64_t offset_delta = offset - base_offset_;
   const int64_t ts_delta = WrappingSub(timestamp.value, base_timestamp_.value);
   assert(offset_delta >= INT32_MIN && offset_delta <= INT32_MAX);
-
-  int64_t headers_size = 0;
-  for (const RecordHeader& h : headers) headers_size += FieldSize(h.key) + FieldSize(h.value);
-  const int64_t header_count = static_cast<int64_t>(headers.size());
   const int64_t body = 1 + VarintSize(ts_delta) + VarintSize(offset_delta) + FieldSize(key) +
                        FieldSize(value) + VarintSize(header_count) + headers_size;
 
@@ -329,15 +349,11 @@ void BatchBuilder::Add(Offset offset, Timestamp timestamp, std::optional<std::st
   p = EncodeField(p, key);
   p = EncodeField(p, value);
   p = varint::Encode(p, header_count);
-  for (const RecordHeader& h : headers) {
-    p = EncodeField(p, h.key);
-    p = EncodeField(p, h.value);
-  }
-  assert(p == buf_.data() + buf_.size());
 
   last_offset_ = offset;
   if (count_ == 0 || timestamp > max_timestamp_) max_timestamp_ = timestamp;
   ++count_;
+  return p;
 }
 
 int64_t BatchBuilder::SizeWith(Offset offset, Timestamp timestamp, size_t key_size, bool has_key,

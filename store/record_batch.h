@@ -104,6 +104,10 @@ class BatchBuilder {
            std::optional<std::string_view> value,
            std::initializer_list<RecordHeader> headers = {});
 
+  // Adds a copy of a record read from another batch (its offset, timestamp,
+  // key, value and raw headers), as the cleaner rewrites batches.
+  void AddCopy(const RecordView& record);
+
   // Bytes the batch would take if a record with these sizes were added:
   // what a caller checks against max.message.bytes before Add.
   int64_t SizeWith(Offset offset, Timestamp timestamp, size_t key_size, bool has_key,
@@ -128,6 +132,11 @@ class BatchBuilder {
   Timestamp max_timestamp() const { return max_timestamp_; }
 
  private:
+  char* AppendRecordUpToHeaders(Offset offset, Timestamp timestamp,
+                                std::optional<std::string_view> key,
+                                std::optional<std::string_view> value, int64_t header_count,
+                                int64_t headers_size);
+
   std::string buf_;
   Offset base_offset_;
   Offset last_offset_;

@@ -4,7 +4,11 @@
 
 namespace topicfs::store {
 
-Scheduler::Scheduler(const Clock* clock, int threads) : clock_(clock) {
+Scheduler::Scheduler(const Clock* clock, int threads) : clock_(clock) { Start(threads); }
+
+void Scheduler::Start(int threads) {
+  std::lock_guard lock(mu_);
+  if (stopping_) return;
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { WorkerLoop(); });
 }
 

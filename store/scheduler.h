@@ -25,6 +25,8 @@ namespace topicfs::store {
 class Scheduler {
  public:
   Scheduler(const Clock* clock, int threads);
+  // Adds worker threads (a daemon starts them after it has forked).
+  void Start(int threads);
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;

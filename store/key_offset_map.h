@@ -16,11 +16,11 @@
 
 namespace topicfs::store {
 
-class OffsetMap {
+class KeyOffsetMap {
  public:
   static constexpr int kSlotSize = 24;
 
-  explicit OffsetMap(int64_t memory_bytes, double load_factor = 0.9);
+  explicit KeyOffsetMap(int64_t memory_bytes, double load_factor = 0.9);
 
   // Records offset as the latest for key. False (and nothing stored) when the
   // key is new and the map is full.

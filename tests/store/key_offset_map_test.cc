@@ -1,6 +1,6 @@
 // The cleaner's bounded key map (Kafka's SkimpyOffsetMap) and MD5.
 
-#include "store/offset_map.h"
+#include "store/key_offset_map.h"
 
 #include <gtest/gtest.h>
 
@@ -26,8 +26,8 @@ TEST(Md5Test, MatchesRfc1321TestSuite) {
             "57edf4a22be3c955ac49da2e2107b67a");
 }
 
-TEST(OffsetMapTest, KeepsTheLatestOffsetPerKey) {
-  OffsetMap map(24 * 100);
+TEST(KeyOffsetMapTest, KeepsTheLatestOffsetPerKey) {
+  KeyOffsetMap map(24 * 100);
   EXPECT_EQ(map.slots(), 100u);
   EXPECT_FALSE(map.Get("k").has_value());
   ASSERT_TRUE(map.Put("k", Offset(5)));
@@ -42,8 +42,8 @@ TEST(OffsetMapTest, KeepsTheLatestOffsetPerKey) {
   EXPECT_EQ(map.size(), 0u);
 }
 
-TEST(OffsetMapTest, RefusesNewKeysWhenFullButUpdatesKnownOnes) {
-  OffsetMap map(24 * 10, 0.5);
+TEST(KeyOffsetMapTest, RefusesNewKeysWhenFullButUpdatesKnownOnes) {
+  KeyOffsetMap map(24 * 10, 0.5);
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(map.Put("key" + std::to_string(i), Offset(i)));
   EXPECT_TRUE(map.full());
   EXPECT_FALSE(map.Put("another", Offset(10)));
@@ -52,15 +52,15 @@ TEST(OffsetMapTest, RefusesNewKeysWhenFullButUpdatesKnownOnes) {
   EXPECT_EQ(map.Get("key3"), Offset(11));
 }
 
-TEST(OffsetMapTest, AOneSlotMapNeverLoops) {
-  OffsetMap map(24, 1.0);
+TEST(KeyOffsetMapTest, AOneSlotMapNeverLoops) {
+  KeyOffsetMap map(24, 1.0);
   ASSERT_TRUE(map.Put("a", Offset(1)));
   EXPECT_FALSE(map.Put("b", Offset(2)));
   EXPECT_FALSE(map.Get("b").has_value());
 }
 
-TEST(OffsetMapTest, ManyKeysRoundTrip) {
-  OffsetMap map(24 * 20000);
+TEST(KeyOffsetMapTest, ManyKeysRoundTrip) {
+  KeyOffsetMap map(24 * 20000);
   for (int i = 0; i < 10000; ++i) ASSERT_TRUE(map.Put("key-" + std::to_string(i), Offset(i * 3)));
   for (int i = 0; i < 10000; ++i) ASSERT_EQ(map.Get("key-" + std::to_string(i)), Offset(i * 3));
 }

@@ -1,4 +1,4 @@
-#include "store/offset_map.h"
+#include "store/key_offset_map.h"
 
 #include <algorithm>
 #include <cstring>
@@ -14,12 +14,12 @@ const uint8_t kEmpty[kHashSize] = {};
 
 }  // namespace
 
-OffsetMap::OffsetMap(int64_t memory_bytes, double load_factor)
+KeyOffsetMap::KeyOffsetMap(int64_t memory_bytes, double load_factor)
     : slots_(static_cast<size_t>(std::max<int64_t>(1, memory_bytes / kSlotSize))),
       capacity_(std::max<size_t>(1, static_cast<size_t>(static_cast<double>(slots_) * load_factor))),
       bytes_(slots_ * kSlotSize, 0) {}
 
-size_t OffsetMap::Find(const uint8_t* hash) const {
+size_t KeyOffsetMap::Find(const uint8_t* hash) const {
   uint64_t start = be::Load<uint64_t>(hash);
   for (size_t probe = 0; probe < slots_; ++probe) {
     size_t slot = (start + probe) % slots_;
@@ -29,7 +29,7 @@ size_t OffsetMap::Find(const uint8_t* hash) const {
   return slots_;  // every slot holds another key
 }
 
-bool OffsetMap::Put(std::string_view key, Offset offset) {
+bool KeyOffsetMap::Put(std::string_view key, Offset offset) {
   auto hash = Md5(key);
   size_t slot = Find(hash.data());
   if (slot == slots_) return false;
@@ -45,7 +45,7 @@ bool OffsetMap::Put(std::string_view key, Offset offset) {
   return true;
 }
 
-std::optional<Offset> OffsetMap::Get(std::string_view key) const {
+std::optional<Offset> KeyOffsetMap::Get(std::string_view key) const {
   auto hash = Md5(key);
   size_t slot = Find(hash.data());
   if (slot == slots_) return std::nullopt;
@@ -54,7 +54,7 @@ std::optional<Offset> OffsetMap::Get(std::string_view key) const {
   return Offset(be::Load<int64_t>(at + kHashSize));
 }
 
-void OffsetMap::Clear() {
+void KeyOffsetMap::Clear() {
   std::fill(bytes_.begin(), bytes_.end(), 0);
   entries_ = 0;
   latest_offset_ = Offset(-1);
