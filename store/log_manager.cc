@@ -82,14 +82,18 @@ LogManager::~LogManager() {
 Result<std::unique_ptr<LogManager>> LogManager::Open(Options options) {
   int64_t interval = options.background_interval_ms;
   std::unique_ptr<LogManager> manager(new LogManager(std::move(options)));
+  // A manager that failed to open owns nothing to flush or checkpoint: its
+  // destructor must not write into a directory another process may hold.
+  manager->closed_ = true;
   RETURN_IF_ERROR(MakeDir(manager->data_dir_));
   RETURN_IF_ERROR(manager->Lock());
   Status loaded = manager->LoadAll();
   if (!loaded.ok()) {
-    manager->closed_ = true;  // nothing to flush; just release the lock
+    manager->StopBackground();
     ::close(manager->lock_fd_);
     return loaded;
   }
+  manager->closed_ = false;
   if (interval > 0) manager->StartBackground(interval);
   return manager;
 }
@@ -125,10 +129,11 @@ Status LogManager::WriteTopicConfig(std::string_view topic, const ConfigOverride
 }
 
 Status LogManager::DeleteTopicConfigFile(std::string_view topic) {
-  std::string path = TopicConfigPath(topic);
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Status::FromErrno("unlink", path);
+  // The whole directory: a crash may have left a config.properties.tmp.
   std::string dir = fmt::format("{}/{}/{}", data_dir_, kTopicsDir, topic);
-  if (::rmdir(dir.c_str()) != 0 && errno != ENOENT) return Status::FromErrno("rmdir", dir);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  if (ec) return Status::IoError(ec.value(), fmt::format("remove {}: {}", dir, ec.message()));
   return Status::Ok();
 }
 
@@ -300,6 +305,9 @@ Status LogManager::DeleteTopic(std::string_view topic) {
     for (const auto& log : it->second.partitions) {
       log->CloseWithoutFlush();
       cleaner_->Forget(log->topic_partition());
+      // A topic created again under this name starts from nothing.
+      recovery_points_.erase(log->topic_partition());
+      log_start_offsets_.erase(log->topic_partition());
     }
     topics_.erase(it);
     for (const auto& [from, to] : renamed) RemoveDirectoryInBackground(to);
@@ -423,6 +431,11 @@ Status LogManager::SetTopicConfig(std::string_view topic, std::string_view name,
 
 Status LogManager::RemoveTopicConfig(std::string_view topic, std::string_view name) {
   if (!IsConfigName(name)) return Status::NotFound(fmt::format("unknown config '{}'", name));
+  if (name == "partitions") {
+    // Pinned per topic at creation, so the defaults never resize a topic.
+    return Status::InvalidArgument(fmt::format(
+        "partitions of topic '{}' cannot be removed, only raised", topic));
+  }
   std::unique_lock lock(topics_mu_);
   auto it = topics_.find(topic);
   if (it == topics_.end()) return Status::NotFound(fmt::format("no topic '{}'", topic));

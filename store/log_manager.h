@@ -135,7 +135,7 @@ class LogManager {
   int lock_fd_ = -1;
   bool had_clean_shutdown_ = false;
   bool closed_ = false;
-  OffsetMap recovery_points_;  // as read at open
+  OffsetMap recovery_points_;  // as read at open; guarded by topics_mu_
   OffsetMap log_start_offsets_;
 
   mutable std::shared_mutex topics_mu_;
