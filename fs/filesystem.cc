@@ -285,19 +285,22 @@ int Filesystem::AppendLines(OpenFile& file, std::string_view data) {
     file.partial.append(data);
     return 0;
   }
-  // The first line may continue what earlier writes left unfinished.
-  std::string joined;
-  std::string_view whole = data.substr(0, last_newline + 1);
+  // Lines point into the request's buffer; only the first, which may
+  // continue what earlier writes left unfinished, is copied.
+  thread_local std::vector<std::string_view> lines;
+  lines.clear();
+  std::string first;
+  size_t start = 0;
   if (!file.partial.empty()) {
-    joined = file.partial;
-    joined.append(whole);
-    whole = joined;
+    size_t nl = data.find('\n');
+    first = file.partial;
+    first.append(data.substr(0, nl));
+    lines.push_back(first);
+    start = nl + 1;
   }
-  std::vector<std::string_view> lines;
-  lines.reserve(whole.size() / 64 + 1);
-  for (size_t start = 0; start < whole.size();) {
-    size_t nl = whole.find('\n', start);
-    lines.push_back(whole.substr(start, nl - start));
+  while (start <= last_newline) {
+    size_t nl = data.find('\n', start);
+    lines.push_back(data.substr(start, nl - start));
     start = nl + 1;
   }
   auto r = file.log->Append(lines);

@@ -31,6 +31,15 @@ LineParts SplitLine(std::string_view line, std::string_view separator) {
   return parts;
 }
 
+// At least the bytes a record adds to a batch: the fixed worst case
+// (length, timestamp and offset deltas, attributes), key and value lengths
+// and the header count, plus the bytes themselves.
+int64_t RecordSizeBound(const LineParts& parts, size_t headers) {
+  return format::kMaxRecordOverhead + 5 + 5 + 1 + static_cast<int64_t>(headers) +
+         static_cast<int64_t>(parts.key ? parts.key->size() : 0) +
+         static_cast<int64_t>(parts.value ? parts.value->size() : 0);
+}
+
 // Encoded bytes of the header section of a tombstone record.
 size_t SeparatorHeaderSize(std::string_view separator) {
   std::string_view name = format::kSeparatorHeader;
@@ -133,9 +142,11 @@ Result<AppendResult> Log::Append(std::span<const std::string_view> lines,
           separator.empty() ? "compacted topic needs key.separator"
                             : fmt::format("compacted topic needs a key: line has no '{}'", separator));
     }
+    size_t headers = parts.tombstone ? tombstone_headers : 0;
+    if (format::kBatchHeaderSize + RecordSizeBound(parts, headers) <= batch_limit) continue;
     int64_t alone = builder_.SizeWith(start, now, parts.key ? parts.key->size() : 0,
                                       parts.key.has_value(), parts.value ? parts.value->size() : 0,
-                                      parts.tombstone ? tombstone_headers : 0);
+                                      headers);
     if (alone > batch_limit) {
       return Status::RecordTooLarge(fmt::format(
           "a line of {} bytes makes a {}-byte batch, over the limit of {} (max.message.bytes={}, "
@@ -153,7 +164,8 @@ Result<AppendResult> Log::Append(std::span<const std::string_view> lines,
     for (; i < lines.size(); ++i) {
       LineParts parts = SplitLine(lines[i], separator);
       size_t headers = parts.tombstone ? tombstone_headers : 0;
-      if (!builder_.empty() &&
+      // The exact size is computed only near the limit.
+      if (!builder_.empty() && builder_.size() + RecordSizeBound(parts, headers) > batch_limit &&
           builder_.SizeWith(offset, now, parts.key ? parts.key->size() : 0, parts.key.has_value(),
                             parts.value ? parts.value->size() : 0, headers) > batch_limit) {
         break;

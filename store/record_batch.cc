@@ -286,7 +286,10 @@ bool RecordReader::Next(RecordView* out) {
 void BatchBuilder::Reset(Offset base_offset, Timestamp base_timestamp) {
   // Every batch-level setting belongs to one batch: a reused builder starts
   // from Kafka's defaults again.
-  buf_.assign(format::kBatchHeaderSize, '\0');
+  // The buffer keeps its size (and capacity) across batches; used_ says how
+  // much of it this batch holds, so records are never zero-filled first.
+  used_ = format::kBatchHeaderSize;
+  if (buf_.size() < used_) buf_.resize(used_);
   base_offset_ = base_offset;
   last_offset_ = base_offset;
   last_offset_override_.reset();
@@ -316,14 +319,14 @@ void BatchBuilder::Add(Offset offset, Timestamp timestamp, std::optional<std::st
     p = EncodeField(p, h.key);
     p = EncodeField(p, h.value);
   }
-  assert(p == buf_.data() + buf_.size());
+  assert(p == buf_.data() + used_);
 }
 
 void BatchBuilder::AddCopy(const RecordView& record) {
   char* p = AppendRecordUpToHeaders(record.offset, record.timestamp, record.key, record.value,
                                     record.header_count, static_cast<int64_t>(record.headers.size()));
   std::memcpy(p, record.headers.data(), record.headers.size());
-  assert(p + record.headers.size() == buf_.data() + buf_.size());
+  assert(p + record.headers.size() == buf_.data() + used_);
 }
 
 // Encodes a record up to and including its header count, leaving
@@ -332,15 +335,16 @@ char* BatchBuilder::AppendRecordUpToHeaders(Offset offset, Timestamp timestamp,
                                             std::optional<std::string_view> key,
                                             std::optional<std::string_view> value,
                                             int64_t header_count, int64_t headers_size) {
-  if (buf_.size() < static_cast<size_t>(format::kBatchHeaderSize)) buf_.resize(format::kBatchHeaderSize);
+  if (used_ < static_cast<size_t>(format::kBatchHeaderSize)) used_ = format::kBatchHeaderSize;
   const int64_t offset_delta = offset - base_offset_;
   const int64_t ts_delta = WrappingSub(timestamp.value, base_timestamp_.value);
   assert(offset_delta >= INT32_MIN && offset_delta <= INT32_MAX);
   const int64_t body = 1 + VarintSize(ts_delta) + VarintSize(offset_delta) + FieldSize(key) +
                        FieldSize(value) + VarintSize(header_count) + headers_size;
 
-  const size_t start = buf_.size();
-  buf_.resize(start + static_cast<size_t>(VarintSize(body) + body));
+  const size_t start = used_;
+  used_ = start + static_cast<size_t>(VarintSize(body) + body);
+  if (buf_.size() < used_) buf_.resize(std::max(used_, buf_.size() * 2));
   char* p = buf_.data() + start;
   p = varint::Encode(p, body);
   *p++ = 0;  // record attributes
@@ -374,11 +378,13 @@ int64_t BatchBuilder::SizeWith(Offset offset, Timestamp timestamp, size_t key_si
 }
 
 std::string_view BatchBuilder::Finish() {
-  if (buf_.size() < static_cast<size_t>(format::kBatchHeaderSize)) buf_.resize(format::kBatchHeaderSize);
+  if (used_ < static_cast<size_t>(format::kBatchHeaderSize)) used_ = format::kBatchHeaderSize;
+  if (buf_.size() < used_) buf_.resize(used_);
   char* p = buf_.data();
+  const std::string_view batch(buf_.data(), used_);
   const Offset last = last_offset_override_.value_or(last_offset_);
   be::Store<int64_t>(p + format::kBaseOffsetPos, base_offset_.value);
-  be::Store<int32_t>(p + format::kLengthPos, static_cast<int32_t>(buf_.size() - format::kLogOverhead));
+  be::Store<int32_t>(p + format::kLengthPos, static_cast<int32_t>(used_ - format::kLogOverhead));
   be::Store<int32_t>(p + format::kLeaderEpochPos, -1);
   p[format::kMagicPos] = format::kMagicV2;
   be::Store<int16_t>(p + format::kAttributesPos, attributes_);
@@ -389,8 +395,8 @@ std::string_view BatchBuilder::Finish() {
   be::Store<int16_t>(p + format::kProducerEpochPos, producer_epoch_);
   be::Store<int32_t>(p + format::kBaseSequencePos, base_sequence_);
   be::Store<int32_t>(p + format::kRecordsCountPos, count_);
-  be::Store<uint32_t>(p + format::kCrcPos, BatchCrc(buf_));
-  return buf_;
+  be::Store<uint32_t>(p + format::kCrcPos, BatchCrc(batch));
+  return batch;
 }
 
 }  // namespace topicfs::store

@@ -126,7 +126,7 @@ class BatchBuilder {
 
   int32_t records() const { return count_; }
   bool empty() const { return count_ == 0; }
-  int64_t size() const { return static_cast<int64_t>(buf_.size()); }
+  int64_t size() const { return static_cast<int64_t>(used_); }
   Offset base_offset() const { return base_offset_; }
   Offset last_offset() const { return last_offset_; }
   Timestamp max_timestamp() const { return max_timestamp_; }
@@ -138,6 +138,7 @@ class BatchBuilder {
                                 int64_t headers_size);
 
   std::string buf_;
+  size_t used_ = 0;  // bytes of buf_ this batch holds
   Offset base_offset_;
   Offset last_offset_;
   std::optional<Offset> last_offset_override_;
