@@ -17,7 +17,7 @@ struct LineParts {
   bool tombstone = false;
 };
 
-LineParts SplitLine(std::string_view line, std::string_view separator) {
+[[gnu::always_inline]] inline LineParts SplitLine(std::string_view line, std::string_view separator) {
   LineParts parts;
   parts.value = line;
   if (separator.empty()) return parts;

@@ -222,6 +222,7 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max) const
       continue;
     }
     RecordReader reader(std::string_view(data + pos, static_cast<size_t>(loc.size)));
+    if (!started) reader.SkipBefore(offset);
     RecordView rec;
     while (result.bytes < max && reader.Next(&rec)) {
       int64_t presented = PresentedSize(rec);

@@ -1,6 +1,7 @@
 #include "store/record_batch.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cassert>
 #include <cstring>
@@ -37,8 +38,13 @@ uint32_t BatchCrc(std::string_view batch) {
 // ---- Varints on the hot paths ----
 
 // Same value as varint::EncodedSize, without the loop: 7 payload bits a byte.
+inline constexpr auto kVarintBytesByWidth = [] {
+  std::array<uint8_t, 65> t{};
+  for (int w = 0; w <= 64; ++w) t[w] = static_cast<uint8_t>((std::max(w, 1) + 6) / 7);
+  return t;
+}();
 inline int VarintSize(int64_t n) {
-  return (std::bit_width(varint::ZigZag(n) | 1) + 6) / 7;
+  return kVarintBytesByWidth[std::bit_width(varint::ZigZag(n))];
 }
 
 // Bytes a length-prefixed field takes: the length varint plus the bytes, or
@@ -276,6 +282,27 @@ bool RecordReader::Next(RecordView* out) {
   return true;
 }
 
+void RecordReader::SkipBefore(Offset target) {
+  if (!status_.ok()) return;
+  while (remaining_ > 1) {
+    int64_t body_size;
+    const char* body = ReadInt(p_, limit_, &body_size);
+    if (body == nullptr || body_size < 0 || body_size > limit_ - body) return;
+    const char* next = body + body_size;
+    int64_t next_size;
+    const char* q = ReadInt(next, limit_, &next_size);
+    if (q == nullptr || next_size < 1 || next_size > limit_ - q) return;
+    const char* next_end = q + next_size;
+    ++q;  // attributes
+    int64_t ts_delta, offset_delta;
+    if ((q = ReadLong(q, next_end, &ts_delta)) == nullptr) return;
+    if ((q = ReadInt(q, next_end, &offset_delta)) == nullptr) return;
+    if (WrappingAdd(header_.base_offset.value, offset_delta) > target.value) return;
+    p_ = next;
+    --remaining_;
+  }
+}
+
 // ---- BatchBuilder ----
 //
 // Offsets and timestamps are kept as given; deltas are taken when a record is
@@ -308,8 +335,8 @@ void BatchBuilder::SetProducer(int64_t id, int16_t epoch, int32_t base_sequence)
   base_sequence_ = base_sequence;
 }
 
-void BatchBuilder::Add(Offset offset, Timestamp timestamp, std::optional<std::string_view> key,
-                       std::optional<std::string_view> value,
+void BatchBuilder::Add(Offset offset, Timestamp timestamp, const std::optional<std::string_view>& key,
+                       const std::optional<std::string_view>& value,
                        std::initializer_list<RecordHeader> headers) {
   int64_t headers_size = 0;
   for (const RecordHeader& h : headers) headers_size += FieldSize(h.key) + FieldSize(h.value);
@@ -332,8 +359,8 @@ void BatchBuilder::AddCopy(const RecordView& record) {
 // Encodes a record up to and including its header count, leaving
 // headers_size bytes at the end of the buffer for the caller to fill.
 char* BatchBuilder::AppendRecordUpToHeaders(Offset offset, Timestamp timestamp,
-                                            std::optional<std::string_view> key,
-                                            std::optional<std::string_view> value,
+                                            const std::optional<std::string_view>& key,
+                                            const std::optional<std::string_view>& value,
                                             int64_t header_count, int64_t headers_size) {
   if (used_ < static_cast<size_t>(format::kBatchHeaderSize)) used_ = format::kBatchHeaderSize;
   const int64_t offset_delta = offset - base_offset_;

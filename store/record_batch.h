@@ -76,6 +76,11 @@ class RecordReader {
  public:
   explicit RecordReader(std::string_view batch);
   bool Next(RecordView* out);
+  // Skips records whose successor in the batch starts at or before target:
+  // such a record ends before target, since a record ends at or before the
+  // next one's offset. Reads only lengths and offset deltas; a malformed
+  // record stops the skip and is left for Next to report.
+  void SkipBefore(Offset target);
   const Status& status() const { return status_; }
   const BatchHeader& header() const { return header_; }
 
@@ -100,8 +105,8 @@ class BatchBuilder {
   // Starts a batch; records' deltas are relative to these.
   void Reset(Offset base_offset, Timestamp base_timestamp);
 
-  void Add(Offset offset, Timestamp timestamp, std::optional<std::string_view> key,
-           std::optional<std::string_view> value,
+  void Add(Offset offset, Timestamp timestamp, const std::optional<std::string_view>& key,
+           const std::optional<std::string_view>& value,
            std::initializer_list<RecordHeader> headers = {});
 
   // Adds a copy of a record read from another batch (its offset, timestamp,
@@ -133,8 +138,8 @@ class BatchBuilder {
 
  private:
   char* AppendRecordUpToHeaders(Offset offset, Timestamp timestamp,
-                                std::optional<std::string_view> key,
-                                std::optional<std::string_view> value, int64_t header_count,
+                                const std::optional<std::string_view>& key,
+                                const std::optional<std::string_view>& value, int64_t header_count,
                                 int64_t headers_size);
 
   std::string buf_;
