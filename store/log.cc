@@ -274,6 +274,14 @@ Result<ReadResult> Log::Read(Offset offset, char* out, int64_t max) const {
     // append, so its size is final by the time the new segment is seen.
     std::shared_ptr<LogSegment> next = SegmentAfter(segment->base_offset());
     if (segment->size() != size_before && offset < segment->next_offset()) continue;
+    // The cleaner may have swapped a merged segment in while we read: the
+    // records after `offset` may now live in the segment holding it, which
+    // starts below the one just read. Continue there rather than skip them.
+    std::shared_ptr<LogSegment> holder = FloorSegment(offset);
+    if (holder != nullptr && holder != segment && holder->base_offset() <= offset &&
+        offset < holder->next_offset()) {
+      next = std::move(holder);
+    }
     segment = std::move(next);
     if (segment != nullptr) offset = std::max(offset, segment->base_offset());
   }

@@ -21,6 +21,17 @@ writes (docs: BRIEF "Storage layout", "One coordinate", "Framing").
                    a bare Kafka partition directory (no indexes, checkpoints
                    or marker). segment_tool read must recover it, present the
                    same records and bytes, and rebuild the indexes.
+  cleaner -> python
+                   segment_tool writes keyed lines and tombstones to a
+                   compacted topic with small segments, `segment_tool clean`
+                   runs the log cleaner (fake clock), and every .log is parsed
+                   again: magic 2, CRC-32C, offsets increasing, exactly the
+                   latest record per key below the cleaner's checkpoint (plus
+                   everything above it), tombstone batches stamped with the
+                   delete-horizon bit (0x40) and BaseTimestamp = the horizon,
+                   the indexes, cleaner-offset-checkpoint, and what the store
+                   presents. A second write + clean past delete.retention.ms
+                   drops the tombstones the first cleaning kept.
 
 Exit status 0 when every check passes. The data is random from a fixed seed;
 SEED=<n> in the environment picks another one (the seed is printed).
@@ -43,6 +54,7 @@ from kafka.record.memory_records import MemoryRecords
 from kafka.record.util import calc_crc32c
 
 SEP_HEADER = "topicfs.sep"
+DELETE_HORIZON_BIT = 0x40  # Kafka's RecordBatch.DELETE_HORIZON_FLAG_MASK (KIP-534)
 HEADER = DefaultRecordBatch.HEADER_STRUCT  # the 61-byte v2 batch header
 assert HEADER.size == 61
 CLOCK_START = 1764064800000  # 2025-11-25T10:00:00Z
@@ -142,8 +154,15 @@ def segment_files(part_dir, suffix):
     return [(int(n[:20]), os.path.join(part_dir, n)) for n in names]
 
 
-def parse_segment(path, base, max_batch_bytes=None):
-    """Parses one .log file with python3-kafka; returns its batches as dicts."""
+def parse_segment(path, base, max_batch_bytes=None, cleaned=False):
+    """Parses one .log file with python3-kafka; returns its batches as dicts.
+
+    cleaned: the segment may hold the log cleaner's output, as Kafka's
+    cleaner writes it: batches keep their BaseOffset and LastOffsetDelta
+    while records inside are gone (the first record may sit above the base,
+    the last below base + LastOffsetDelta, and the last batch of a cleaning
+    round may be empty), and a batch holding a kept tombstone carries the
+    delete-horizon attribute bit (0x40) with BaseTimestamp = the horizon."""
     with open(path, "rb") as f:
         data = f.read()
     name = os.path.basename(path)
@@ -180,7 +199,10 @@ def parse_segment(path, base, max_batch_bytes=None):
         check_eq(batch.timestamp_type, DefaultRecordBatch.CREATE_TIME, where + ": timestamp type")
         check(not batch.is_transactional and not batch.is_control_batch,
               where + ": transactional/control bit set")
-        check_eq(attributes, 0, where + ": attributes")
+        if cleaned:
+            check(attributes in (0, DELETE_HORIZON_BIT), where + ": attributes {:#x}".format(attributes))
+        else:
+            check_eq(attributes, 0, where + ": attributes")
         check_eq((producer_id, producer_epoch, base_sequence), (-1, -1, -1),
                  where + ": producer id, epoch, base sequence")
         check(base_offset >= base, where + ": base offset below the file's base {}".format(base))
@@ -190,18 +212,26 @@ def parse_segment(path, base, max_batch_bytes=None):
 
         records = list(batch)  # python3-kafka checks every record's framing
         where_r = where + " records"
-        check(count > 0, where + ": empty batch")
         check_eq(len(records), count, where + ": records count")
-        check_eq(records[0].offset, base_offset, where_r + ": first record's offset delta")
-        check_eq(base_offset + last_offset_delta, records[-1].offset,
-                 where + ": base offset + LastOffsetDelta vs the last record's offset")
         offsets = [r.offset for r in records]
         check(all(a < b for a, b in zip(offsets, offsets[1:])), where_r + ": offsets not increasing")
-        check_eq(first_ts, records[0].timestamp, where + ": BaseTimestamp vs first record")
-        check_eq(max_ts, max(r.timestamp for r in records), where + ": MaxTimestamp")
+        if not cleaned:
+            check(count > 0, where + ": empty batch")
+            check_eq(records[0].offset, base_offset, where_r + ": first record's offset delta")
+            check_eq(base_offset + last_offset_delta, records[-1].offset,
+                     where + ": base offset + LastOffsetDelta vs the last record's offset")
+        elif records:
+            check(records[0].offset >= base_offset, where_r + ": first record below the base offset")
+            check(records[-1].offset <= base_offset + last_offset_delta,
+                  where_r + ": last record past base offset + LastOffsetDelta")
+        if records and not attributes & DELETE_HORIZON_BIT:
+            check_eq(first_ts, records[0].timestamp, where + ": BaseTimestamp vs first record")
+        if records:
+            check_eq(max_ts, max(r.timestamp for r in records), where + ": MaxTimestamp")
         batches.append({
             "position": pos, "size": size, "base": base_offset,
             "last": base_offset + last_offset_delta, "max_ts": max_ts, "leader_epoch": leader_epoch,
+            "attributes": attributes, "base_ts": first_ts,
             "records": [(r.offset, r.timestamp, r.key, r.value, list(r.headers)) for r in records],
         })
         pos += size
@@ -209,12 +239,12 @@ def parse_segment(path, base, max_batch_bytes=None):
     return batches
 
 
-def read_partition(part_dir, max_batch_bytes=None):
+def read_partition(part_dir, max_batch_bytes=None, cleaned=False):
     """Every segment of a partition directory: [(base, path, batches)]."""
     segments = []
     for base, path in segment_files(part_dir, ".log"):
         try:
-            batches = parse_segment(path, base, max_batch_bytes)
+            batches = parse_segment(path, base, max_batch_bytes, cleaned)
         except CorruptRecordException as e:
             raise CheckFailed("{}: python3-kafka: {}".format(os.path.basename(path), e))
         segments.append((base, path, batches))
@@ -486,6 +516,151 @@ def python_to_store(tool, tmp, seed):
         "".join("; store warning: " + w for w in out["warnings"]))
 
 
+# ---- after the log cleaner ----------------------------------------------------
+
+def survivors(records, end, horizon_passed=frozenset()):
+    """What one or more cleanings up to `end` (the cleaner's checkpoint)
+    keep of `records`: below `end`, the latest record per key, minus the
+    tombstones in horizon_passed (offsets); from `end` on, everything."""
+    latest = {}
+    for r in records:
+        if r[0] < end:
+            latest[r[2]] = r[0]
+    return [r for r in records
+            if r[0] >= end or (latest[r[2]] == r[0] and r[0] not in horizon_passed)]
+
+
+def check_cleaned(tool, data_dir, topic, want, end, tombstone_horizons, max_message_bytes):
+    """Every .log parses with python3-kafka as a cleaned Kafka segment, holds
+    exactly `want`, tombstone batches carry their horizon, and the store
+    presents exactly the surviving lines."""
+    part_dir = os.path.join(data_dir, topic + "-0")
+    segments = read_partition(part_dir, max_message_bytes, cleaned=True)
+    got = [r for _, _, batches in segments for b in batches for r in b["records"]]
+    offsets = [r[0] for r in got]
+    check(all(a < b for a, b in zip(offsets, offsets[1:])), "offsets not increasing across the log")
+    check_eq(len(got), len(want), "records after cleaning")
+    for g, w in zip(got, want):
+        check_eq(g, w, "record at offset {} after cleaning".format(w[0]))
+    n_horizon = 0
+    for base, path, batches in segments:
+        for b in batches:
+            where = "{} batch {}".format(os.path.basename(path), b["base"])
+            stones = [r for r in b["records"] if r[3] is None]
+            if b["last"] >= end:  # not covered by a cleaning: as appended
+                check_eq(b["attributes"], 0, where + ": attributes of an uncleaned batch")
+                continue
+            if stones:
+                n_horizon += 1
+                check(b["attributes"] & DELETE_HORIZON_BIT,
+                      where + ": a kept tombstone's batch lacks the delete-horizon bit")
+                horizons = {tombstone_horizons[r[0]] for r in stones}
+                check_eq(b["base_ts"], max(horizons), where + ": BaseTimestamp vs the delete horizon")
+            elif b["attributes"] & DELETE_HORIZON_BIT:
+                # As Kafka's MemoryRecords.filterTo: a batch stamped by an
+                # earlier cleaning keeps its horizon when its tombstones go.
+                check(b["base_ts"] in set(tombstone_horizons.values()),
+                      where + ": delete horizon {} that no cleaning stamped".format(b["base_ts"]))
+    check_indexes(segments)
+
+    out = tool_read(tool, data_dir, topic)
+    check_eq(out["records"], want, "records read back by the store after cleaning")
+    check_eq(out["presented"], b"".join(presented(r) for r in want),
+             "Log::Read from offset 0 after cleaning")
+    with open(os.path.join(data_dir, "cleaner-offset-checkpoint")) as f:
+        check_eq(f.read().splitlines(), ["0", "1", "{} 0 {}".format(topic, end)],
+                 "cleaner-offset-checkpoint")
+    return segments, n_horizon
+
+
+def write_lines(tool, data_dir, topic, lines, config, start, per_append, offset):
+    """segment_tool write; returns the records' timestamps."""
+    step = 5
+    rows = run_tool(tool, ["write", data_dir, topic, "--lines-per-append", str(per_append),
+                           "--clock-start", str(start), "--clock-step", str(step)] + config,
+                    b"".join(l + b"\n" for l in lines))
+    check_eq(rows[0]["first_offset"], offset, "first offset of the write")
+    return [start + step * (i // per_append) for i in range(len(lines))]
+
+
+def clean(tool, data_dir, topic, now, roll=False):
+    rows = run_tool(tool, ["clean", data_dir, topic, "0", "--clock-start", str(now)]
+                    + (["--roll"] if roll else []))
+    passes = [r for r in rows if "pass" in r]
+    check(passes and passes[0]["segments_cleaned"] > 0, "the cleaner cleaned nothing: {}".format(rows))
+    return passes, rows[-1]
+
+
+def cleaned_segments(tool, tmp, seed):
+    """store -> cleaner -> python: keyed lines and tombstones on a compacted
+    topic with small segments, cleaned by `segment_tool clean` (twice: the
+    second cleaning, past delete.retention.ms, drops the tombstones the first
+    one kept)."""
+    rng = random.Random(seed)
+    data_dir = os.path.join(tmp, "data")
+    topic = "compacted"
+    sep = b":"
+    delete_retention_ms, max_message_bytes = 60000, 4096
+    config = ["--config", "cleanup.policy=compact", "--config", "key.separator=:",
+              "--config", "segment.bytes=2048", "--config", "index.interval.bytes=300",
+              "--config", "delete.retention.ms=%d" % delete_retention_ms,
+              "--config", "max.message.bytes=%d" % max_message_bytes]
+
+    def line(keys):
+        key = b"key-%d" % rng.choice(keys)
+        if rng.random() < 0.12:
+            return key + sep  # tombstone
+        value = bytes(rng.choice(b"abcdefghijklmnopqrstuvwxyz:0123456789 ")
+                      for _ in range(rng.randint(0, 60)))
+        return key + sep + value
+
+    # 1. 1,500 lines over 40 keys; the first cleaning keeps the latest per
+    #    key below the active segment, tombstones included, and stamps them.
+    lines1 = [line(range(40)) for _ in range(1500)]
+    ts1 = write_lines(tool, data_dir, topic, lines1, config, CLOCK_START, 4, 0)
+    records, end = expected_records(lines1, sep, ts1)
+    now1 = CLOCK_START + 3600 * 1000
+    passes1, fig1 = clean(tool, data_dir, topic, now1)
+    end1 = fig1["checkpoint"]
+    check_eq(fig1["log_end_offset"], end, "log end offset after cleaning")
+    check(0 < end1 < end, "checkpoint {} outside the log (end {})".format(end1, end))
+    want1 = survivors(records, end1)
+    horizons = {r[0]: now1 + delete_retention_ms for r in want1 if r[3] is None and r[0] < end1}
+    check(horizons, "no tombstone kept by the first cleaning (the test wants some)")
+    segments, n1 = check_cleaned(tool, data_dir, topic, want1, end1, horizons, max_message_bytes)
+    check(len(segments) >= 2, "the cleaning left {} segments".format(len(segments)))
+
+    # 2. Other keys appended later (the old tombstones stay the latest for
+    #    theirs), rolled, cleaned past the first horizon: those tombstones go;
+    #    the ones the first cleaning did not reach are stamped now.
+    lines2 = [line(range(100, 120)) for _ in range(400)]
+    ts2 = write_lines(tool, data_dir, topic, lines2, config, now1 + 1000, 4, end)
+    more, end2_log = expected_records(lines2, sep, ts2, start_offset=end)
+    records += more
+    now2 = now1 + delete_retention_ms + 1
+    passes2, fig2 = clean(tool, data_dir, topic, now2, roll=True)
+    end2 = fig2["checkpoint"]
+    check_eq(fig2["log_end_offset"], end2_log, "log end offset after the second cleaning")
+    check_eq(end2, end2_log, "checkpoint after a cleaning of a rolled log")
+    gone = frozenset(horizons)
+    want2 = survivors(records, end2, gone)
+    for r in want2:
+        if r[3] is None and r[0] not in horizons:
+            horizons[r[0]] = now2 + delete_retention_ms
+    check(any(r[3] is None for r in want2), "no tombstone left for the second check")
+    _, n2 = check_cleaned(tool, data_dir, topic, want2, end2, horizons, max_message_bytes)
+    keys = {r[2] for r in records}
+    check_eq({r[2] for r in want2} | {r[2] for r in records if r[0] in gone}, keys,
+             "keys after the second cleaning")
+    stones1 = sum(1 for r in records[:len(lines1)] if r[3] is None)
+    return ("{} + {} lines -> {} then {} records kept; of {} tombstones, {} dropped by the first "
+            "cleaning (superseded), {} by the second (past the horizon); {} + {} batches stamped "
+            "with a delete horizon; {} passes").format(
+                len(lines1), len(lines2), len(want1), len(want2), stones1,
+                stones1 - sum(1 for r in want1 if r[3] is None), len(gone), n1, n2,
+                len(passes1) + len(passes2))
+
+
 # ---- clean shutdown ---------------------------------------------------------------
 
 def clean_shutdown(tool, tmp):
@@ -521,6 +696,8 @@ def main():
          lambda tmp: store_to_python(tool, tmp, "keyed.utf8", "⇒".encode(), 2000, 333, seed + 2)),
         ("python->store, bare Kafka partition directory recovered",
          lambda tmp: python_to_store(tool, tmp, seed + 3)),
+        ("cleaner output (segment_tool clean) parsed by python3-kafka",
+         lambda tmp: cleaned_segments(tool, tmp, seed + 4)),
         ("clean shutdown: .kafka_cleanshutdown and checkpoint files",
          lambda tmp: clean_shutdown(tool, tmp)),
     ]

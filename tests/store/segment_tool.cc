@@ -23,6 +23,18 @@
 //       {"log_start_offset":S,"log_end_offset":E,"records":R,"segments":N}
 //     and closes the manager cleanly.
 //
+//   segment_tool clean <data_dir> <topic> <partition> [--clock-start MS] [--roll]
+//     Opens the data directory, optionally rolls the active segment (so that
+//     everything written becomes cleanable), then runs the log cleaner
+//     (LogCleaner::Clean) on the partition pass after pass until a pass
+//     moves the cleaner's checkpoint no further, and closes the manager
+//     cleanly. The cleaner's clock (delete horizons = now +
+//     delete.retention.ms, the compaction lags) is a fake clock at MS
+//     (default: the real time). Prints one JSON line per pass:
+//       {"pass":i,"now":T,"first_dirty":D,"end_offset":E,"segments_cleaned":N,
+//        "records_read":R,"records_kept":K,"bytes_read":B,"bytes_written":W}
+//     then {"checkpoint":C,"log_start_offset":S,"log_end_offset":E,"segments":N}.
+//
 // Exit status 0 on success; 2 for a usage error, 1 for a store error (the
 // message on stderr).
 
@@ -41,6 +53,7 @@
 
 #include "store/clock.h"
 #include "store/log.h"
+#include "store/log_cleaner.h"
 #include "store/log_config.h"
 #include "store/log_manager.h"
 #include "store/log_segment.h"
@@ -90,7 +103,8 @@ int Fail(const Status& status, std::string_view what) {
 int Usage() {
   std::cerr << "usage: segment_tool write <data_dir> <topic> [--config NAME=VALUE]...\n"
                "                          [--lines-per-append K] [--clock-start MS] [--clock-step MS]\n"
-               "       segment_tool read <data_dir> <topic> <partition>\n";
+               "       segment_tool read <data_dir> <topic> <partition>\n"
+               "       segment_tool clean <data_dir> <topic> <partition> [--clock-start MS] [--roll]\n";
   return 2;
 }
 
@@ -253,6 +267,64 @@ int Read(int argc, char** argv) {
   return 0;
 }
 
+int Clean(int argc, char** argv) {
+  if (argc < 5) return Usage();
+  const std::string data_dir = argv[2];
+  const std::string topic = argv[3];
+  char* end = nullptr;
+  const long partition = std::strtol(argv[4], &end, 10);
+  if (*argv[4] == '\0' || *end != '\0' || partition < 0) return Usage();
+  std::optional<int64_t> clock_start;
+  bool roll = false;
+  for (int i = 5; i < argc; ++i) {
+    std::string_view flag = argv[i];
+    if (flag == "--roll") {
+      roll = true;
+    } else if (flag == "--clock-start" && i + 1 < argc) {
+      clock_start = std::strtoll(argv[++i], nullptr, 10);
+    } else {
+      return Usage();
+    }
+  }
+
+  FakeClock fake(clock_start.value_or(0));
+  LogManager::Options options;
+  options.data_dir = data_dir;
+  if (clock_start) options.clock = &fake;
+  auto manager = LogManager::Open(options);
+  if (!manager.ok()) return Fail(manager.status(), "open " + data_dir);
+  std::shared_ptr<Log> log = (*manager)->GetLog(topic, static_cast<int32_t>(partition));
+  if (log == nullptr) {
+    return Fail(Status::NotFound(fmt::format("{}-{}", topic, partition)), "get log");
+  }
+  if (roll) {
+    Status rolled = log->Roll();
+    if (!rolled.ok()) return Fail(rolled, "roll");
+  }
+  LogCleaner& cleaner = (*manager)->cleaner();
+  const TopicPartition tp{topic, static_cast<int32_t>(partition)};
+  for (int pass = 0;; ++pass) {
+    if (pass == 1000) return Fail(Status::Corruption("no end after 1000 passes"), "clean");
+    const Offset before = cleaner.CheckpointedOffset(tp);
+    const Timestamp now = options.clock->Now();
+    auto r = cleaner.Clean(*log);
+    if (!r.ok()) return Fail(r.status(), fmt::format("cleaner pass {}", pass));
+    std::cout << fmt::format(
+        "{{\"pass\":{},\"now\":{},\"first_dirty\":{},\"end_offset\":{},\"segments_cleaned\":{},"
+        "\"records_read\":{},\"records_kept\":{},\"bytes_read\":{},\"bytes_written\":{}}}\n",
+        pass, now, r->first_dirty, r->end_offset, r->segments_cleaned, r->records_read,
+        r->records_kept, r->bytes_read, r->bytes_written);
+    if (r->segments_cleaned == 0 || cleaner.CheckpointedOffset(tp) == before) break;
+  }
+  LogFigures f = log->Figures();
+  std::cout << fmt::format(
+      "{{\"checkpoint\":{},\"log_start_offset\":{},\"log_end_offset\":{},\"segments\":{}}}\n",
+      cleaner.CheckpointedOffset(tp), f.log_start_offset, f.log_end_offset, f.segments);
+  Status closed = (*manager)->Close();
+  if (!closed.ok()) return Fail(closed, "close");
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -260,5 +332,6 @@ int main(int argc, char** argv) {
   std::string_view command = argv[1];
   if (command == "write") return Write(argc, argv);
   if (command == "read") return Read(argc, argv);
+  if (command == "clean") return Clean(argc, argv);
   return Usage();
 }
