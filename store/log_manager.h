@@ -35,10 +35,13 @@ class LogManager {
     std::string data_dir;
     const Clock* clock = &Clock::System();
     FileIo* io = &FileIo::Default();
-    // How often the background flushes logs whose flush.ms passed and
-    // writes the checkpoints; 0 = no background threads at all (tests call
+    // How often the background flushes logs whose flush.ms passed; 0 = no
+    // background threads at all (tests call
     // FlushDueLogs, RunRetention, RunCleaner and scheduler().RunDueTasks()).
     int64_t background_interval_ms = 0;
+    // How often the checkpoints are written (Kafka's
+    // log.flush.offset.checkpoint.interval.ms).
+    int64_t checkpoint_interval_ms = 60'000;
     // Kafka's log.retention.check.interval.ms.
     int64_t retention_check_interval_ms = 300'000;
     // How often the cleaner looks for a log to clean (log.cleaner.backoff.ms).

@@ -78,6 +78,7 @@ int main(int argc, char** argv) {
   // As the daemon runs: a background flush (flush.ms below) and checkpoint
   // writer, so kills also land while checkpoints are being replaced.
   options.background_interval_ms = 20;
+  options.checkpoint_interval_ms = 20;
   auto opened = LogManager::Open(options);
   if (!opened.ok()) Fail("open", opened.status());
   std::unique_ptr<LogManager> manager = std::move(opened).value();

@@ -831,6 +831,7 @@ TEST_F(LogManagerTest, BackgroundThreadFlushesDueLogsAndWritesCheckpoints) {
   o.data_dir = data_;
   o.clock = &clock_;
   o.background_interval_ms = 5;
+  o.checkpoint_interval_ms = 5;
   auto opened = LogManager::Open(o);
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   auto m = std::move(opened).value();
