@@ -23,21 +23,7 @@
 #include "store/log.h"
 #include "tests/store/test_util.h"
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define TOPICFS_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define TOPICFS_SANITIZED 1
-#endif
-#endif
-
 namespace topicfs::store {
-
-// Offsets, positions and timestamps print as numbers in failure messages.
-template <typename Tag, typename Rep>
-static void PrintTo(const NamedNumber<Tag, Rep>& n, std::ostream* os) {
-  *os << n.value;
-}
 
 namespace {
 

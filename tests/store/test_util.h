@@ -3,8 +3,31 @@
 // of the test, and byte-level file pokes for corruption tests.
 
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <string_view>
+
+#include "store/types.h"
+
+// Defined when built with AddressSanitizer or ThreadSanitizer: slow tests
+// (crash loops, long random sequences) do fewer rounds there.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define TOPICFS_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define TOPICFS_SANITIZED 1
+#endif
+#endif
+
+namespace topicfs::store {
+
+// Offsets, positions and timestamps print as numbers in failure messages.
+template <typename Tag, typename Rep>
+void PrintTo(const NamedNumber<Tag, Rep>& n, std::ostream* os) {
+  *os << n.value;
+}
+
+}  // namespace topicfs::store
 
 namespace topicfs::testing {
 
