@@ -299,6 +299,17 @@ Result<std::optional<Offset>> Log::OffsetForTimestamp(Timestamp ts) const {
   return std::optional<Offset>();
 }
 
+Result<Offset> Log::FirstRecordAtOrAfter(Offset offset) const {
+  offset = std::max(offset, log_start_offset());
+  const Offset end = log_end_offset();
+  if (offset >= end) return end;
+  for (auto segment = FloorSegment(offset); segment != nullptr; segment = SegmentAfter(segment->base_offset())) {
+    ASSIGN_OR_RETURN(auto found, segment->FirstRecordAtOrAfter(offset));
+    if (found) return *found;
+  }
+  return std::max(offset, log_end_offset());
+}
+
 Result<Offset> Log::OffsetOfNthRecordFromEnd(int64_t n) const {
   const Offset start = log_start_offset();
   auto segments = Segments();

@@ -90,6 +90,9 @@ class Log {
   // The offset of the first record whose timestamp >= ts (Kafka's
   // offsetsForTimes), or nullopt when every record is older.
   Result<std::optional<Offset>> OffsetForTimestamp(Timestamp ts) const;
+  // The offset of the first surviving record that starts at or after
+  // `offset` (the log end if none does): where a fetch at `offset` begins.
+  Result<Offset> FirstRecordAtOrAfter(Offset offset) const;
   // The offset of the n-th record from the end (n = 1: the last record); the
   // log start when the log has fewer than n records.
   Result<Offset> OffsetOfNthRecordFromEnd(int64_t n) const;

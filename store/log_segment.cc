@@ -250,28 +250,55 @@ Result<std::optional<Offset>> LogSegment::FindOffsetByTimestamp(Timestamp ts,
                                                                 Offset starting_offset) const {
   TimeIndex::Entry entry = time_index_->Lookup(ts);
   FilePosition from = offset_index_->Lookup(std::max(entry.offset, starting_offset)).position;
-  ASSIGN_OR_RETURN(auto batches, Batches(from));
-  for (const auto& loc : batches) {
-    if (loc.max_timestamp < ts || loc.control || loc.last_offset < starting_offset) continue;
-    std::optional<Offset> found;
-    RETURN_IF_ERROR(ForEachRecord(loc, [&](const RecordView& rec) {
+  // Batches are visited lazily: the answer is usually within an index
+  // interval of `from`, and a large segment must not be walked to its end.
+  std::optional<Offset> found;
+  Status record_status;
+  RETURN_IF_ERROR(ScanBatches(from, [&](const BatchLocation& loc) {
+    if (loc.max_timestamp < ts || loc.control || loc.last_offset < starting_offset) return true;
+    record_status = ForEachRecord(loc, [&](const RecordView& rec) {
       if (!found && rec.timestamp >= ts && rec.offset >= starting_offset) found = rec.offset;
-    }));
-    if (found) return found;
+    });
+    return record_status.ok() && !found;
+  }));
+  RETURN_IF_ERROR(record_status);
+  return found;
+}
+
+Result<std::optional<Offset>> LogSegment::FirstRecordAtOrAfter(Offset offset) const {
+  FilePosition from = offset < base_offset_ ? FilePosition(0) : offset_index_->Lookup(offset).position;
+  std::optional<Offset> found;
+  Status record_status;
+  RETURN_IF_ERROR(ScanBatches(from, [&](const BatchLocation& loc) {
+    if (loc.control || loc.records == 0 || loc.last_offset < offset) return true;
+    record_status = ForEachRecord(loc, [&](const RecordView& rec) {
+      if (!found && rec.offset >= offset) found = rec.offset;
+    });
+    return record_status.ok() && !found;
+  }));
+  RETURN_IF_ERROR(record_status);
+  return found;
+}
+
+Status LogSegment::ScanBatches(FilePosition from,
+                               const std::function<bool(const BatchLocation&)>& fn) const {
+  const int64_t size = this->size();
+  if (from.value >= size) return Status::Ok();
+  ASSIGN_OR_RETURN(auto map, log_->Map());
+  for (int64_t pos = from.value; pos < size;) {
+    ASSIGN_OR_RETURN(BatchLocation loc, LocateBatch(map->data(), size, pos, log_path()));
+    if (!fn(loc)) break;
+    pos += loc.size;
   }
-  return std::optional<Offset>();
+  return Status::Ok();
 }
 
 Result<std::vector<BatchLocation>> LogSegment::Batches(FilePosition from) const {
   std::vector<BatchLocation> out;
-  const int64_t size = this->size();
-  if (from.value >= size) return out;
-  ASSIGN_OR_RETURN(auto map, log_->Map());
-  for (int64_t pos = from.value; pos < size;) {
-    ASSIGN_OR_RETURN(BatchLocation loc, LocateBatch(map->data(), size, pos, log_path()));
+  RETURN_IF_ERROR(ScanBatches(from, [&](const BatchLocation& loc) {
     out.push_back(loc);
-    pos += loc.size;
-  }
+    return true;
+  }));
   return out;
 }
 

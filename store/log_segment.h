@@ -104,8 +104,14 @@ class LogSegment {
   // starting_offset, if this segment has one.
   Result<std::optional<Offset>> FindOffsetByTimestamp(Timestamp ts, Offset starting_offset) const;
 
+  // The offset of the first record starting at or after `offset`, if this
+  // segment has one (a position inside a record moves to the next record).
+  Result<std::optional<Offset>> FirstRecordAtOrAfter(Offset offset) const;
+
   // Batch headers from `from` to the end of the segment.
   Result<std::vector<BatchLocation>> Batches(FilePosition from = FilePosition(0)) const;
+  // Calls fn for each batch header from `from` on, until it returns false.
+  Status ScanBatches(FilePosition from, const std::function<bool(const BatchLocation&)>& fn) const;
   // Calls fn(record) for each record of the batch at loc, in order.
   Status ForEachRecord(const BatchLocation& loc,
                        const std::function<void(const struct RecordView&)>& fn) const;

@@ -648,6 +648,26 @@ TEST_F(LogTest, OffsetOfNthRecordFromEnd) {
   }
 }
 
+TEST_F(LogTest, FirstRecordAtOrAfterMovesInsideRecordsToTheNextOne) {
+  LogConfig config = SmallConfig(300);
+  config.index_interval_bytes = 1;
+  auto log = OpenLog(config);
+  std::vector<std::string> lines = Lines(60);
+  std::vector<Offset> offsets = AppendEach(*log, lines);
+  ASSERT_GT(log->Segments().size(), 3u);
+  auto first = [&](int64_t at) {
+    auto r = log->FirstRecordAtOrAfter(Offset(at));
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? r->value : -1;
+  };
+  for (size_t i = 0; i < offsets.size(); ++i) {
+    EXPECT_EQ(first(offsets[i].value), offsets[i].value) << i;
+    const int64_t next = i + 1 < offsets.size() ? offsets[i + 1].value : log->log_end_offset().value;
+    EXPECT_EQ(first(offsets[i].value + 1), next) << i;
+  }
+  EXPECT_EQ(first(log->log_end_offset().value + 100), log->log_end_offset().value);
+}
+
 TEST_F(LogTest, FiguresCountRecordsSegmentsAndBytes) {
   auto log = OpenLog(SmallConfig(300));
   LogFigures empty = log->Figures();
