@@ -34,10 +34,10 @@ struct LineParts {
 // At least the bytes a record adds to a batch: the fixed worst case
 // (length, timestamp and offset deltas, attributes), key and value lengths
 // and the header count, plus the bytes themselves.
-int64_t RecordSizeBound(const LineParts& parts, size_t headers) {
+int64_t RecordSizeBound(const std::optional<std::string_view>& key,
+                        const std::optional<std::string_view>& value, size_t headers) {
   return format::kMaxRecordOverhead + 5 + 5 + 1 + static_cast<int64_t>(headers) +
-         static_cast<int64_t>(parts.key ? parts.key->size() : 0) +
-         static_cast<int64_t>(parts.value ? parts.value->size() : 0);
+         static_cast<int64_t>(key ? key->size() : 0) + static_cast<int64_t>(value ? value->size() : 0);
 }
 
 // Encoded bytes of the header section of a tombstone record.
@@ -119,65 +119,118 @@ std::vector<std::shared_ptr<LogSegment>> Log::Segments() const {
   return out;
 }
 
+// One record about to be appended, however the caller described it: a line
+// split by key.separator, or an explicit key and value.
+struct Log::PendingRecord {
+  std::optional<std::string_view> key;
+  std::optional<std::string_view> value;
+  // A tombstone line's separator, kept in a topicfs.sep header.
+  std::optional<std::string_view> separator_header;
+  size_t headers_size = 0;     // encoded bytes of the header section
+  int64_t presented_size = 0;  // how far the record moves the log end
+  int64_t input_size = 0;      // the caller's size of it, for messages
+};
+
 Result<AppendResult> Log::Append(std::span<const std::string_view> lines,
                                  std::vector<Offset>* offsets) {
   std::lock_guard lock(append_mu_);
+  const std::string_view separator = config_.key_separator;
+  const size_t tombstone_headers = SeparatorHeaderSize(separator);
+  auto describe = [&](size_t i) {
+    LineParts parts = SplitLine(lines[i], separator);
+    PendingRecord r;
+    r.key = parts.key;
+    r.value = parts.value;
+    if (parts.tombstone) {
+      r.separator_header = separator;
+      r.headers_size = tombstone_headers;
+    }
+    r.presented_size = static_cast<int64_t>(lines[i].size()) + 1;
+    r.input_size = static_cast<int64_t>(lines[i].size());
+    return r;
+  };
+  auto keyless = [&] {
+    return Status::InvalidArgument(
+        separator.empty() ? "compacted topic needs key.separator"
+                          : fmt::format("compacted topic needs a key: line has no '{}'", separator));
+  };
+  return AppendLocked(lines.size(), "line", describe, keyless, offsets);
+}
+
+Result<AppendResult> Log::AppendRecords(std::span<const KeyValue> records,
+                                        std::vector<Offset>* offsets) {
+  std::lock_guard lock(append_mu_);
+  auto describe = [&](size_t i) {
+    const KeyValue& kv = records[i];
+    PendingRecord r;
+    r.key = kv.key;
+    r.value = kv.value;
+    int64_t key_size = kv.key ? static_cast<int64_t>(kv.key->size()) : 0;
+    int64_t value_size = kv.value ? static_cast<int64_t>(kv.value->size()) : 0;
+    // presented_record.h: value + "\n"; a tombstone without a separator
+    // header presents as key + "\n".
+    r.presented_size = (kv.value ? value_size : key_size) + 1;
+    r.input_size = key_size + value_size;
+    return r;
+  };
+  auto keyless = [] { return Status::InvalidArgument("compacted topic needs a key: record has a null key"); };
+  return AppendLocked(records.size(), "record", describe, keyless, offsets);
+}
+
+// REQUIRES: append_mu_. describe(i) gives record i (it is called twice per
+// record: validation, then building); keyless() the error for a keyless
+// record on a compacted topic.
+template <typename Describe, typename Keyless>
+Result<AppendResult> Log::AppendLocked(size_t count, const char* noun, const Describe& describe,
+                                       const Keyless& keyless, std::vector<Offset>* offsets) {
   if (fenced_) return Status::Fenced(fence_reason_);
   const Offset start = log_end_offset();
   AppendResult result{start, start, 0, 0};
-  if (lines.empty()) return result;
+  if (count == 0) return result;
 
   const LogConfig& cfg = config_;
   const int64_t batch_limit = std::min(cfg.max_message_bytes, cfg.segment_bytes);
-  const std::string_view separator = cfg.key_separator;
-  const size_t tombstone_headers = SeparatorHeaderSize(separator);
   const Timestamp now = clock_->Now();
 
-  // Validate every line before writing any: nothing of a refused write lands.
+  // Validate every record before writing any: nothing of a refused write lands.
   builder_.Reset(start, now);
-  for (std::string_view line : lines) {
-    LineParts parts = SplitLine(line, separator);
-    if (cfg.cleanup_compact && !parts.key) {
-      return Status::InvalidArgument(
-          separator.empty() ? "compacted topic needs key.separator"
-                            : fmt::format("compacted topic needs a key: line has no '{}'", separator));
-    }
-    size_t headers = parts.tombstone ? tombstone_headers : 0;
-    if (format::kBatchHeaderSize + RecordSizeBound(parts, headers) <= batch_limit) continue;
-    int64_t alone = builder_.SizeWith(start, now, parts.key ? parts.key->size() : 0,
-                                      parts.key.has_value(), parts.value ? parts.value->size() : 0,
-                                      headers);
+  for (size_t i = 0; i < count; ++i) {
+    PendingRecord r = describe(i);
+    if (cfg.cleanup_compact && !r.key) return keyless();
+    if (format::kBatchHeaderSize + RecordSizeBound(r.key, r.value, r.headers_size) <= batch_limit) continue;
+    int64_t alone = builder_.SizeWith(start, now, r.key ? r.key->size() : 0, r.key.has_value(),
+                                      r.value ? r.value->size() : 0, r.headers_size);
     if (alone > batch_limit) {
       return Status::RecordTooLarge(fmt::format(
-          "a line of {} bytes makes a {}-byte batch, over the limit of {} (max.message.bytes={}, "
+          "a {} of {} bytes makes a {}-byte batch, over the limit of {} (max.message.bytes={}, "
           "segment.bytes={})",
-          line.size(), alone, batch_limit, cfg.max_message_bytes, cfg.segment_bytes));
+          noun, r.input_size, alone, batch_limit, cfg.max_message_bytes, cfg.segment_bytes));
     }
   }
 
-  if (offsets != nullptr) offsets->reserve(offsets->size() + lines.size());
+  if (offsets != nullptr) offsets->reserve(offsets->size() + count);
   Offset offset = start;
   size_t i = 0;
-  while (i < lines.size()) {
+  while (i < count) {
     builder_.Reset(offset, now);
     int64_t batch_records = 0;
-    for (; i < lines.size(); ++i) {
-      LineParts parts = SplitLine(lines[i], separator);
-      size_t headers = parts.tombstone ? tombstone_headers : 0;
+    for (; i < count; ++i) {
+      PendingRecord r = describe(i);
       // The exact size is computed only near the limit.
-      if (!builder_.empty() && builder_.size() + RecordSizeBound(parts, headers) > batch_limit &&
-          builder_.SizeWith(offset, now, parts.key ? parts.key->size() : 0, parts.key.has_value(),
-                            parts.value ? parts.value->size() : 0, headers) > batch_limit) {
+      if (!builder_.empty() &&
+          builder_.size() + RecordSizeBound(r.key, r.value, r.headers_size) > batch_limit &&
+          builder_.SizeWith(offset, now, r.key ? r.key->size() : 0, r.key.has_value(),
+                            r.value ? r.value->size() : 0, r.headers_size) > batch_limit) {
         break;
       }
-      if (parts.tombstone) {
-        builder_.Add(offset, now, parts.key, std::nullopt,
-                     {RecordHeader{format::kSeparatorHeader, separator}});
+      if (r.separator_header) {
+        builder_.Add(offset, now, r.key, r.value,
+                     {RecordHeader{format::kSeparatorHeader, *r.separator_header}});
       } else {
-        builder_.Add(offset, now, parts.key, parts.value);
+        builder_.Add(offset, now, r.key, r.value);
       }
       if (offsets != nullptr) offsets->push_back(offset);
-      offset += static_cast<int64_t>(lines[i].size()) + 1;
+      offset += r.presented_size;
       ++batch_records;
     }
     std::string_view batch = builder_.Finish();

@@ -52,6 +52,13 @@ struct AppendResult {
   int64_t batches = 0;
 };
 
+// A record given as bytes rather than as a line. Either may be null; a
+// null value is a tombstone.
+struct KeyValue {
+  std::optional<std::string_view> key;
+  std::optional<std::string_view> value;
+};
+
 class Log {
  public:
   struct Options {
@@ -80,6 +87,14 @@ class Log {
   // line's offset.
   Result<AppendResult> Append(std::span<const std::string_view> lines,
                               std::vector<Offset>* offsets = nullptr);
+  // Appends records with explicit binary keys and values (internal topics
+  // such as __consumer_offsets), batched and validated as Append does: a
+  // record too large (kRecordTooLarge) or with a null key on a compacted
+  // topic (kInvalidArgument) appends nothing. A record presents as value +
+  // "\n", a tombstone as key + "\n" (presented_record.h); that size is how
+  // far it moves the log end.
+  Result<AppendResult> AppendRecords(std::span<const KeyValue> records,
+                                     std::vector<Offset>* offsets = nullptr);
 
   // Copies presented bytes from `offset` into out[0, max): the bytes stored
   // there, continuing at the next surviving record where records are gone
@@ -152,6 +167,10 @@ class Log {
   std::shared_ptr<LogSegment> ActiveSegment() const;
   std::shared_ptr<LogSegment> FloorSegment(Offset offset) const;
   std::shared_ptr<LogSegment> SegmentAfter(Offset base) const;
+  struct PendingRecord;
+  template <typename Describe, typename Keyless>
+  Result<AppendResult> AppendLocked(size_t count, const char* noun, const Describe& describe,
+                                    const Keyless& keyless, std::vector<Offset>* offsets);
   Status RollLocked(Offset new_base);
   Status WriteBatches(std::string_view bytes, std::vector<BatchLocation> locations,
                       int64_t records, Offset next_offset);

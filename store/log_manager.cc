@@ -283,6 +283,17 @@ Status LogManager::CreateTopic(std::string_view topic, const ConfigOverrides& ov
   return Status::Ok();
 }
 
+Status LogManager::EnsureInternalTopic(std::string_view topic, const ConfigOverrides& forced) {
+  if (!IsInternalTopic(topic)) {
+    return Status::InvalidArgument(fmt::format("'{}' is not an internal topic name (no '__' prefix)", topic));
+  }
+  Status created = CreateTopic(topic, forced);
+  // Another caller may have created it first; a collision with another
+  // name ('.' vs '_') is still an error.
+  if (created.code() == Code::kAlreadyExists && TopicExists(topic)) return Status::Ok();
+  return created;
+}
+
 Status LogManager::DeleteTopic(std::string_view topic) {
   {
     std::unique_lock lock(topics_mu_);

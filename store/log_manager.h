@@ -71,6 +71,12 @@ class LogManager {
   // kInvalidArgument for a bad name or config, kAlreadyExists (also for a
   // name colliding with an existing one over '.' and '_').
   Status CreateTopic(std::string_view topic, const ConfigOverrides& overrides = {});
+  // The store's own path to an internal topic ("__" name, such as
+  // __consumer_offsets): creates it with the configs the store forces, or
+  // does nothing if it exists (safe to race with itself). kInvalidArgument
+  // for a name that is not internal. The fs layer keeps refusing users'
+  // mkdir and writes under "__" names; this is not reachable from there.
+  Status EnsureInternalTopic(std::string_view topic, const ConfigOverrides& forced);
   // Closes the topic's logs, renames their directories out of the way
   // (<topic>-<p>.<id>-delete) and removes them in the background.
   Status DeleteTopic(std::string_view topic);

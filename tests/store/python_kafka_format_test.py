@@ -32,6 +32,14 @@ writes (docs: BRIEF "Storage layout", "One coordinate", "Framing").
                    the indexes, cleaner-offset-checkpoint, and what the store
                    presents. A second write + clean past delete.retention.ms
                    drops the tombstones the first cleaning kept.
+  groups -> python segment_tool groups commits and forgets consumer-group
+                   positions (GroupOffsets); every __consumer_offsets-<p>
+                   segment is parsed with python3-kafka: each commit is one
+                   record in partition abs(Java hashCode(group)) % 50 (computed
+                   here over UTF-16 code units), key = OffsetCommitKey v1,
+                   value = OffsetCommitValue v3 (24 bytes, empty metadata,
+                   leader epoch -1), a forget a null-value tombstone, offsets
+                   following the one-coordinate rule (value + "\n", key + "\n").
 
 Exit status 0 when every check passes. The data is random from a fixed seed;
 SEED=<n> in the environment picks another one (the seed is printed).
@@ -661,6 +669,104 @@ def cleaned_segments(tool, tmp, seed):
                 len(passes1) + len(passes2))
 
 
+# ---- __consumer_offsets ---------------------------------------------------------------
+
+def java_string_hash(text):
+    """Java's String.hashCode: s[0]*31^(n-1) + ... over UTF-16 code units, int32."""
+    units = text.encode("utf-16-be")
+    h = 0
+    for i in range(0, len(units), 2):
+        h = (h * 31 + ((units[i] << 8) | units[i + 1])) & 0xFFFFFFFF
+    return h - (1 << 32) if h & 0x80000000 else h
+
+
+def partition_for_group(group, partitions=50):
+    """Kafka's Utils.abs(groupId.hashCode()) % partitions; abs(MIN_VALUE) = 0."""
+    h = java_string_hash(group)
+    return (0 if h == -(1 << 31) else abs(h)) % partitions
+
+
+def kafka_string(b):
+    return struct.pack(">h", len(b)) + b
+
+
+def offset_commit_key(group, topic, partition):
+    """OffsetCommitKey version 1: version, group, topic, partition."""
+    return struct.pack(">h", 1) + kafka_string(group) + kafka_string(topic) + struct.pack(">i", partition)
+
+
+def offset_commit_value(offset, commit_timestamp):
+    """OffsetCommitValue version 3 with empty metadata and no leader epoch."""
+    return struct.pack(">hqihq", 3, offset, -1, 0, commit_timestamp)
+
+
+def consumer_offsets(tool, tmp, seed):
+    """groups -> python: two runs of `segment_tool groups` (the second loads
+    what the first wrote), then every __consumer_offsets partition parsed."""
+    rng = random.Random(seed)
+    data_dir = os.path.join(tmp, "data")
+    check_eq(partition_for_group("billing"), 9, "python's partition for 'billing'")
+    check_eq(partition_for_group("polygenelubricants"), 0, "hashCode MIN_VALUE -> partition 0")
+    names = ["billing", "caf\u00e9", "\u65e5\u672c\u8a9e", "emoji\U0001F600", "polygenelubricants"]
+    names += ["group-%d" % rng.randint(0, 10 ** 6) for _ in range(10)]
+    topics = ["orders", "audit.log"]
+    committed = {}  # (group, topic, partition) -> offset
+    expected = {}   # __consumer_offsets partition -> [(key, value)]
+    parts_seen = set()
+    for run in range(2):
+        commands = []
+        for _ in range(150):
+            group = rng.choice(names)
+            topic, partition = rng.choice(topics), rng.randint(0, 3)
+            k = (group, topic, partition)
+            key = offset_commit_key(group.encode(), topic.encode(), partition)
+            p = partition_for_group(group)
+            if rng.random() < 0.2:
+                commands.append("forget\t{}\t{}\t{}".format(group.encode().hex(), topic, partition))
+                if k in committed:  # forgetting nothing writes nothing
+                    del committed[k]
+                    expected.setdefault(p, []).append((key, None))
+            else:
+                offset = rng.randint(0, 1 << 40)
+                commands.append("commit\t{}\t{}\t{}\t{}".format(group.encode().hex(), topic, partition, offset))
+                committed[k] = offset
+                expected.setdefault(p, []).append((key, offset_commit_value(offset, CLOCK_START)))
+        rows = run_tool(tool, ["groups", data_dir, "--clock-start", str(CLOCK_START)],
+                        "".join(c + "\n" for c in commands).encode())
+        check_eq(len(rows), len(commands), "segment_tool groups output lines")
+        for row, command in zip(rows, commands):
+            group = bytes.fromhex(command.split("\t")[1]).decode()
+            check_eq(row["group_partition"], partition_for_group(group),
+                     "store's partition for group {!r}".format(group))
+            parts_seen.add(row["group_partition"])
+
+    with open(os.path.join(data_dir, ".topicfs", "topics", "__consumer_offsets", "config.properties")) as f:
+        config = dict(l.strip().split("=", 1) for l in f if "=" in l and not l.startswith("#"))
+    check_eq(config.get("cleanup.policy"), "compact", "__consumer_offsets cleanup.policy")
+    check_eq(config.get("segment.bytes"), "104857600", "__consumer_offsets segment.bytes")
+    records_checked = 0
+    for p in range(50):
+        part_dir = os.path.join(data_dir, "__consumer_offsets-%d" % p)
+        check(os.path.isdir(part_dir), part_dir + " missing")
+        got = [r for _, _, batches in read_partition(part_dir) for b in batches for r in b["records"]]
+        want = expected.get(p, [])
+        check_eq(len(got), len(want), "records in __consumer_offsets-%d" % p)
+        offset = 0
+        for (r_offset, ts, key, value, headers), (want_key, want_value) in zip(got, want):
+            where = "__consumer_offsets-{} record at {}".format(p, r_offset)
+            check_eq(r_offset, offset, where + ": offset (one coordinate)")
+            check_eq(ts, CLOCK_START, where + ": timestamp")
+            check_eq(key, want_key, where + ": key")
+            check_eq(value, want_value, where + ": value")
+            check_eq(headers, [], where + ": headers")
+            if value is not None:
+                check_eq(len(value), 24, where + ": value v3 size")
+            offset += len(value if value is not None else key) + 1
+            records_checked += 1
+    return "{} records in {} partitions match OffsetCommitKey v1 / OffsetCommitValue v3; {} positions live".format(
+        records_checked, len(parts_seen), len(committed))
+
+
 # ---- clean shutdown ---------------------------------------------------------------
 
 def clean_shutdown(tool, tmp):
@@ -698,6 +804,8 @@ def main():
          lambda tmp: python_to_store(tool, tmp, seed + 3)),
         ("cleaner output (segment_tool clean) parsed by python3-kafka",
          lambda tmp: cleaned_segments(tool, tmp, seed + 4)),
+        ("__consumer_offsets commits and tombstones (segment_tool groups)",
+         lambda tmp: consumer_offsets(tool, tmp, seed + 5)),
         ("clean shutdown: .kafka_cleanshutdown and checkpoint files",
          lambda tmp: clean_shutdown(tool, tmp)),
     ]

@@ -35,6 +35,18 @@
 //        "records_read":R,"records_kept":K,"bytes_read":B,"bytes_written":W}
 //     then {"checkpoint":C,"log_start_offset":S,"log_end_offset":E,"segments":N}.
 //
+//   segment_tool groups <data_dir> [--clock-start MS]
+//     Opens the data directory and GroupOffsets, then runs the commands read
+//     from stdin, one per line, tab-separated, the group hex-encoded (any
+//     bytes a file name may hold):
+//       commit <group hex> <topic> <partition> <offset>
+//       forget <group hex> <topic> <partition>
+//     A topic named for the first time is created with 4 partitions. The
+//     commit timestamps come from a fake clock at MS (default: the real
+//     time). Prints one JSON line per command:
+//       {"command":i,"group_partition":P}   the __consumer_offsets partition
+//     and closes the manager cleanly.
+//
 // Exit status 0 on success; 2 for a usage error, 1 for a store error (the
 // message on stderr).
 
@@ -52,6 +64,8 @@
 #include <fmt/format.h>
 
 #include "store/clock.h"
+#include "store/consumer_offsets_format.h"
+#include "store/group_offsets.h"
 #include "store/log.h"
 #include "store/log_cleaner.h"
 #include "store/log_config.h"
@@ -104,7 +118,8 @@ int Usage() {
   std::cerr << "usage: segment_tool write <data_dir> <topic> [--config NAME=VALUE]...\n"
                "                          [--lines-per-append K] [--clock-start MS] [--clock-step MS]\n"
                "       segment_tool read <data_dir> <topic> <partition>\n"
-               "       segment_tool clean <data_dir> <topic> <partition> [--clock-start MS] [--roll]\n";
+               "       segment_tool clean <data_dir> <topic> <partition> [--clock-start MS] [--roll]\n"
+               "       segment_tool groups <data_dir> [--clock-start MS] < commands\n";
   return 2;
 }
 
@@ -325,6 +340,77 @@ int Clean(int argc, char** argv) {
   return 0;
 }
 
+std::optional<std::string> Unhex(std::string_view hex) {
+  if (hex.size() % 2 != 0) return std::nullopt;
+  auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  std::string out;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int hi = digit(hex[i]), lo = digit(hex[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return out;
+}
+
+std::vector<std::string> SplitTabs(const std::string& line) {
+  std::vector<std::string> fields;
+  size_t from = 0;
+  while (true) {
+    size_t tab = line.find('\t', from);
+    fields.push_back(line.substr(from, tab == std::string::npos ? std::string::npos : tab - from));
+    if (tab == std::string::npos) return fields;
+    from = tab + 1;
+  }
+}
+
+int Groups(int argc, char** argv) {
+  if (argc < 3) return Usage();
+  const std::string data_dir = argv[2];
+  std::optional<int64_t> clock_start;
+  for (int i = 3; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--clock-start" && i + 1 < argc) {
+      clock_start = std::strtoll(argv[++i], nullptr, 10);
+    } else {
+      return Usage();
+    }
+  }
+  FakeClock fake(clock_start.value_or(0));
+  LogManager::Options options;
+  options.data_dir = data_dir;
+  if (clock_start) options.clock = &fake;
+  auto manager = LogManager::Open(options);
+  if (!manager.ok()) return Fail(manager.status(), "open " + data_dir);
+  auto groups = GroupOffsets::Open(**manager, *options.clock);
+  if (!groups.ok()) return Fail(groups.status(), "open group offsets");
+
+  std::string line;
+  for (int i = 0; std::getline(std::cin, line); ++i) {
+    std::vector<std::string> f = SplitTabs(line);
+    const bool commit = f[0] == "commit" && f.size() == 5;
+    if (!commit && !(f[0] == "forget" && f.size() == 4)) return Usage();
+    std::optional<std::string> group = Unhex(f[1]);
+    if (!group) return Usage();
+    const TopicPartition tp{f[2], static_cast<int32_t>(std::strtol(f[3].c_str(), nullptr, 10))};
+    if (!(*manager)->TopicExists(tp.topic)) {
+      Status created = (*manager)->CreateTopic(tp.topic, {{"partitions", "4"}});
+      if (!created.ok()) return Fail(created, "create " + tp.topic);
+    }
+    Status s = commit ? (*groups)->Commit(*group, tp, Offset(std::strtoll(f[4].c_str(), nullptr, 10)))
+                      : (*groups)->Forget(*group, tp);
+    if (!s.ok()) return Fail(s, fmt::format("command {}", i));
+    std::cout << fmt::format("{{\"command\":{},\"group_partition\":{}}}\n", i,
+                             consumer_offsets::PartitionForGroup(*group, 50));
+  }
+  groups->reset();
+  Status closed = (*manager)->Close();
+  if (!closed.ok()) return Fail(closed, "close");
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -333,5 +419,6 @@ int main(int argc, char** argv) {
   if (command == "write") return Write(argc, argv);
   if (command == "read") return Read(argc, argv);
   if (command == "clean") return Clean(argc, argv);
+  if (command == "groups") return Groups(argc, argv);
   return Usage();
 }
