@@ -1,15 +1,18 @@
 #include "fs/filesystem.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/statvfs.h>
 
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
 #include "fs/errno_map.h"
+#include "store/group_offsets.h"
 #include "store/topic_name.h"
 
 namespace topicfs::fs {
@@ -92,6 +95,7 @@ int Filesystem::Lookup(uint64_t parent, std::string_view name, EntryReply* out) 
     child = Node{Node::Kind::kTopic, std::string(name), -1};
     ino = nodes_.TopicIno(name);
   } else if (node->kind == Node::Kind::kTopic) {
+    if (IsViewName(name)) return LookupView(*node, name, out);
     auto p = ParsePartition(name);
     if (!p || manager_.GetLog(node->topic, *p) == nullptr) return ENOENT;
     child = Node{Node::Kind::kPartition, node->topic, *p};
@@ -105,7 +109,17 @@ int Filesystem::Lookup(uint64_t parent, std::string_view name, EntryReply* out) 
   return Stat(child, ino, &out->attr);
 }
 
+void Filesystem::Forget(uint64_t ino, uint64_t nlookup) {
+  if (IsViewIno(ino)) views_.Forget(ino, nlookup);
+}
+
 int Filesystem::GetAttr(uint64_t ino, struct stat* out, double* attr_timeout) {
+  if (IsViewIno(ino)) {
+    auto view = views_.Find(ino);
+    if (view == nullptr) return ENOENT;
+    *attr_timeout = kFileAttrTimeout;
+    return StatView(*view, ino, out);
+  }
   auto node = nodes_.Find(ino);
   if (!node) return ENOENT;
   *attr_timeout = node->kind == Node::Kind::kPartition ? kFileAttrTimeout : kDirAttrTimeout;
@@ -113,6 +127,10 @@ int Filesystem::GetAttr(uint64_t ino, struct stat* out, double* attr_timeout) {
 }
 
 int Filesystem::SetAttr(uint64_t ino, int to_set, const struct stat& attr, struct stat* out) {
+  if (IsViewIno(ino)) {
+    spdlog::info("setattr on a view: views are read-only: EPERM");
+    return views_.Find(ino) == nullptr ? ENOENT : EPERM;
+  }
   auto node = nodes_.Find(ino);
   if (!node) return ENOENT;
   // FUSE_SET_ATTR_* bits for atime/mtime (and their _NOW forms) are the only
@@ -179,12 +197,26 @@ int Filesystem::RmDir(uint64_t parent, std::string_view name) {
     spdlog::info("rmdir {}: internal topics are read-only: EPERM", name);
     return EPERM;
   }
+  std::vector<std::shared_ptr<store::Log>> logs;
+  auto count = manager_.PartitionCount(name);
+  for (int32_t p = 0; count.ok() && p < *count; ++p) logs.push_back(manager_.GetLog(name, p));
   store::Status s = manager_.DeleteTopic(name);
   if (!s.ok()) {
     spdlog::warn("rmdir {}: {}", name, s.ToString());
     return ToErrno(s);
   }
   nodes_.RemoveTopic(name);
+  if (options_.groups != nullptr) {
+    // As Kafka: a deleted topic's committed positions go with it, so a topic
+    // created again under the name starts fresh. GroupOffsets::Open finishes
+    // this if the daemon stops in between.
+    store::Status forgot = options_.groups->ForgetTopic(name);
+    if (!forgot.ok()) spdlog::warn("rmdir {}: forgetting its group positions: {}", name, forgot.ToString());
+  }
+  // Followers of its partitions wake up to find them gone (ENOENT).
+  for (const auto& log : logs) {
+    if (log != nullptr) followers_.WakeAll(log.get());
+  }
   spdlog::info("deleted topic {}", name);
   return 0;
 }
@@ -207,6 +239,11 @@ int Filesystem::StatFs(struct statvfs* out) {
 }
 
 int Filesystem::Open(uint64_t ino, int flags, uint64_t* fh) {
+  if (IsViewIno(ino)) {
+    auto view = views_.Find(ino);
+    if (view == nullptr) return ENOENT;
+    return OpenView(*view, flags, fh);
+  }
   auto node = nodes_.Find(ino);
   if (!node) return ENOENT;
   if (node->kind != Node::Kind::kPartition) return EISDIR;
@@ -229,45 +266,117 @@ int Filesystem::Open(uint64_t ino, int flags, uint64_t* fh) {
   file->topic = node->topic;
   file->partition = node->partition;
   file->writable = writes;
+  file->name = std::move(name);
+  return AddOpenFile(std::move(file), fh);
+}
+
+int Filesystem::AddOpenFile(std::unique_ptr<OpenFile> file, uint64_t* fh) {
   std::lock_guard lock(handles_mu_);
   handles_.insert(file.get());
   *fh = reinterpret_cast<uint64_t>(file.release());
   return 0;
 }
 
+// REQUIRES: file.mu. The log offset a read at the file position starts
+// from: where the last read stopped if it continues it, else the view's
+// start + the position.
+static store::Offset ReadOffset(const OpenFile& file, int64_t position) {
+  if (position == file.next_file_position) return file.next_log_offset;
+  return store::Offset(file.view_start.value + position);
+}
+
 int Filesystem::Read(uint64_t fh, int64_t position, size_t size, std::string* out) {
   OpenFile& file = *Handle(fh);
   std::lock_guard lock(file.mu);
-  store::Offset at = position == file.next_file_position ? file.next_log_offset
-                                                         : store::Offset(position);
-  out->resize(size);
-  auto r = file.log->Read(at, out->data(), static_cast<int64_t>(size));
+  const store::Offset at = ReadOffset(file, position);
+  int64_t max = static_cast<int64_t>(size);
+  if (file.view_end) max = std::clamp<int64_t>(file.view_end->value - at.value, 0, max);
+  out->resize(static_cast<size_t>(max));
+  auto r = file.log->Read(at, out->data(), max);
   if (!r.ok()) {
-    spdlog::error("read {}/{} at {}: {}", file.topic, file.partition, position, r.status().ToString());
+    spdlog::error("read {} at {}: {}", file.name, position, r.status().ToString());
     out->clear();
     return ToErrno(r.status());
   }
   out->resize(static_cast<size_t>(r->bytes));
-  // A deleted partition's log has no segments left, so it reads as empty:
-  // say it is gone rather than end a reader's stream mid-line at a false EOF.
-  if (r->bytes == 0 && manager_.GetLog(file.topic, file.partition) != file.log) {
-    spdlog::info("read {}/{} at {}: the partition was deleted: ENOENT", file.topic, file.partition,
-                 position);
-    return ENOENT;
+  if (r->bytes == 0) {
+    // A deleted partition's log has no segments left, so it reads as empty:
+    // say it is gone rather than end a reader's stream mid-line at a false EOF.
+    if (manager_.GetLog(file.topic, file.partition) != file.log) {
+      spdlog::info("read {} at {}: the partition was deleted: ENOENT", file.name, position);
+      return ENOENT;
+    }
+    return file.follow && max > 0 ? EAGAIN : 0;
   }
-  if (r->bytes > 0) {
-    file.next_file_position = position + r->bytes;
-    file.next_log_offset = r->next;
+  file.next_file_position = position + r->bytes;
+  file.next_log_offset = r->next;
+  if (!file.group.empty()) {
+    // The position after the last whole record returned: a record ends at
+    // its "\n", and only the tail after the last one can be partial.
+    size_t last_newline = out->rfind('\n');
+    if (last_newline != std::string::npos) {
+      file.consumed = store::Offset(r->next.value - (r->bytes - static_cast<int64_t>(last_newline) - 1));
+    }
   }
   return 0;
 }
 
+bool Filesystem::WaitForData(uint64_t fh, int64_t position, uint64_t id, Followers::Wake wake) {
+  OpenFile& file = *Handle(fh);
+  store::Offset at;
+  {
+    std::lock_guard lock(file.mu);
+    at = ReadOffset(file, position);
+  }
+  return followers_.Wait(id, file.log.get(), at, std::move(wake));
+}
+
+int Filesystem::Poll(uint64_t fh, Followers::Wake on_ready, unsigned* revents) {
+  OpenFile& file = *Handle(fh);
+  const unsigned writable = file.writable ? POLLOUT | POLLWRNORM : 0;
+  store::Offset at;
+  uint64_t earlier = 0;
+  {
+    std::lock_guard lock(file.mu);
+    at = file.next_file_position < 0 ? file.view_start : file.next_log_offset;
+    earlier = std::exchange(file.poll_wait, 0);
+  }
+  if (earlier != 0) followers_.Cancel(earlier);
+  // Only a follow view waiting at its end has nothing to read; elsewhere a
+  // read returns at once, data or EOF, as on a regular file.
+  if (!file.follow || file.log->log_end_offset() > at || !on_ready) {
+    *revents = (!file.follow || file.log->log_end_offset() > at ? POLLIN | POLLRDNORM : 0) | writable;
+    return 0;
+  }
+  *revents = writable;
+  uint64_t id = followers_.Reserve();
+  {
+    std::lock_guard lock(file.mu);
+    file.poll_wait = id;
+  }
+  if (!followers_.Wait(id, file.log.get(), at, std::move(on_ready))) *revents |= POLLIN | POLLRDNORM;
+  return 0;
+}
+
+int Filesystem::Flush(uint64_t fh) {
+  OpenFile& file = *Handle(fh);
+  if (file.group.empty()) return 0;
+  std::lock_guard lock(file.mu);
+  return CommitGroupPosition(file);
+}
+
+void Filesystem::Shutdown() { followers_.Shutdown(); }
+
 int Filesystem::Write(uint64_t fh, std::string_view data, size_t* written) {
   OpenFile& file = *Handle(fh);
   if (!file.writable) return EBADF;
-  std::lock_guard lock(file.mu);
-  int err = AppendLines(file, data);
+  int err;
+  {
+    std::lock_guard lock(file.mu);
+    err = AppendLines(file, data);
+  }
   if (err == 0) *written = data.size();
+  followers_.Notify(file.log.get());
   return err;
 }
 
@@ -326,6 +435,7 @@ int Filesystem::Fsync(uint64_t fh) {
 }
 
 void Filesystem::ReleaseAll() {
+  followers_.Shutdown();
   std::vector<OpenFile*> open;
   {
     std::lock_guard lock(handles_mu_);
@@ -341,15 +451,19 @@ int Filesystem::Release(uint64_t fh) {
     std::lock_guard lock(handles_mu_);
     handles_.erase(file.get());
   }
-  std::lock_guard lock(file->mu);
+  std::unique_lock lock(file->mu);
+  if (file->poll_wait != 0) followers_.Cancel(std::exchange(file->poll_wait, 0));
+  if (!file->group.empty()) return CommitGroupPosition(*file);
   if (file->partial.empty()) return 0;
   std::string_view line = file->partial;
   auto r = file->log->Append({&line, 1});
+  lock.unlock();
   if (!r.ok()) {
-    spdlog::error("close {}/{}: the unfinished last line ({} bytes) could not be appended: {}",
-                  file->topic, file->partition, line.size(), r.status().ToString());
+    spdlog::error("close {}: the unfinished last line ({} bytes) could not be appended: {}",
+                  file->name, line.size(), r.status().ToString());
     return ToErrno(r.status());
   }
+  followers_.Notify(file->log.get());
   return 0;
 }
 

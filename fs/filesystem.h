@@ -17,9 +17,15 @@
 #include <string_view>
 #include <vector>
 
+#include "fs/followers.h"
 #include "fs/node_table.h"
 #include "fs/open_file.h"
+#include "fs/view_table.h"
 #include "store/log_manager.h"
+
+namespace topicfs::store {
+class GroupOffsets;
+}
 
 namespace topicfs::fs {
 
@@ -41,11 +47,17 @@ class Filesystem {
   struct Options {
     uid_t uid = 0;  // owner of every node
     gid_t gid = 0;
+    // Committed positions of consumer groups (group= views, group xattrs);
+    // nullptr: group views fail with ENOENT.
+    store::GroupOffsets* groups = nullptr;
   };
   Filesystem(store::LogManager& manager, Options options);
 
   // ---- namespace ----
+  // In a topic, "<p>@<from>[..[<to>]]" names a view (fs/view_spec.h), resolved here.
   int Lookup(uint64_t parent, std::string_view name, EntryReply* out);
+  // The kernel dropped nlookup references to ino (only views are counted).
+  void Forget(uint64_t ino, uint64_t nlookup);
   int GetAttr(uint64_t ino, struct stat* out, double* attr_timeout);
   // Only time changes are accepted (touch); sizes, modes and owners: EPERM.
   int SetAttr(uint64_t ino, int to_set, const struct stat& attr, struct stat* out);
@@ -61,8 +73,19 @@ class Filesystem {
   // O_WRONLY/O_RDWR without O_APPEND, and O_TRUNC: EPERM. Returns a handle.
   int Open(uint64_t ino, int flags, uint64_t* fh);
   // Reads presented bytes at the position (see OpenFile for sequential
-  // readers past removed records). out is resized to what was read.
+  // readers past removed records). out is resized to what was read. At the
+  // end of a follow view it returns EAGAIN: the caller parks the read with
+  // WaitForData (or returns EAGAIN to an O_NONBLOCK reader).
   int Read(uint64_t fh, int64_t position, size_t size, std::string* out);
+  // Parks a read that returned EAGAIN until data arrives past `position`
+  // (wake(true)), or until followers().Cancel(id) or shutdown (wake(false)).
+  // id comes from followers().Reserve(). False if cancelled before parking.
+  bool WaitForData(uint64_t fh, int64_t position, uint64_t id, Followers::Wake wake);
+  // poll(2): readable unless a follow view is at its end; then on_ready is
+  // parked (replacing the handle's earlier one) and called when data comes.
+  int Poll(uint64_t fh, Followers::Wake on_ready, unsigned* revents);
+  // Every close(2) of the file: a group view commits what it has returned.
+  int Flush(uint64_t fh);
   // Appends whole lines at the end whatever the position; holds a partial
   // line until its newline. Nothing of a refused write is appended.
   int Write(uint64_t fh, std::string_view data, size_t* written);
@@ -80,14 +103,31 @@ class Filesystem {
   int RemoveXattr(uint64_t ino, std::string_view name);
 
   static OpenFile* Handle(uint64_t fh) { return reinterpret_cast<OpenFile*>(fh); }
+  Followers& followers() { return followers_; }
+  // Wakes parked readers with ENOTCONN's cause: the daemon is stopping.
+  void Shutdown();
 
  private:
   int Stat(const Node& node, uint64_t ino, struct stat* out);
   int AppendLines(OpenFile& file, std::string_view data);
+  // fs/views.cc
+  int LookupView(const Node& topic, std::string_view name, EntryReply* out);
+  int StatView(const View& view, uint64_t ino, struct stat* out);
+  int OpenView(const View& view, int flags, uint64_t* fh);
+  store::Result<store::Offset> ResolveBound(const ViewBound& bound, const store::Log& log,
+                                            const store::TopicPartition& tp);
+  int CommitGroupPosition(OpenFile& file);
+  // fs/xattrs.cc: user.topicfs.group.<name> on a partition.
+  int GetGroupXattr(const Node& node, std::string_view group, std::string* value);
+  int SetGroupXattr(const Node& node, std::string_view group, std::string_view value);
+  int RemoveGroupXattr(const Node& node, std::string_view group);
+  int AddOpenFile(std::unique_ptr<OpenFile> file, uint64_t* fh);
 
   store::LogManager& manager_;
   const Options options_;
   NodeTable nodes_;
+  ViewTable views_;
+  Followers followers_;
   const int64_t mount_time_ms_;
   std::mutex handles_mu_;
   std::unordered_set<OpenFile*> handles_;  // guarded by handles_mu_

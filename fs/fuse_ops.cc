@@ -4,7 +4,11 @@
 
 #include "fs/fuse_ops.h"
 
+#include <fcntl.h>
 #include <sys/xattr.h>
+
+#include <cstdint>
+#include <memory>
 
 #include <new>
 #include <string>
@@ -136,13 +140,63 @@ void OnOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   });
 }
 
+// INTERRUPT for a parked read (the reader got a signal, say Ctrl-C): its
+// waiter is cancelled, which replies EINTR. data is the waiter's id, not a
+// pointer, so a wake racing with the interrupt cannot leave it dangling.
+void OnReadInterrupted(fuse_req_t req, void* data) {
+  Fs(req).followers().Cancel(reinterpret_cast<uintptr_t>(data));
+}
+
+// Replies to a read, or parks it when a follow view is at its end: no
+// thread waits; the append that brings data replies from its own thread.
+void ReadOrPark(fuse_req_t req, uint64_t fh, size_t size, off_t off, bool nonblock) {
+  Filesystem& fs = Fs(req);
+  thread_local std::string buf;
+  int err = fs.Read(fh, off, size, &buf);
+  if (err == EAGAIN && !nonblock) {
+    uint64_t id = fs.followers().Reserve();
+    fuse_req_interrupt_func(req, OnReadInterrupted, reinterpret_cast<void*>(static_cast<uintptr_t>(id)));
+    bool parked = fs.WaitForData(fh, off, id, [req, fh, size, off](bool data_arrived) {
+      if (!data_arrived) return (void)fuse_reply_err(req, EINTR);
+      Guard(req, "read", [&] { ReadOrPark(req, fh, size, off, false); });
+    });
+    if (!parked) fuse_reply_err(req, EINTR);
+    return;
+  }
+  if (err != 0) return (void)fuse_reply_err(req, err);
+  fuse_reply_buf(req, buf.data(), buf.size());
+}
+
 void OnRead(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
-  Guard(req, "read", [&] {
-    thread_local std::string buf;
-    int err = Fs(req).Read(fi->fh, off, size, &buf);
+  Guard(req, "read", [&] { ReadOrPark(req, fi->fh, size, off, (fi->flags & O_NONBLOCK) != 0); });
+}
+
+void OnPoll(fuse_req_t req, fuse_ino_t, fuse_file_info* fi, fuse_pollhandle* ph) {
+  Guard(req, "poll", [&] {
+    // The handle is destroyed with the last copy of the callback, whether
+    // it was called, replaced by a newer poll, or never parked.
+    Followers::Wake on_ready;
+    if (ph != nullptr) {
+      std::shared_ptr<fuse_pollhandle> handle(ph, fuse_pollhandle_destroy);
+      on_ready = [handle](bool data_arrived) {
+        if (data_arrived) fuse_lowlevel_notify_poll(handle.get());
+      };
+    }
+    unsigned revents = 0;
+    int err = Fs(req).Poll(fi->fh, std::move(on_ready), &revents);
     if (err != 0) return (void)fuse_reply_err(req, err);
-    fuse_reply_buf(req, buf.data(), buf.size());
+    fuse_reply_poll(req, revents);
   });
+}
+
+void OnForget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
+  Fs(req).Forget(ino, nlookup);
+  fuse_reply_none(req);
+}
+
+void OnForgetMulti(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
+  for (size_t i = 0; i < count; ++i) Fs(req).Forget(forgets[i].ino, forgets[i].nlookup);
+  fuse_reply_none(req);
 }
 
 void OnWrite(fuse_req_t req, fuse_ino_t, const char* data, size_t size, off_t, fuse_file_info* fi) {
@@ -154,7 +208,11 @@ void OnWrite(fuse_req_t req, fuse_ino_t, const char* data, size_t size, off_t, f
   });
 }
 
-void OnFlush(fuse_req_t req, fuse_ino_t, fuse_file_info*) { fuse_reply_err(req, 0); }
+// Every close(2): a group view commits here, before close returns, so the
+// next open of the group starts after what this one read.
+void OnFlush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+  Guard(req, "flush", [&] { fuse_reply_err(req, Fs(req).Flush(fi->fh)); });
+}
 
 void OnRelease(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   Guard(req, "release", [&] { fuse_reply_err(req, Fs(req).Release(fi->fh)); });
@@ -256,6 +314,8 @@ const fuse_lowlevel_ops& FuseOps() {
     fuse_lowlevel_ops o{};
     o.init = OnInit;
     o.lookup = OnLookup;
+    o.forget = OnForget;
+    o.forget_multi = OnForgetMulti;
     o.getattr = OnGetAttr;
     o.setattr = OnSetAttr;
     o.mkdir = OnMkDir;
@@ -268,6 +328,7 @@ const fuse_lowlevel_ops& FuseOps() {
     o.create = OnCreate;
     o.open = OnOpen;
     o.read = OnRead;
+    o.poll = OnPoll;
     o.write = OnWrite;
     o.flush = OnFlush;
     o.release = OnRelease;

@@ -1,12 +1,14 @@
 #pragma once
-// The state of one open partition file (one FUSE file handle): the partial
-// line a writer has not finished yet, and where a sequential reader is.
+// The state of one open partition file or view (one FUSE file handle): the
+// partial line a writer has not finished yet, where a sequential reader is,
+// and for a view the range it shows and the group it commits for.
 //
-// Thread safety: mu guards every field but log, which is set at open.
+// Thread safety: mu guards the fields below it; those above are set at open.
 
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "store/log.h"
@@ -18,6 +20,14 @@ struct OpenFile {
   std::string topic;
   int32_t partition = 0;
   bool writable = false;
+  // Views: position 0 is log offset view_start; reads stop at view_end
+  // (exclusive) when set; a follow view's reads at the end wait for data.
+  // The partition file itself is the view of everything (start 0, no end).
+  store::Offset view_start;
+  std::optional<store::Offset> view_end;
+  bool follow = false;
+  std::string group;  // a group= view commits for this group
+  std::string name;   // "<topic>/<p>" or "<topic>/<p>@...", for logs
 
   std::mutex mu;
   // Bytes written after the last "\n": a record once its newline arrives or
@@ -28,6 +38,11 @@ struct OpenFile {
   // removed records, so a reader going on sees survivors back to back.
   int64_t next_file_position = -1;
   store::Offset next_log_offset;
+  // Group views: the offset after the last whole record returned, and what
+  // was last committed.
+  store::Offset consumed;
+  store::Offset committed;
+  uint64_t poll_wait = 0;  // Followers id of a parked poll, 0 if none
 };
 
 }  // namespace topicfs::fs

@@ -1,18 +1,30 @@
 // Extended attributes: a topic's config on its directory, the data
 // directory's defaults on the root, read-only figures on a partition, all
-// under "user.topicfs.". Other namespaces (security.capability, asked on
-// every cached write) are answered from memory.
+// under "user.topicfs.", and on a partition the committed position of each
+// consumer group as "user.topicfs.group.<name>". Other namespaces
+// (security.capability, asked on every cached write) are answered from
+// memory. Views have no attributes.
+
+#include <chrono>
 
 #include <spdlog/spdlog.h>
 
 #include "fs/errno_map.h"
 #include "fs/filesystem.h"
+#include "store/group_offsets.h"
 #include "store/log_config.h"
 
 namespace topicfs::fs {
 namespace {
 
 constexpr std::string_view kPrefix = "user.topicfs.";
+constexpr std::string_view kGroupPrefix = "group.";
+
+// "group.<name>" -> "<name>".
+std::optional<std::string_view> GroupName(std::string_view config_name) {
+  if (!config_name.starts_with(kGroupPrefix)) return std::nullopt;
+  return config_name.substr(kGroupPrefix.size());
+}
 
 // The figures a partition shows, in listing order.
 constexpr std::string_view kFigureNames[] = {"log_start_offset", "log_end_offset", "recovery_point",
@@ -53,11 +65,13 @@ int ConfigErrno(const store::Status& s) {
 }  // namespace
 
 int Filesystem::GetXattr(uint64_t ino, std::string_view name, std::string* value) {
+  if (IsViewIno(ino)) return views_.Find(ino) ? ENODATA : ENOENT;
   auto node = nodes_.Find(ino);
   if (!node) return ENOENT;
   auto config_name = ConfigName(name);
   if (!config_name) return ENODATA;  // security.*, system.*, other user.* names
   if (node->kind == Node::Kind::kPartition) {
+    if (auto group = GroupName(*config_name)) return GetGroupXattr(*node, *group, value);
     auto log = manager_.GetLog(node->topic, node->partition);
     if (log == nullptr) return ENOENT;
     for (std::string_view figure : kFigureNames) {
@@ -82,11 +96,17 @@ int Filesystem::GetXattr(uint64_t ino, std::string_view name, std::string* value
 }
 
 int Filesystem::ListXattr(uint64_t ino, std::vector<std::string>* names) {
+  names->clear();
+  if (IsViewIno(ino)) return views_.Find(ino) ? 0 : ENOENT;
   auto node = nodes_.Find(ino);
   if (!node) return ENOENT;
-  names->clear();
   if (node->kind == Node::Kind::kPartition) {
     for (std::string_view figure : kFigureNames) names->push_back(std::string(kPrefix) + std::string(figure));
+    if (options_.groups != nullptr) {
+      for (const auto& group : options_.groups->Groups({node->topic, node->partition})) {
+        names->push_back(fmt::format("{}{}{}", kPrefix, kGroupPrefix, group));
+      }
+    }
     return 0;
   }
   for (const auto& config : store::ConfigNames()) {
@@ -100,6 +120,7 @@ int Filesystem::ListXattr(uint64_t ino, std::vector<std::string>* names) {
 }
 
 int Filesystem::SetXattr(uint64_t ino, std::string_view name, std::string_view value) {
+  if (IsViewIno(ino)) return views_.Find(ino) ? EPERM : ENOENT;
   auto node = nodes_.Find(ino);
   if (!node) return ENOENT;
   auto config_name = ConfigName(name);
@@ -109,6 +130,7 @@ int Filesystem::SetXattr(uint64_t ino, std::string_view name, std::string_view v
     return ENOTSUP;
   }
   if (node->kind == Node::Kind::kPartition) {
+    if (auto group = GroupName(*config_name)) return SetGroupXattr(*node, *group, value);
     spdlog::info("setxattr {} on {}: partition figures are read-only; set configs on the topic "
                  "directory: EPERM",
                  name, Where(*node));
@@ -127,11 +149,13 @@ int Filesystem::SetXattr(uint64_t ino, std::string_view name, std::string_view v
 }
 
 int Filesystem::RemoveXattr(uint64_t ino, std::string_view name) {
+  if (IsViewIno(ino)) return views_.Find(ino) ? EPERM : ENOENT;
   auto node = nodes_.Find(ino);
   if (!node) return ENOENT;
   auto config_name = ConfigName(name);
   if (!config_name) return ENODATA;
   if (node->kind == Node::Kind::kPartition) {
+    if (auto group = GroupName(*config_name)) return RemoveGroupXattr(*node, *group);
     spdlog::info("removexattr {} on {}: partition figures are read-only: EPERM", name, Where(*node));
     return EPERM;
   }
@@ -144,6 +168,57 @@ int Filesystem::RemoveXattr(uint64_t ino, std::string_view name) {
     return s.code() == store::Code::kNotFound ? ENODATA : ToErrno(s);
   }
   spdlog::info("{}: {} back to its default", Where(*node), *config_name);
+  return 0;
+}
+
+// ---- consumer groups ----
+
+int Filesystem::GetGroupXattr(const Node& node, std::string_view group, std::string* value) {
+  if (options_.groups == nullptr) return ENODATA;
+  auto committed = options_.groups->Committed(group, {node.topic, node.partition});
+  if (!committed) return ENODATA;
+  *value = std::to_string(committed->value);
+  return 0;
+}
+
+int Filesystem::SetGroupXattr(const Node& node, std::string_view group, std::string_view value) {
+  if (options_.groups == nullptr) return ENOTSUP;
+  auto log = manager_.GetLog(node.topic, node.partition);
+  if (log == nullptr) return ENOENT;
+  using std::chrono::system_clock;
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             system_clock::now().time_since_epoch()).count();
+  auto bound = ParseViewBound(value, now_ms);
+  if (bound.ok() && bound->kind == ViewBound::Kind::kGroup) {
+    bound = store::Status::InvalidArgument("a group's position is an offset, end, -N or a time");
+  }
+  store::TopicPartition tp{node.topic, node.partition};
+  // An offset is committed as given (Kafka commits any offset; a read
+  // resolves it to the next surviving record); the rest resolve here.
+  store::Result<store::Offset> offset =
+      !bound.ok() ? store::Result<store::Offset>(bound.status())
+      : bound->kind == ViewBound::Kind::kOffset ? store::Offset(bound->value)
+                                                : ResolveBound(*bound, *log, tp);
+  store::Status s = offset.ok() ? options_.groups->Commit(group, tp, *offset) : offset.status();
+  if (!s.ok()) {
+    spdlog::warn("setxattr group.{}='{}' on {}: {} (nothing changed)", group, value, Where(node),
+                 s.message());
+    return ToErrno(s);
+  }
+  spdlog::info("{}: group {} moved to {}", Where(node), group, offset->value);
+  return 0;
+}
+
+int Filesystem::RemoveGroupXattr(const Node& node, std::string_view group) {
+  if (options_.groups == nullptr) return ENODATA;
+  store::TopicPartition tp{node.topic, node.partition};
+  if (!options_.groups->Committed(group, tp)) return ENODATA;
+  store::Status s = options_.groups->Forget(group, tp);
+  if (!s.ok()) {
+    spdlog::warn("removexattr group.{} on {}: {}", group, Where(node), s.message());
+    return ToErrno(s);
+  }
+  spdlog::info("{}: group {} forgotten", Where(node), group);
   return 0;
 }
 

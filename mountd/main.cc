@@ -17,6 +17,7 @@
 #include "fs/filesystem.h"
 #include "fs/fuse_ops.h"
 #include "mountd/logging.h"
+#include "store/group_offsets.h"
 #include "store/log_manager.h"
 
 namespace {
@@ -166,7 +167,14 @@ int Run(int argc, char** argv) {
   spdlog::info("opened {} ({} topics, {} shutdown)", args.data_dir, (*manager)->ListTopics().size(),
                (*manager)->had_clean_shutdown() ? "clean" : "unclean");
 
-  topicfs::fs::Filesystem filesystem(**manager, {::getuid(), ::getgid()});
+  auto groups = topicfs::store::GroupOffsets::Open(**manager, topicfs::store::Clock::System());
+  if (!groups.ok()) {
+    std::fprintf(stderr, "topicfs: cannot load consumer group positions in %s: %s\n",
+                 args.data_dir.c_str(), groups.status().message().c_str());
+    (void)(*manager)->Close();
+    return 1;
+  }
+  topicfs::fs::Filesystem filesystem(**manager, {::getuid(), ::getgid(), groups->get()});
   const fuse_lowlevel_ops& ops = topicfs::fs::FuseOps();
   fuse_session* se = fuse_session_new(&fargs, &ops, sizeof(ops), &filesystem);
   fuse_opt_free_args(&fargs);
@@ -182,6 +190,8 @@ int Run(int argc, char** argv) {
           // The loop returns the signal number when a signal ended it: a
           // normal way to stop. Only a negative value is an error.
           rc = Serve(se, opts) >= 0 ? 0 : 1;
+          // Parked follow reads are answered (EINTR) while the channel is open.
+          filesystem.Shutdown();
           spdlog::info("unmounting {}", mountpoint.get());
         }
         fuse_session_unmount(se);
