@@ -78,6 +78,28 @@ TEST_F(ViewsTest, TimeRangeReturnsTheRecordsAppendedInside) {
   EXPECT_EQ(CatView("0@1970-01-01T00:00:00Z..end"), Lines(0, 10));
 }
 
+TEST_F(ViewsTest, ViewsOverRemovedSegmentsStartAtTheNextSurvivor) {
+  // Small segments, then retention keeps only the newest ~200 bytes.
+  ASSERT_TRUE(manager_->SetTopicConfig("v", "segment.bytes", "200").ok());
+  AppendLines(0, 40);
+  ASSERT_TRUE(manager_->SetTopicConfig("v", "retention.bytes", "200").ok());
+  auto deleted = manager_->RunRetention();
+  ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
+  ASSERT_GT(*deleted, 0);
+  auto log = manager_->GetLog("v", 0);
+  const int64_t start = log->log_start_offset().value;
+  const std::string all = Lines(0, 40);
+  ASSERT_GT(start, 0);
+  const std::string survivors = all.substr(static_cast<size_t>(start));
+  EXPECT_EQ(CatView("0@0"), survivors);
+  EXPECT_EQ(CatView("0@" + std::to_string(start / 2)), survivors);
+  EXPECT_EQ(CatView("0@-1000"), survivors);
+  EXPECT_EQ(CatView("0@1970-01-01T00:00:00Z"), survivors);
+  // A group committed inside the removed range resumes at the first survivor.
+  ASSERT_EQ(fs_->SetXattr(part_, "user.topicfs.group.g", "7"), 0);
+  EXPECT_EQ(CatView("0@group=g"), survivors);
+}
+
 TEST_F(ViewsTest, ViewSizeCountsFromItsFirstRecordAndStopsAtItsEnd) {
   AppendLines(0, 10);
   uint64_t ino = 0;
