@@ -13,6 +13,7 @@
 #include "fs/filesystem.h"
 #include "store/group_offsets.h"
 #include "store/log_config.h"
+#include "store/topic_name.h"
 
 namespace topicfs::fs {
 namespace {
@@ -136,6 +137,11 @@ int Filesystem::SetXattr(uint64_t ino, std::string_view name, std::string_view v
                  name, Where(*node));
     return EPERM;
   }
+  if (node->kind == Node::Kind::kTopic && store::IsInternalTopic(node->topic)) {
+    spdlog::info("setxattr {} on {}: internal topics keep Kafka's forced configs: EPERM", name,
+                 Where(*node));
+    return EPERM;
+  }
   store::Status s = node->kind == Node::Kind::kRoot
                         ? manager_.SetDefault(*config_name, value)
                         : manager_.SetTopicConfig(node->topic, *config_name, value);
@@ -157,6 +163,11 @@ int Filesystem::RemoveXattr(uint64_t ino, std::string_view name) {
   if (node->kind == Node::Kind::kPartition) {
     if (auto group = GroupName(*config_name)) return RemoveGroupXattr(*node, *group);
     spdlog::info("removexattr {} on {}: partition figures are read-only: EPERM", name, Where(*node));
+    return EPERM;
+  }
+  if (node->kind == Node::Kind::kTopic && store::IsInternalTopic(node->topic)) {
+    spdlog::info("removexattr {} on {}: internal topics keep Kafka's forced configs: EPERM", name,
+                 Where(*node));
     return EPERM;
   }
   store::Status s = node->kind == Node::Kind::kRoot

@@ -235,5 +235,20 @@ TEST_F(ViewsTest, GroupPositionsSurviveARemountAndCanBeMovedAndForgotten) {
   EXPECT_EQ(CatView("0@group=g"), Lines(0, 5)) << "a forgotten group starts at the log start";
 }
 
+TEST_F(ViewsTest, ConsumerOffsetsIsReadOnlyAndKeepsItsForcedConfigs) {
+  AppendLines(0, 2);
+  EXPECT_EQ(CatView("0@group=g"), Lines(0, 2));
+  const uint64_t offsets = LookupIno(kRootIno, "__consumer_offsets");
+  EXPECT_EQ(fs_->SetXattr(offsets, "user.topicfs.partitions", "60"), EPERM);
+  EXPECT_EQ(fs_->SetXattr(offsets, "user.topicfs.cleanup.policy", "delete"), EPERM);
+  EXPECT_EQ(fs_->RemoveXattr(offsets, "user.topicfs.cleanup.policy"), EPERM);
+  std::string policy;
+  ASSERT_EQ(fs_->GetXattr(offsets, "user.topicfs.cleanup.policy", &policy), 0);
+  EXPECT_EQ(policy, "compact");
+  uint64_t fh = 0;
+  EXPECT_EQ(fs_->Open(LookupIno(offsets, "0"), O_WRONLY | O_APPEND, &fh), EPERM);
+  EXPECT_EQ(fs_->RmDir(kRootIno, "__consumer_offsets"), EPERM);
+}
+
 }  // namespace
 }  // namespace topicfs::fs
