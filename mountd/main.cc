@@ -174,6 +174,7 @@ int Run(int argc, char** argv) {
     (void)(*manager)->Close();
     return 1;
   }
+  for (const auto& w : (*groups)->warnings()) spdlog::warn("consumer groups: {}", w);
   topicfs::fs::Filesystem filesystem(**manager, {::getuid(), ::getgid(), groups->get()});
   const fuse_lowlevel_ops& ops = topicfs::fs::FuseOps();
   fuse_session* se = fuse_session_new(&fargs, &ops, sizeof(ops), &filesystem);
