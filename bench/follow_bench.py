@@ -146,7 +146,7 @@ def main():
         print(f"  {labels[m]:34} {len(ret):4d} | {statistics.median(ret) / 1e3:9.3f} "
               f"{pct(ret, 0.99) / 1e3:9.3f} {max(ret) / 1e3:9.3f} | "
               f"{statistics.median(call) / 1e3:9.3f} {pct(call, 0.99) / 1e3:9.3f} "
-              f"{max(call) / 1e3:9.3f} | {statistics.median(call) / view_call:5.0f}x")
+              f"{max(call) / 1e3:9.3f} | {statistics.median(call) / view_call:6.1f}x")
     early = sum(1 for v in samples["view"]["from_return_us"] if v < 0)
     print(f"  view: the read returned before the write in {early} of "
           f"{len(samples['view']['from_return_us'])} samples")

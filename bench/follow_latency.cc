@@ -191,7 +191,9 @@ int main(int argc, char** argv) {
   }
   bool ok = AwaitLines(f, 1);
 
-  std::mt19937 rng(20261125);
+  // A fresh seed per run: tail polls on a fixed 1 s beat from its start, so
+  // the same gaps every run would put the writes at the same phases.
+  std::mt19937 rng(std::random_device{}());
   std::uniform_int_distribution<int> gap(min_gap_us, max_gap_us);
   std::vector<int64_t> call_ns(static_cast<size_t>(samples) + 1), return_ns(call_ns.size());
   for (int i = 1; ok && i <= samples; ++i) {
