@@ -58,6 +58,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench/bench_util.h"
 #include "store/clock.h"
 #include "store/log.h"
 #include "store/log_cleaner.h"
@@ -83,24 +84,16 @@ constexpr int32_t kRetentionSegmentBytes = 16 << 10;
 constexpr int64_t kRetentionMs = 3'600'000;
 constexpr double kRetentionTargetS = 1.0;
 
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "cleanup_bench: %s\n", what.c_str());
-  std::exit(1);
-}
+using bench::Die;
+using bench::Median;
+using bench::Samples;
+using bench::Scratch;
+using bench::SecondsSince;
+using bench::SteadyClock;
+using bench::ThreadCpuSeconds;
 
 void Check(const Status& s, const char* what) {
   if (!s.ok()) Die(std::string(what) + ": " + s.ToString());
-}
-
-using SteadyClock = std::chrono::steady_clock;
-double SecondsSince(SteadyClock::time_point t0) {
-  return std::chrono::duration<double>(SteadyClock::now() - t0).count();
-}
-
-double ThreadCpuSeconds() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 double ChildrenCpuSeconds() {
@@ -113,30 +106,6 @@ double ChildrenCpuSeconds() {
 }
 
 // ---- Scratch directory ----------------------------------------------------
-
-std::string& ScratchPath() {
-  static std::string path;
-  return path;
-}
-
-const std::string& Scratch() {
-  std::string& path = ScratchPath();
-  if (path.empty()) {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base != nullptr && *base != '\0' ? base : "/tmp") +
-                       "/topicfs-cleanup-bench.XXXXXX";
-    if (::mkdtemp(tmpl.data()) == nullptr) Die("mkdtemp " + tmpl + ": " + std::strerror(errno));
-    path = tmpl;
-  }
-  return path;
-}
-
-void RemoveScratch() {
-  if (ScratchPath().empty()) return;
-  std::error_code ec;
-  std::filesystem::remove_all(ScratchPath(), ec);
-  ScratchPath().clear();
-}
 
 // Writes back everything dirty on the scratch filesystem, so that writeback
 // of a fixture does not run under a measurement.
@@ -155,20 +124,6 @@ void RemoveTree(const std::string& path) {
 std::string UniqueName(const char* prefix) {
   static int n = 0;
   return std::string(prefix) + std::to_string(n++);
-}
-
-// ---- Same-run baselines ---------------------------------------------------
-
-std::map<std::string, std::vector<double>>& Samples() {
-  static std::map<std::string, std::vector<double>> samples;
-  return samples;
-}
-
-double Median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 // ---- Fixtures -------------------------------------------------------------
@@ -563,12 +518,13 @@ void PrintSummary() {
 }  // namespace topicfs::store
 
 int main(int argc, char** argv) {
+  topicfs::bench::BenchName() = "cleanup_bench";
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   topicfs::store::RegisterAll();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   topicfs::store::PrintSummary();
-  topicfs::store::RemoveScratch();
+  topicfs::bench::RemoveScratch();
   return 0;
 }

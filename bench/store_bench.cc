@@ -41,6 +41,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench/bench_util.h"
 #include "store/log.h"
 
 namespace topicfs::store {
@@ -55,43 +56,13 @@ constexpr int64_t kSeqBuffer = int64_t{1} << 20;
 constexpr int64_t kRandomReadBytes = 4096;
 constexpr int64_t kRandomReads = 200'000;  // per repetition
 
-using Clock = std::chrono::steady_clock;
-double SecondsSince(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-// ---- Scratch directory ----------------------------------------------------
-
-std::string& ScratchPath() {
-  static std::string path;
-  return path;
-}
-
-void RemoveScratch() {
-  if (ScratchPath().empty()) return;
-  std::error_code ec;
-  std::filesystem::remove_all(ScratchPath(), ec);
-  ScratchPath().clear();
-}
-
-// Gives up on the whole run, leaving no gigabytes behind in $TMPDIR.
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "store_bench: %s\n", what.c_str());
-  RemoveScratch();
-  std::exit(1);
-}
-
-const std::string& Scratch() {
-  std::string& path = ScratchPath();
-  if (path.empty()) {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base != nullptr && *base != '\0' ? base : "/tmp") +
-                       "/topicfs-store-bench.XXXXXX";
-    if (::mkdtemp(tmpl.data()) == nullptr) Die("mkdtemp " + tmpl + ": " + std::strerror(errno));
-    path = tmpl;
-  }
-  return path;
-}
+using bench::Die;
+using bench::Median;
+using bench::Percentile;
+using bench::Samples;
+using bench::Scratch;
+using bench::SecondsSince;
+using Clock = bench::SteadyClock;
 
 // ---- Lines ----------------------------------------------------------------
 
@@ -153,20 +124,6 @@ std::unique_ptr<Log> OpenLog(const std::string& name, const LogConfig& config,
 
 // ---- Same-run baselines ---------------------------------------------------
 
-// Per-repetition figures by key, so a store benchmark can divide by the
-// median of the baseline repetitions that ran earlier in this process.
-std::map<std::string, std::vector<double>>& Samples() {
-  static std::map<std::string, std::vector<double>> samples;
-  return samples;
-}
-
-double Median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 // Records `value` under `key` and, if `baseline` has samples, sets
 // counter `ratio_name` = value / median(baseline).
 void RecordAndCompare(benchmark::State& state, const std::string& key, double value,
@@ -177,12 +134,6 @@ void RecordAndCompare(benchmark::State& state, const std::string& key, double va
   if (it == Samples().end() || it->second.empty()) return;
   double base = Median(it->second);
   if (base > 0) state.counters[ratio_name] = value / base;
-}
-
-double Percentile(std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  size_t i = static_cast<size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5);
-  return sorted[std::min(i, sorted.size() - 1)];
 }
 
 // ---- 1. Append ------------------------------------------------------------
@@ -518,12 +469,13 @@ void RegisterAll() {
 }  // namespace topicfs::store
 
 int main(int argc, char** argv) {
+  topicfs::bench::BenchName() = "store_bench";
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   topicfs::store::RegisterAll();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   topicfs::store::ClosePartition();
-  topicfs::store::RemoveScratch();
+  topicfs::bench::RemoveScratch();
   return 0;
 }

@@ -155,9 +155,13 @@ Status LogSegment::LoadTail() {
     return Status::Corruption(log_path() + ": offset index points past the last batch");
   }
   next_offset_.store(next, std::memory_order_release);
+  // Only the first batch's header: listing every batch would read the
+  // headers of the whole segment, a page per batch, at every open.
   if (!empty()) {
-    ASSIGN_OR_RETURN(auto first, Batches(FilePosition(0)));
-    if (!first.empty()) rolling_based_timestamp_ = first.front().max_timestamp;
+    RETURN_IF_ERROR(ScanBatches(FilePosition(0), [this](const BatchLocation& first) {
+      rolling_based_timestamp_ = first.max_timestamp;
+      return false;
+    }));
   }
   return Status::Ok();
 }

@@ -6,6 +6,9 @@
 
 #include "store/log_segment.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <array>
@@ -748,6 +751,47 @@ TEST_F(LogSegmentTest, ShouldRollForTimeByRecordTimestampsAfterReopen) {
   ASSERT_TRUE(seg->ResizeIndexes(1000).ok());
   EXPECT_FALSE(seg->ShouldRoll(10, Offset(12), Timestamp(first + 1000), 1 << 20, 1000));
   EXPECT_TRUE(seg->ShouldRoll(10, Offset(12), Timestamp(first + 1001), 1 << 20, 1000));
+}
+
+// Opening must cost the same for a 1 GiB segment as for a small one: it
+// reads the first batch's header (the roll timestamp) and the batches after
+// the last index entry, not every header in between. A garbage header in
+// between therefore goes unnoticed at open, as in Kafka after a clean
+// shutdown; recovery from the recovery point is what validates batches.
+TEST_F(LogSegmentTest, OpenReadsOnlyTheFirstBatchHeaderAndTheUnindexedTail) {
+  const int64_t first = clock_.Now().value;
+  std::vector<BatchLocation> batches;
+  std::string path;
+  int64_t end = 0;
+  {
+    auto seg = Create(0, /*index_interval_bytes=*/30);
+    for (int i = 0; i < 40; ++i) {
+      Append(*seg, {{end, first + i * 10, "value-" + std::to_string(i)}});
+      end += static_cast<int64_t>(("value-" + std::to_string(i)).size()) + 1;
+    }
+    auto b = seg->Batches();
+    ASSERT_TRUE(b.ok());
+    batches = *b;
+    path = seg->log_path();
+    ASSERT_GT(seg->offset_index().entries(), 3);
+    ASSERT_TRUE(seg->Close().ok());
+  }
+  // Batch 5 is before the last index entry: its length field (bytes 8-11)
+  // becomes a size past the end of the file.
+  const char garbage[4] = {0x7f, 0x7f, 0x7f, 0x7f};
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::pwrite(fd, garbage, 4, batches[5].position.value + 8), 4);
+  ::close(fd);
+
+  auto seg = Open(0, 30);
+  EXPECT_FALSE(seg->needs_recovery());
+  EXPECT_EQ(seg->next_offset(), Offset(end));
+  EXPECT_EQ(seg->MaxTimestampSoFar(), Timestamp(first + 390));
+  // The roll timestamp is still the first batch's.
+  ASSERT_TRUE(seg->ResizeIndexes(1000).ok());
+  EXPECT_FALSE(seg->ShouldRoll(10, Offset(end), Timestamp(first + 1000), 1 << 20, 1000));
+  EXPECT_TRUE(seg->ShouldRoll(10, Offset(end), Timestamp(first + 1001), 1 << 20, 1000));
 }
 
 TEST_F(LogSegmentTest, ShouldRollForTimeByWallClockWhenRecordsHaveNoTimestamp) {
