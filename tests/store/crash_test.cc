@@ -35,6 +35,7 @@ namespace topicfs::store {
 
 namespace {
 
+using testing::ReadAll;
 using testing::TempDir;
 
 #ifdef TOPICFS_SANITIZED
@@ -161,21 +162,6 @@ ChildReport RunAndKill(const std::string& data_dir, int64_t first_seq, uint64_t 
     report.error += "child exited by itself, status " + std::to_string(status) + "\n";
   }
   return report;
-}
-
-std::string ReadAll(const Log& log) {
-  std::string out;
-  std::vector<char> buf(1 << 16);
-  Offset at(0);
-  while (true) {
-    auto r = log.Read(at, buf.data(), static_cast<int64_t>(buf.size()));
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    if (!r.ok() || r->bytes == 0) break;
-    EXPECT_EQ(r->start, at) << "a hole in the log";
-    out.append(buf.data(), static_cast<size_t>(r->bytes));
-    at = r->next;
-  }
-  return out;
 }
 
 // Every batch of every segment passes VerifyBatch, batches and segments are

@@ -14,6 +14,7 @@
 namespace topicfs::store {
 namespace {
 
+using testing::ReadAll;
 using testing::TempDir;
 
 class LogAppendRecordsTest : public ::testing::Test {
@@ -28,20 +29,6 @@ class LogAppendRecordsTest : public ::testing::Test {
     auto log = Log::Open(o);
     EXPECT_TRUE(log.ok()) << log.status().ToString();
     return log.ok() ? std::move(log).value() : nullptr;
-  }
-
-  static std::string ReadAll(const Log& log) {
-    std::string out;
-    char buf[4096];
-    Offset at(0);
-    while (true) {
-      auto r = log.Read(at, buf, sizeof(buf));
-      EXPECT_TRUE(r.ok()) << r.status().ToString();
-      if (!r.ok() || r->bytes == 0) break;
-      out.append(buf, static_cast<size_t>(r->bytes));
-      at = r->next;
-    }
-    return out;
   }
 
   // Every stored record, in order.

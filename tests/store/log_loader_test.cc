@@ -25,6 +25,7 @@
 namespace topicfs::store {
 namespace {
 
+using testing::ReadAll;
 using testing::TempDir;
 
 // One stored record as a reader of the segments sees it.
@@ -109,20 +110,6 @@ class LogLoaderTest : public ::testing::Test {
     std::vector<std::string> lines;
     for (int i = 0; i < n; ++i) lines.push_back(prefix + std::to_string(i));
     return lines;
-  }
-
-  static std::string ReadAll(const Log& log, Offset from = Offset(0)) {
-    std::string out;
-    char buf[4096];
-    Offset at = from;
-    while (true) {
-      auto r = log.Read(at, buf, sizeof(buf));
-      EXPECT_TRUE(r.ok()) << r.status().ToString();
-      if (!r.ok() || r->bytes == 0) break;
-      out.append(buf, static_cast<size_t>(r->bytes));
-      at = r->next;
-    }
-    return out;
   }
 
   static std::vector<StoredRecord> Records(const Log& log) {

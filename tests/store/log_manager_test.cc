@@ -32,6 +32,7 @@ namespace {
 
 using testing::FileExists;
 using testing::ReadFile;
+using testing::ReadAll;
 using testing::TempDir;
 
 namespace fs = std::filesystem;
@@ -62,20 +63,6 @@ bool DeleteDirsGoneWithin2s(const std::string& dir) {
 void AppendLines(Log& log, std::vector<std::string_view> lines) {
   auto r = log.Append(lines);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-}
-
-std::string ReadAll(const Log& log) {
-  std::string out;
-  char buf[4096];
-  Offset at(0);
-  while (true) {
-    auto r = log.Read(at, buf, sizeof(buf));
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    if (!r.ok() || r->bytes == 0) break;
-    out.append(buf, static_cast<size_t>(r->bytes));
-    at = r->next;
-  }
-  return out;
 }
 
 class LogManagerTest : public ::testing::Test {

@@ -19,6 +19,7 @@
 namespace topicfs::store {
 namespace {
 
+using testing::ReadAll;
 using testing::TempDir;
 
 class LogTest : public ::testing::Test {
@@ -83,20 +84,6 @@ class LogTest : public ::testing::Test {
     b.Reset(Offset(0), clock_.Now());
     b.Add(Offset(0), clock_.Now(), std::nullopt, value);
     return static_cast<int64_t>(b.Finish().size());
-  }
-
-  static std::string ReadAll(const Log& log, Offset from = Offset(0)) {
-    std::string out;
-    char buf[4096];
-    Offset at = from;
-    while (true) {
-      auto r = log.Read(at, buf, sizeof(buf));
-      EXPECT_TRUE(r.ok()) << r.status().ToString();
-      if (!r.ok() || r->bytes == 0) break;
-      out.append(buf, r->bytes);
-      at = r->next;
-    }
-    return out;
   }
 
   TempDir dir_;

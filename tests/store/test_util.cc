@@ -10,6 +10,10 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <gtest/gtest.h>
+
+#include "store/log.h"
+
 namespace topicfs::testing {
 
 TempDir::TempDir() {
@@ -22,6 +26,20 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
+}
+
+std::string ReadAll(const store::Log& log, store::Offset from) {
+  std::string out;
+  char buf[4096];
+  store::Offset at = from;
+  while (true) {
+    auto r = log.Read(at, buf, sizeof(buf));
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    if (!r.ok() || r->bytes == 0) break;
+    out.append(buf, static_cast<size_t>(r->bytes));
+    at = r->next;
+  }
+  return out;
 }
 
 std::string ReadFile(const std::string& path) {

@@ -9,6 +9,10 @@
 
 #include "store/types.h"
 
+namespace topicfs::store {
+class Log;
+}
+
 // Defined when built with AddressSanitizer or ThreadSanitizer: slow tests
 // (crash loops, long random sequences) do fewer rounds there.
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -46,6 +50,10 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// Every presented byte of the log from `from` on, read sequentially in 4 KiB
+// reads the way cat does (each read continuing where the last one stopped).
+std::string ReadAll(const store::Log& log, store::Offset from = store::Offset(0));
 
 std::string ReadFile(const std::string& path);
 void WriteFile(const std::string& path, std::string_view bytes);
