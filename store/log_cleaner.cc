@@ -12,6 +12,9 @@ namespace topicfs::store {
 namespace {
 
 constexpr int64_t kMaxRelativeOffset = std::numeric_limits<int32_t>::max();
+// How many keys ahead the key map's slots are prefetched: enough to cover a
+// memory access with the hashing and decoding in between.
+constexpr size_t kLookahead = 16;
 
 // The segment holding offset: the last one whose base is <= offset.
 size_t FloorIndex(const std::vector<std::shared_ptr<LogSegment>>& segments, Offset offset) {
@@ -167,13 +170,22 @@ Result<LogCleaner::MapResult> LogCleaner::BuildOffsetMap(const Log& log, Offset 
     for (const auto& batch : batches) {
       if (batch.last_offset < first_dirty || batch.control) continue;
       if (batch.base_offset >= first_uncleanable) break;
-      bool full = false;
-      RETURN_IF_ERROR(segment.ForEachRecord(batch, [&](const RecordView& rec) {
-        if (full || rec.offset < first_dirty || rec.offset >= first_uncleanable || !rec.key) return;
-        if (!map_.Put(*rec.key, rec.offset)) full = true;
-      }));
-      // A full map covers the log up to the last key it took.
-      if (full) return MapResult{map_.latest_offset() + 1};
+      ASSIGN_OR_RETURN(auto held, segment.BatchBytes(batch));
+      // The whole batch is hashed first, then put with a later key's slot
+      // prefetched (store/key_offset_map.h).
+      hashed_.clear();
+      RecordReader reader(held.second);
+      RecordView rec;
+      while (reader.Next(&rec)) {
+        if (rec.offset < first_dirty || rec.offset >= first_uncleanable || !rec.key) continue;
+        hashed_.push_back({HashKey(*rec.key), rec.offset});
+      }
+      RETURN_IF_ERROR(reader.status());
+      for (size_t k = 0; k < hashed_.size(); ++k) {
+        if (k + kLookahead < hashed_.size()) map_.Prefetch(hashed_[k + kLookahead].first);
+        // A full map covers the log up to the last key it took.
+        if (!map_.Put(hashed_[k].first, hashed_[k].second)) return MapResult{map_.latest_offset() + 1};
+      }
       map_.UpdateLatestOffset(std::min(batch.last_offset, first_uncleanable - 1));
     }
     // Fast-forward over the gap to the next segment (or the dirty range's end).
@@ -238,25 +250,39 @@ Status LogCleaner::CleanGroup(Log& log, const std::vector<std::shared_ptr<LogSeg
       std::optional<Timestamp> horizon;
       if (header.has_delete_horizon()) horizon = header.base_timestamp;
 
-      std::vector<RecordView> kept;
-      bool kept_tombstone = false;
+      // Decode and hash the batch first, then look keys up with a later
+      // key's slot prefetched. Records the map does not cover need no hash.
+      const Offset covered = loc.control ? Offset(-1) : map_.latest_offset();
+      records_.clear();
+      hashes_.clear();
       RecordReader reader(bytes);
       RecordView rec;
       while (reader.Next(&rec)) {
+        records_.push_back(rec);
+        hashes_.push_back(rec.key && rec.offset <= covered ? HashKey(*rec.key) : KeyHash{});
+      }
+      std::vector<RecordView>& kept = kept_;
+      kept.clear();
+      bool kept_tombstone = false;
+      for (size_t k = 0; k < records_.size(); ++k) {
+        if (k + kLookahead < records_.size() && hashes_[k + kLookahead] != KeyHash{}) {
+          map_.Prefetch(hashes_[k + kLookahead]);
+        }
+        const RecordView& r = records_[k];
         ++result->records_read;
         bool keep;
-        if (loc.control || rec.offset > map_.latest_offset()) {
-          keep = true;  // not covered by this pass
-        } else if (!rec.key) {
+        if (r.offset > covered) {
+          keep = true;  // not covered by this pass (or a control batch)
+        } else if (!r.key) {
           keep = false;  // a compacted log keeps keyed records only
-        } else if (auto latest = map_.Get(*rec.key); latest && rec.offset < *latest) {
+        } else if (auto latest = map_.Get(hashes_[k]); latest && r.offset < *latest) {
           keep = false;  // a newer record has this key
         } else {
-          keep = rec.value.has_value() || !horizon || now < *horizon;
+          keep = r.value.has_value() || !horizon || now < *horizon;
         }
         if (!keep) continue;
-        kept_tombstone |= !rec.value.has_value();
-        kept.push_back(rec);
+        kept_tombstone |= !r.value.has_value();
+        kept.push_back(r);
       }
       RETURN_IF_ERROR(reader.status());
       result->records_kept += static_cast<int64_t>(kept.size());

@@ -27,8 +27,9 @@
 
 #include "store/checkpoint_file.h"
 #include "store/clock.h"
-#include "store/log.h"
 #include "store/key_offset_map.h"
+#include "store/log.h"
+#include "store/record_batch.h"
 
 namespace topicfs::store {
 
@@ -88,6 +89,11 @@ class LogCleaner {
   const Clock* clock_;
   const CleanerOptions options_;
   KeyOffsetMap map_;
+  // Per-batch scratch, kept to reuse their capacity.
+  std::vector<std::pair<KeyHash, Offset>> hashed_;  // BuildOffsetMap
+  std::vector<RecordView> records_;                  // CleanGroup
+  std::vector<KeyHash> hashes_;
+  std::vector<RecordView> kept_;
   mutable std::mutex mu_;
   std::map<TopicPartition, Offset> checkpoints_;  // guarded by mu_
 };
