@@ -211,9 +211,10 @@ Result<CleanResult> LogCleaner::Clean(Log& log) {
     if (segments[i]->base_offset() >= mapped.end_offset) break;
     to_clean.push_back(segments[i]);
   }
+  map_.LatestOffsets(&latest_offsets_);
   auto groups = GroupBySize(to_clean, log.config());
   for (size_t g = 0; g < groups.size(); ++g) {
-    RETURN_IF_ERROR(CleanGroup(log, groups[g], g + 1 == groups.size(), &result));
+    RETURN_IF_ERROR(CleanGroup(log, groups[g], range.first_dirty, g + 1 == groups.size(), &result));
   }
   result.end_offset = mapped.end_offset;
   {
@@ -225,7 +226,7 @@ Result<CleanResult> LogCleaner::Clean(Log& log) {
 }
 
 Status LogCleaner::CleanGroup(Log& log, const std::vector<std::shared_ptr<LogSegment>>& group,
-                              bool last_group, CleanResult* result) {
+                              Offset first_dirty, bool last_group, CleanResult* result) {
   const LogConfig config = log.config();
   const Timestamp now = clock_->Now();
   LogSegment::Options options = log.SegmentOptions(group.front()->base_offset());
@@ -244,23 +245,40 @@ Status LogCleaner::CleanGroup(Log& log, const std::vector<std::shared_ptr<LogSeg
     for (size_t b = 0; b < batches.size(); ++b) {
       const BatchLocation& loc = batches[b];
       bool last_of_round = last_group && s + 1 == group.size() && b + 1 == batches.size();
+      // Records at or below `covered` are judged by the map, later ones stay.
+      const Offset covered = loc.control ? Offset(-1) : map_.latest_offset();
+      // From the first dirty offset on, every keyed record went into the
+      // map, so a record there stays exactly when its offset is its key's
+      // latest, one of latest_offsets_: no key to decode, hash or look up,
+      // and a batch holding none of them is dropped unread. Below it (the
+      // part earlier passes cleaned) a key the map lacks stays, so each key
+      // is looked up.
+      const bool by_offset = !loc.control && loc.base_offset >= first_dirty;
+      auto latest = std::lower_bound(latest_offsets_.begin(), latest_offsets_.end(),
+                                     loc.base_offset.value);
+      if (by_offset && loc.last_offset <= covered && !last_of_round &&
+          (latest == latest_offsets_.end() || *latest > loc.last_offset.value)) {
+        result->records_read += loc.records;
+        continue;
+      }
       ASSIGN_OR_RETURN(auto held, source.BatchBytes(loc));
       std::string_view bytes = held.second;
       ASSIGN_OR_RETURN(BatchHeader header, ParseBatchHeader(bytes));
       std::optional<Timestamp> horizon;
       if (header.has_delete_horizon()) horizon = header.base_timestamp;
 
-      // Decode and hash the batch first, then look keys up with a later
-      // key's slot prefetched. Records the map does not cover need no hash.
-      const Offset covered = loc.control ? Offset(-1) : map_.latest_offset();
+      // Decode (and where keys are looked up, hash) the batch first, then
+      // look keys up with a later key's slot prefetched.
       records_.clear();
       hashes_.clear();
       RecordReader reader(bytes);
       RecordView rec;
       while (reader.Next(&rec)) {
         records_.push_back(rec);
-        hashes_.push_back(rec.key && rec.offset <= covered ? HashKey(*rec.key) : KeyHash{});
+        hashes_.push_back(!by_offset && rec.key && rec.offset <= covered ? HashKey(*rec.key)
+                                                                          : KeyHash{});
       }
+      RETURN_IF_ERROR(reader.status());
       std::vector<RecordView>& kept = kept_;
       kept.clear();
       bool kept_tombstone = false;
@@ -275,7 +293,11 @@ Status LogCleaner::CleanGroup(Log& log, const std::vector<std::shared_ptr<LogSeg
           keep = true;  // not covered by this pass (or a control batch)
         } else if (!r.key) {
           keep = false;  // a compacted log keeps keyed records only
-        } else if (auto latest = map_.Get(hashes_[k]); latest && r.offset < *latest) {
+        } else if (by_offset) {
+          while (latest != latest_offsets_.end() && *latest < r.offset.value) ++latest;
+          keep = latest != latest_offsets_.end() && *latest == r.offset.value;
+          if (keep) keep = r.value.has_value() || !horizon || now < *horizon;
+        } else if (auto newest = map_.Get(hashes_[k]); newest && r.offset < *newest) {
           keep = false;  // a newer record has this key
         } else {
           keep = r.value.has_value() || !horizon || now < *horizon;
@@ -284,7 +306,6 @@ Status LogCleaner::CleanGroup(Log& log, const std::vector<std::shared_ptr<LogSeg
         kept_tombstone |= !r.value.has_value();
         kept.push_back(r);
       }
-      RETURN_IF_ERROR(reader.status());
       result->records_kept += static_cast<int64_t>(kept.size());
 
       // The first cleaning that keeps a tombstone stamps its batch with a

@@ -8,6 +8,7 @@
 #include <bit>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "store/key_hash.h"
 
@@ -133,6 +134,20 @@ TEST(KeyOffsetMapTest, KeysWhoseSlotsCollideProbeOnAndAreAllFound) {
   EXPECT_FALSE(map.Get("key8").has_value()) << "a miss in a full table ends after one lap";
   for (int i = 0; i < 8; ++i) ASSERT_TRUE(map.Put("key" + std::to_string(i), Offset(100 + i)));
   for (int i = 0; i < 8; ++i) EXPECT_EQ(map.Get("key" + std::to_string(i)), Offset(100 + i)) << i;
+}
+
+TEST(KeyOffsetMapTest, LatestOffsetsAreEachKeysNewestInOrder) {
+  KeyOffsetMap map(24 * 100);
+  ASSERT_TRUE(map.Put("b", Offset(10)));
+  ASSERT_TRUE(map.Put("a", Offset(20)));
+  ASSERT_TRUE(map.Put("b", Offset(30)));
+  ASSERT_TRUE(map.Put("c", Offset(25)));
+  std::vector<int64_t> latest = {99};  // replaced, not appended to
+  map.LatestOffsets(&latest);
+  EXPECT_EQ(latest, (std::vector<int64_t>{20, 25, 30}));
+  map.Clear();
+  map.LatestOffsets(&latest);
+  EXPECT_TRUE(latest.empty());
 }
 
 TEST(KeyOffsetMapTest, ManyKeysRoundTripThroughHashesAndPrefetch) {
