@@ -8,7 +8,9 @@
 // cleaner cleans only the part of the log whose keys fitted.
 //
 // Every lookup lands on a random slot of a table of tens of MiB: a cache
-// and TLB miss. Callers with many keys hash them first and Prefetch the
+// miss, and with 4 KiB pages a TLB miss too. The table is mapped asking for
+// transparent huge pages (2 MiB: a 32 MiB table then needs 16 TLB entries,
+// not 8,192), and callers with many keys hash them first and Prefetch the
 // slot of a key some places ahead, so that the misses overlap.
 //
 // Not thread-safe: one cleaner owns it.
@@ -28,6 +30,9 @@ class KeyOffsetMap {
   static constexpr int kSlotSize = 24;
 
   explicit KeyOffsetMap(int64_t memory_bytes, double load_factor = 0.9);
+  ~KeyOffsetMap();
+  KeyOffsetMap(const KeyOffsetMap&) = delete;
+  KeyOffsetMap& operator=(const KeyOffsetMap&) = delete;
 
   // Records offset as the latest for the key. False (and nothing stored)
   // when the key is new and the map is full.
@@ -37,7 +42,7 @@ class KeyOffsetMap {
   std::optional<Offset> Get(const KeyHash& hash) const;
   // Starts loading the slot where a lookup of hash begins.
   void Prefetch(const KeyHash& hash) const {
-    const char* at = reinterpret_cast<const char*>(&slots_[HomeSlot(hash)]);
+    const char* at = reinterpret_cast<const char*>(&table_[HomeSlot(hash)]);
     __builtin_prefetch(at);
     __builtin_prefetch(at + kSlotSize - 1);  // a slot may straddle two lines
   }
@@ -46,9 +51,13 @@ class KeyOffsetMap {
   void UpdateLatestOffset(Offset offset) { latest_offset_ = offset; }
   Offset latest_offset() const { return latest_offset_; }
 
+  // Every key's latest offset, in increasing order: the records of the
+  // covered range that survive (store/log_cleaner.cc).
+  void LatestOffsets(std::vector<int64_t>* out) const;
+
   bool full() const { return entries_ >= capacity_; }
   size_t size() const { return entries_; }
-  size_t slots() const { return slots_.size(); }
+  size_t slots() const { return slots_; }
   size_t capacity() const { return capacity_; }
   void Clear();
 
@@ -61,13 +70,16 @@ class KeyOffsetMap {
 
   // Maps the digest's high word onto [0, slots) without a division.
   size_t HomeSlot(const KeyHash& hash) const {
-    return static_cast<size_t>((static_cast<unsigned __int128>(hash.hi) * slots_.size()) >> 64);
+    return static_cast<size_t>((static_cast<unsigned __int128>(hash.hi) * slots_) >> 64);
   }
   // The slot holding hash, or the empty slot where it would go; slots()
   // when neither exists.
   size_t Find(const KeyHash& hash) const;
 
-  std::vector<Slot> slots_;
+  size_t slots_;
+  Slot* table_;            // slots_ slots inside the mapping
+  void* mapping_;          // for munmap
+  size_t mapping_bytes_;
   size_t capacity_;
   size_t entries_ = 0;
   Offset latest_offset_{-1};
