@@ -137,8 +137,12 @@ class Log {
   // .swap -> final name, directory fsynced; the old files are removed as
   // retention's are. kInvalidArgument saying "cleaning aborted" (and the
   // output deleted) if an old segment left the log meanwhile.
+  // sync_directory = false leaves the directory fsync to the caller, who
+  // swaps several groups and then fsyncs once (renames in one directory
+  // reach the disk in order, which recovery relies on anyway).
   Status ReplaceSegments(std::shared_ptr<LogSegment> cleaned,
-                         const std::vector<std::shared_ptr<LogSegment>>& old);
+                         const std::vector<std::shared_ptr<LogSegment>>& old,
+                         bool sync_directory = true);
   // Options for a segment of this log (the cleaner creates its output so).
   LogSegment::Options SegmentOptions(Offset base) const;
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "store/atomic_file.h"
 #include "store/file_names.h"
 #include "store/format.h"
 #include "store/presented_record.h"
@@ -15,6 +16,11 @@ constexpr int64_t kMaxRelativeOffset = std::numeric_limits<int32_t>::max();
 // How many keys ahead the key map's slots are prefetched: enough to cover a
 // memory access with the hashing and decoding in between.
 constexpr size_t kLookahead = 16;
+// A swap window ends after this many groups or output bytes, whichever
+// comes first: it bounds the disk the window's outputs take next to the
+// segments they replace.
+constexpr size_t kWindowGroups = 16;
+constexpr int64_t kWindowBytes = int64_t{128} << 20;
 
 // The segment holding offset: the last one whose base is <= offset.
 size_t FloorIndex(const std::vector<std::shared_ptr<LogSegment>>& segments, Offset offset) {
@@ -213,8 +219,23 @@ Result<CleanResult> LogCleaner::Clean(Log& log) {
   }
   map_.LatestOffsets(&latest_offsets_);
   auto groups = GroupBySize(to_clean, log.config());
+  // Outputs are swapped in windows of several groups: fsyncing a window's
+  // files one after the other costs one journal commit for all of them,
+  // not one per file, and its swaps share one directory fsync.
+  std::vector<Output> window;
+  int64_t window_bytes = 0;
   for (size_t g = 0; g < groups.size(); ++g) {
-    RETURN_IF_ERROR(CleanGroup(log, groups[g], range.first_dirty, g + 1 == groups.size(), &result));
+    auto output = CleanGroup(log, groups[g], range.first_dirty, g + 1 == groups.size(), &result);
+    if (!output.ok()) {
+      DiscardOutputs(&window);
+      return output.status();
+    }
+    window_bytes += output->cleaned->size();
+    window.push_back(std::move(output).value());
+    if (g + 1 == groups.size() || window.size() >= kWindowGroups || window_bytes >= kWindowBytes) {
+      RETURN_IF_ERROR(SwapOutputs(log, &window));
+      window_bytes = 0;
+    }
   }
   result.end_offset = mapped.end_offset;
   {
@@ -225,8 +246,39 @@ Result<CleanResult> LogCleaner::Clean(Log& log) {
   return result;
 }
 
-Status LogCleaner::CleanGroup(Log& log, const std::vector<std::shared_ptr<LogSegment>>& group,
-                              Offset first_dirty, bool last_group, CleanResult* result) {
+Status LogCleaner::SwapOutputs(Log& log, std::vector<Output>* window) {
+  // 1. Every output durable before any becomes .swap (docs/recovery.md).
+  for (const Output& out : *window) {
+    if (Status s = out.cleaned->Flush(); !s.ok()) {
+      DiscardOutputs(window);
+      return s;
+    }
+  }
+  // 2. The swaps, in offset order; a failed one leaves the later outputs
+  //    unswapped and removed, the log whole.
+  for (size_t i = 0; i < window->size(); ++i) {
+    Output& out = (*window)[i];
+    Status s = log.ReplaceSegments(out.cleaned, out.sources, /*sync_directory=*/false);
+    if (!s.ok()) {
+      window->erase(window->begin(), window->begin() + static_cast<long>(i) + 1);
+      DiscardOutputs(window);
+      (void)SyncDirectory(log.dir());
+      return s;
+    }
+  }
+  window->clear();
+  return SyncDirectory(log.dir());
+}
+
+void LogCleaner::DiscardOutputs(std::vector<Output>* window) {
+  for (const Output& out : *window) (void)out.cleaned->DeleteFiles();
+  window->clear();
+}
+
+Result<LogCleaner::Output> LogCleaner::CleanGroup(Log& log,
+                                                  const std::vector<std::shared_ptr<LogSegment>>& group,
+                                                  Offset first_dirty, bool last_group,
+                                                  CleanResult* result) {
   const LogConfig config = log.config();
   const Timestamp now = clock_->Now();
   LogSegment::Options options = log.SegmentOptions(group.front()->base_offset());
@@ -351,9 +403,8 @@ Status LogCleaner::CleanGroup(Log& log, const std::vector<std::shared_ptr<LogSeg
   }
   result->bytes_written += cleaned->size();
   RETURN_IF_ERROR(cleaned->OnBecomeInactive());
-  RETURN_IF_ERROR(cleaned->Flush());
   if (newest != kNoTimestamp) RETURN_IF_ERROR(cleaned->SetLastModifiedMs(newest.value));
-  return log.ReplaceSegments(std::move(cleaned), group);
+  return Output{std::move(cleaned), group};
 }
 
 }  // namespace topicfs::store

@@ -89,7 +89,8 @@ bool Log::HoldsAll(const std::vector<std::shared_ptr<LogSegment>>& segments) con
 }
 
 Status Log::ReplaceSegments(std::shared_ptr<LogSegment> cleaned,
-                            const std::vector<std::shared_ptr<LogSegment>>& old) {
+                            const std::vector<std::shared_ptr<LogSegment>>& old,
+                            bool sync_directory) {
   std::unique_lock files_lock(files_mu_);
   // With files_mu_ held retention cannot take a segment; only closing the
   // log (a deleted topic) can still empty the map.
@@ -117,7 +118,7 @@ Status Log::ReplaceSegments(std::shared_ptr<LogSegment> cleaned,
   RETURN_IF_ERROR(RenameDeleted(old));
   // 4. The new segment takes its final name.
   RETURN_IF_ERROR(cleaned->ChangeFileSuffixes(kSwapSuffix, ""));
-  RETURN_IF_ERROR(SyncDirectory(dir_));
+  if (sync_directory) RETURN_IF_ERROR(SyncDirectory(dir_));
   files_lock.unlock();
   DeleteRenamed(old);
   return Status::Ok();
