@@ -153,6 +153,7 @@ int Run(int argc, char** argv) {
   // another daemon holds) is reported here, in the foreground.
   topicfs::store::LogManager::Options mopts;
   mopts.data_dir = args.data_dir;
+  mopts.background_warning = [](const std::string& what) { spdlog::warn("{}", what); };
   if (!ParseMs(retention_interval, "--retention-check-interval-ms", &mopts.retention_check_interval_ms) ||
       !ParseMs(cleaner_backoff, "--cleaner-backoff-ms", &mopts.cleaner_backoff_ms)) {
     return 2;

@@ -1,61 +1,80 @@
 #include "store/key_offset_map.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstring>
-
-#include "store/big_endian.h"
-#include "store/md5.h"
+#include <new>
 
 namespace topicfs::store {
 namespace {
 
-constexpr int kHashSize = 16;
-const uint8_t kEmpty[kHashSize] = {};
+constexpr size_t kHugePage = size_t{2} << 20;
 
 }  // namespace
 
 KeyOffsetMap::KeyOffsetMap(int64_t memory_bytes, double load_factor)
     : slots_(static_cast<size_t>(std::max<int64_t>(1, memory_bytes / kSlotSize))),
-      capacity_(std::max<size_t>(1, static_cast<size_t>(static_cast<double>(slots_) * load_factor))),
-      bytes_(slots_ * kSlotSize, 0) {}
+      capacity_(std::max<size_t>(1, static_cast<size_t>(static_cast<double>(slots_) * load_factor))) {
+  // An anonymous mapping comes zeroed (all slots empty) and untouched, so
+  // huge pages can still back it: one extra 2 MiB lets the table start on a
+  // 2 MiB boundary.
+  const size_t table_bytes = slots_ * sizeof(Slot);
+  mapping_bytes_ = table_bytes + (table_bytes >= kHugePage ? kHugePage : 0);
+  mapping_ = ::mmap(nullptr, mapping_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mapping_ == MAP_FAILED) throw std::bad_alloc();
+  uintptr_t start = reinterpret_cast<uintptr_t>(mapping_);
+  if (table_bytes >= kHugePage) {
+    start = (start + kHugePage - 1) & ~(kHugePage - 1);
+    // Advice only: without THP the table works the same on 4 KiB pages.
+    (void)::madvise(reinterpret_cast<void*>(start), table_bytes, MADV_HUGEPAGE);
+  }
+  table_ = reinterpret_cast<Slot*>(start);
+}
 
-size_t KeyOffsetMap::Find(const uint8_t* hash) const {
-  uint64_t start = be::Load<uint64_t>(hash);
+KeyOffsetMap::~KeyOffsetMap() { ::munmap(mapping_, mapping_bytes_); }
+
+size_t KeyOffsetMap::Find(const KeyHash& hash) const {
+  size_t slot = HomeSlot(hash);
   for (size_t probe = 0; probe < slots_; ++probe) {
-    size_t slot = (start + probe) % slots_;
-    const uint8_t* at = &bytes_[slot * kSlotSize];
-    if (std::memcmp(at, hash, kHashSize) == 0 || std::memcmp(at, kEmpty, kHashSize) == 0) return slot;
+    const KeyHash& at = table_[slot].hash;
+    if (at == hash || (at.hi == 0 && at.lo == 0)) return slot;
+    if (++slot == slots_) slot = 0;
   }
   return slots_;  // every slot holds another key
 }
 
-bool KeyOffsetMap::Put(std::string_view key, Offset offset) {
-  auto hash = Md5(key);
-  size_t slot = Find(hash.data());
+bool KeyOffsetMap::Put(const KeyHash& hash, Offset offset) {
+  size_t slot = Find(hash);
   if (slot == slots_) return false;
-  uint8_t* at = &bytes_[slot * kSlotSize];
-  bool is_new = std::memcmp(at, kEmpty, kHashSize) == 0;
-  if (is_new) {
+  Slot& at = table_[slot];
+  if (at.hash != hash) {  // an empty slot: a new key
     if (full()) return false;
-    std::memcpy(at, hash.data(), kHashSize);
+    at.hash = hash;
     ++entries_;
   }
-  be::Store<int64_t>(at + kHashSize, offset.value);
+  at.offset = offset.value;
   latest_offset_ = offset;
   return true;
 }
 
-std::optional<Offset> KeyOffsetMap::Get(std::string_view key) const {
-  auto hash = Md5(key);
-  size_t slot = Find(hash.data());
-  if (slot == slots_) return std::nullopt;
-  const uint8_t* at = &bytes_[slot * kSlotSize];
-  if (std::memcmp(at, kEmpty, kHashSize) == 0) return std::nullopt;
-  return Offset(be::Load<int64_t>(at + kHashSize));
+std::optional<Offset> KeyOffsetMap::Get(const KeyHash& hash) const {
+  size_t slot = Find(hash);
+  if (slot == slots_ || table_[slot].hash != hash) return std::nullopt;
+  return Offset(table_[slot].offset);
+}
+
+void KeyOffsetMap::LatestOffsets(std::vector<int64_t>* out) const {
+  out->clear();
+  out->reserve(entries_);
+  for (size_t i = 0; i < slots_; ++i) {
+    if (table_[i].hash.hi != 0 || table_[i].hash.lo != 0) out->push_back(table_[i].offset);
+  }
+  std::sort(out->begin(), out->end());
 }
 
 void KeyOffsetMap::Clear() {
-  std::fill(bytes_.begin(), bytes_.end(), 0);
+  if (entries_ > 0) std::memset(static_cast<void*>(table_), 0, slots_ * sizeof(Slot));
   entries_ = 0;
   latest_offset_ = Offset(-1);
 }

@@ -146,14 +146,21 @@ class Log {
   // Deletes old segments as retention decides (PlanRetention): the log
   // start moves first, the segments leave the map (readers holding one
   // finish with it), their files are renamed .deleted and removed after
-  // file.delete.delay.ms. Returns how many segments went.
+  // file.delete.delay.ms by the scheduler (at once if the log has none).
+  // Appends wait only for the plan and the map change. Returns how many
+  // segments went.
   Result<int> DeleteOldSegments();
   // Swaps a finished cleaner output (files suffixed .cleaned) in for the
   // segments it replaces, crash-safely: .cleaned -> .swap, old -> .deleted,
-  // .swap -> final name, directory fsynced. kAborted-style kInvalidArgument
-  // (and the output deleted) if an old segment left the log meanwhile.
+  // .swap -> final name, directory fsynced; the old files are removed as
+  // retention's are. kInvalidArgument saying "cleaning aborted" (and the
+  // output deleted) if an old segment left the log meanwhile.
+  // sync_directory = false leaves the directory fsync to the caller, who
+  // swaps several groups and then fsyncs once (renames in one directory
+  // reach the disk in order, which recovery relies on anyway).
   Status ReplaceSegments(std::shared_ptr<LogSegment> cleaned,
-                         const std::vector<std::shared_ptr<LogSegment>>& old);
+                         const std::vector<std::shared_ptr<LogSegment>>& old,
+                         bool sync_directory = true);
   // Options for a segment of this log (the cleaner creates its output so).
   LogSegment::Options SegmentOptions(Offset base) const;
 
@@ -162,8 +169,13 @@ class Log {
 
  private:
   explicit Log(Options options);
-  // Renames a segment's files .deleted and removes them after the delay.
-  Status ScheduleSegmentDeletion(const std::shared_ptr<LogSegment>& segment);
+  // REQUIRES: files_mu_. Renames the segments' files .deleted.
+  Status RenameDeleted(const std::vector<std::shared_ptr<LogSegment>>& segments);
+  // Removes renamed segments' files: after file.delete.delay.ms (0 too) on
+  // the scheduler, or at once without one. Takes no lock.
+  void DeleteRenamed(std::vector<std::shared_ptr<LogSegment>> segments);
+  // REQUIRES: append_mu_. Whether every segment is still in the map.
+  bool HoldsAll(const std::vector<std::shared_ptr<LogSegment>>& segments) const;
   std::shared_ptr<LogSegment> ActiveSegment() const;
   std::shared_ptr<LogSegment> FloorSegment(Offset offset) const;
   std::shared_ptr<LogSegment> SegmentAfter(Offset base) const;
@@ -191,6 +203,10 @@ class Log {
   Scheduler* scheduler_;
   const bool had_clean_shutdown_;
 
+  // Serialises retention and segment swaps, which hold it across their
+  // renames and directory fsync. Lock order: files_mu_, then append_mu_.
+  // Appends never take it.
+  std::mutex files_mu_;
   std::mutex append_mu_;
   LogConfig config_;  // written under append_mu_ and config_mu_
   mutable std::mutex config_mu_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "store/atomic_file.h"
 #include "store/file_names.h"
 #include "store/format.h"
 #include "store/presented_record.h"
@@ -12,6 +13,14 @@ namespace topicfs::store {
 namespace {
 
 constexpr int64_t kMaxRelativeOffset = std::numeric_limits<int32_t>::max();
+// How many keys ahead the key map's slots are prefetched: enough to cover a
+// memory access with the hashing and decoding in between.
+constexpr size_t kLookahead = 16;
+// A swap window ends after this many groups or output bytes, whichever
+// comes first: it bounds the disk the window's outputs take next to the
+// segments they replace.
+constexpr size_t kWindowGroups = 16;
+constexpr int64_t kWindowBytes = int64_t{128} << 20;
 
 // The segment holding offset: the last one whose base is <= offset.
 size_t FloorIndex(const std::vector<std::shared_ptr<LogSegment>>& segments, Offset offset) {
@@ -167,13 +176,22 @@ Result<LogCleaner::MapResult> LogCleaner::BuildOffsetMap(const Log& log, Offset 
     for (const auto& batch : batches) {
       if (batch.last_offset < first_dirty || batch.control) continue;
       if (batch.base_offset >= first_uncleanable) break;
-      bool full = false;
-      RETURN_IF_ERROR(segment.ForEachRecord(batch, [&](const RecordView& rec) {
-        if (full || rec.offset < first_dirty || rec.offset >= first_uncleanable || !rec.key) return;
-        if (!map_.Put(*rec.key, rec.offset)) full = true;
-      }));
-      // A full map covers the log up to the last key it took.
-      if (full) return MapResult{map_.latest_offset() + 1};
+      ASSIGN_OR_RETURN(auto held, segment.BatchBytes(batch));
+      // The whole batch is hashed first, then put with a later key's slot
+      // prefetched (store/key_offset_map.h).
+      hashed_.clear();
+      RecordReader reader(held.second);
+      RecordView rec;
+      while (reader.Next(&rec)) {
+        if (rec.offset < first_dirty || rec.offset >= first_uncleanable || !rec.key) continue;
+        hashed_.push_back({HashKey(*rec.key), rec.offset});
+      }
+      RETURN_IF_ERROR(reader.status());
+      for (size_t k = 0; k < hashed_.size(); ++k) {
+        if (k + kLookahead < hashed_.size()) map_.Prefetch(hashed_[k + kLookahead].first);
+        // A full map covers the log up to the last key it took.
+        if (!map_.Put(hashed_[k].first, hashed_[k].second)) return MapResult{map_.latest_offset() + 1};
+      }
       map_.UpdateLatestOffset(std::min(batch.last_offset, first_uncleanable - 1));
     }
     // Fast-forward over the gap to the next segment (or the dirty range's end).
@@ -199,9 +217,25 @@ Result<CleanResult> LogCleaner::Clean(Log& log) {
     if (segments[i]->base_offset() >= mapped.end_offset) break;
     to_clean.push_back(segments[i]);
   }
+  map_.LatestOffsets(&latest_offsets_);
   auto groups = GroupBySize(to_clean, log.config());
+  // Outputs are swapped in windows of several groups: fsyncing a window's
+  // files one after the other costs one journal commit for all of them,
+  // not one per file, and its swaps share one directory fsync.
+  std::vector<Output> window;
+  int64_t window_bytes = 0;
   for (size_t g = 0; g < groups.size(); ++g) {
-    RETURN_IF_ERROR(CleanGroup(log, groups[g], g + 1 == groups.size(), &result));
+    auto output = CleanGroup(log, groups[g], range.first_dirty, g + 1 == groups.size(), &result);
+    if (!output.ok()) {
+      DiscardOutputs(&window);
+      return output.status();
+    }
+    window_bytes += output->cleaned->size();
+    window.push_back(std::move(output).value());
+    if (g + 1 == groups.size() || window.size() >= kWindowGroups || window_bytes >= kWindowBytes) {
+      RETURN_IF_ERROR(SwapOutputs(log, &window));
+      window_bytes = 0;
+    }
   }
   result.end_offset = mapped.end_offset;
   {
@@ -212,8 +246,39 @@ Result<CleanResult> LogCleaner::Clean(Log& log) {
   return result;
 }
 
-Status LogCleaner::CleanGroup(Log& log, const std::vector<std::shared_ptr<LogSegment>>& group,
-                              bool last_group, CleanResult* result) {
+Status LogCleaner::SwapOutputs(Log& log, std::vector<Output>* window) {
+  // 1. Every output durable before any becomes .swap (docs/recovery.md).
+  for (const Output& out : *window) {
+    if (Status s = out.cleaned->Flush(); !s.ok()) {
+      DiscardOutputs(window);
+      return s;
+    }
+  }
+  // 2. The swaps, in offset order; a failed one leaves the later outputs
+  //    unswapped and removed, the log whole.
+  for (size_t i = 0; i < window->size(); ++i) {
+    Output& out = (*window)[i];
+    Status s = log.ReplaceSegments(out.cleaned, out.sources, /*sync_directory=*/false);
+    if (!s.ok()) {
+      window->erase(window->begin(), window->begin() + static_cast<long>(i) + 1);
+      DiscardOutputs(window);
+      (void)SyncDirectory(log.dir());
+      return s;
+    }
+  }
+  window->clear();
+  return SyncDirectory(log.dir());
+}
+
+void LogCleaner::DiscardOutputs(std::vector<Output>* window) {
+  for (const Output& out : *window) (void)out.cleaned->DeleteFiles();
+  window->clear();
+}
+
+Result<LogCleaner::Output> LogCleaner::CleanGroup(Log& log,
+                                                  const std::vector<std::shared_ptr<LogSegment>>& group,
+                                                  Offset first_dirty, bool last_group,
+                                                  CleanResult* result) {
   const LogConfig config = log.config();
   const Timestamp now = clock_->Now();
   LogSegment::Options options = log.SegmentOptions(group.front()->base_offset());
@@ -232,33 +297,67 @@ Status LogCleaner::CleanGroup(Log& log, const std::vector<std::shared_ptr<LogSeg
     for (size_t b = 0; b < batches.size(); ++b) {
       const BatchLocation& loc = batches[b];
       bool last_of_round = last_group && s + 1 == group.size() && b + 1 == batches.size();
+      // Records at or below `covered` are judged by the map, later ones stay.
+      const Offset covered = loc.control ? Offset(-1) : map_.latest_offset();
+      // From the first dirty offset on, every keyed record went into the
+      // map, so a record there stays exactly when its offset is its key's
+      // latest, one of latest_offsets_: no key to decode, hash or look up,
+      // and a batch holding none of them is dropped unread. Below it (the
+      // part earlier passes cleaned) a key the map lacks stays, so each key
+      // is looked up.
+      const bool by_offset = !loc.control && loc.base_offset >= first_dirty;
+      auto latest = std::lower_bound(latest_offsets_.begin(), latest_offsets_.end(),
+                                     loc.base_offset.value);
+      if (by_offset && loc.last_offset <= covered && !last_of_round &&
+          (latest == latest_offsets_.end() || *latest > loc.last_offset.value)) {
+        result->records_read += loc.records;
+        continue;
+      }
       ASSIGN_OR_RETURN(auto held, source.BatchBytes(loc));
       std::string_view bytes = held.second;
       ASSIGN_OR_RETURN(BatchHeader header, ParseBatchHeader(bytes));
       std::optional<Timestamp> horizon;
       if (header.has_delete_horizon()) horizon = header.base_timestamp;
 
-      std::vector<RecordView> kept;
-      bool kept_tombstone = false;
+      // Decode (and where keys are looked up, hash) the batch first, then
+      // look keys up with a later key's slot prefetched.
+      records_.clear();
+      hashes_.clear();
       RecordReader reader(bytes);
       RecordView rec;
       while (reader.Next(&rec)) {
-        ++result->records_read;
-        bool keep;
-        if (loc.control || rec.offset > map_.latest_offset()) {
-          keep = true;  // not covered by this pass
-        } else if (!rec.key) {
-          keep = false;  // a compacted log keeps keyed records only
-        } else if (auto latest = map_.Get(*rec.key); latest && rec.offset < *latest) {
-          keep = false;  // a newer record has this key
-        } else {
-          keep = rec.value.has_value() || !horizon || now < *horizon;
-        }
-        if (!keep) continue;
-        kept_tombstone |= !rec.value.has_value();
-        kept.push_back(rec);
+        records_.push_back(rec);
+        hashes_.push_back(!by_offset && rec.key && rec.offset <= covered ? HashKey(*rec.key)
+                                                                          : KeyHash{});
       }
       RETURN_IF_ERROR(reader.status());
+      std::vector<RecordView>& kept = kept_;
+      kept.clear();
+      bool kept_tombstone = false;
+      for (size_t k = 0; k < records_.size(); ++k) {
+        if (k + kLookahead < records_.size() && hashes_[k + kLookahead] != KeyHash{}) {
+          map_.Prefetch(hashes_[k + kLookahead]);
+        }
+        const RecordView& r = records_[k];
+        ++result->records_read;
+        bool keep;
+        if (r.offset > covered) {
+          keep = true;  // not covered by this pass (or a control batch)
+        } else if (!r.key) {
+          keep = false;  // a compacted log keeps keyed records only
+        } else if (by_offset) {
+          while (latest != latest_offsets_.end() && *latest < r.offset.value) ++latest;
+          keep = latest != latest_offsets_.end() && *latest == r.offset.value;
+          if (keep) keep = r.value.has_value() || !horizon || now < *horizon;
+        } else if (auto newest = map_.Get(hashes_[k]); newest && r.offset < *newest) {
+          keep = false;  // a newer record has this key
+        } else {
+          keep = r.value.has_value() || !horizon || now < *horizon;
+        }
+        if (!keep) continue;
+        kept_tombstone |= !r.value.has_value();
+        kept.push_back(r);
+      }
       result->records_kept += static_cast<int64_t>(kept.size());
 
       // The first cleaning that keeps a tombstone stamps its batch with a
@@ -304,9 +403,8 @@ Status LogCleaner::CleanGroup(Log& log, const std::vector<std::shared_ptr<LogSeg
   }
   result->bytes_written += cleaned->size();
   RETURN_IF_ERROR(cleaned->OnBecomeInactive());
-  RETURN_IF_ERROR(cleaned->Flush());
   if (newest != kNoTimestamp) RETURN_IF_ERROR(cleaned->SetLastModifiedMs(newest.value));
-  return log.ReplaceSegments(std::move(cleaned), group);
+  return Output{std::move(cleaned), group};
 }
 
 }  // namespace topicfs::store

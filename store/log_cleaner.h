@@ -12,7 +12,9 @@
 //      tombstones get a delete horizon (now + delete.retention.ms) on the
 //      first cleaning that keeps them and go on a cleaning after it;
 //   4. each group's output is written as .cleaned and swapped in through
-//      .swap (Log::ReplaceSegments), and the checkpoint moves to the end.
+//      .swap (Log::ReplaceSegments), a window of groups at a time (fsyncs
+//      first, then the swaps, then one directory fsync), and the checkpoint
+//      moves to the end.
 //
 // Thread safety: one thread cleans at a time (the scheduler's cleaner task);
 // appends and reads go on meanwhile: only inactive segments are touched.
@@ -27,8 +29,9 @@
 
 #include "store/checkpoint_file.h"
 #include "store/clock.h"
-#include "store/log.h"
 #include "store/key_offset_map.h"
+#include "store/log.h"
+#include "store/record_batch.h"
 
 namespace topicfs::store {
 
@@ -80,14 +83,32 @@ class LogCleaner {
     Offset end_offset;  // first offset the map does not cover
   };
   Result<MapResult> BuildOffsetMap(const Log& log, Offset first_dirty, Offset first_uncleanable);
-  Status CleanGroup(Log& log, const std::vector<std::shared_ptr<LogSegment>>& group,
-                    bool last_group, CleanResult* result);
+  // A group's output, written as .cleaned and not yet fsynced or swapped.
+  struct Output {
+    std::shared_ptr<LogSegment> cleaned;
+    std::vector<std::shared_ptr<LogSegment>> sources;
+  };
+  Result<Output> CleanGroup(Log& log, const std::vector<std::shared_ptr<LogSegment>>& group,
+                            Offset first_dirty, bool last_group, CleanResult* result);
+  // Fsyncs every output of the window, then swaps each in for its sources
+  // and fsyncs the directory once. Empties the window.
+  Status SwapOutputs(Log& log, std::vector<Output>* window);
+  // Deletes the files of outputs that will not be swapped in.
+  void DiscardOutputs(std::vector<Output>* window);
   Status WriteCheckpoint();
 
   const std::string checkpoint_path_;
   const Clock* clock_;
   const CleanerOptions options_;
   KeyOffsetMap map_;
+  // Per-batch scratch, kept to reuse their capacity.
+  std::vector<std::pair<KeyHash, Offset>> hashed_;  // BuildOffsetMap
+  std::vector<RecordView> records_;                  // CleanGroup
+  std::vector<KeyHash> hashes_;
+  std::vector<RecordView> kept_;
+  // The map's latest offsets, sorted, for the pass (at most a third of the
+  // map's memory: 8 of each 24-byte slot).
+  std::vector<int64_t> latest_offsets_;
   mutable std::mutex mu_;
   std::map<TopicPartition, Offset> checkpoints_;  // guarded by mu_
 };

@@ -499,10 +499,19 @@ void LogManager::StartBackground(int64_t interval_ms) {
   // appended data too.
   scheduler_->SchedulePeriodic("checkpoint", options_.checkpoint_interval_ms,
                                options_.checkpoint_interval_ms, [this] { (void)WriteCheckpoints(); });
+  // A failed pass is retried at the next period; the daemon logs why.
+  auto warn = [this](std::string_view task, const Status& s) {
+    if (!s.ok() && options_.background_warning) {
+      options_.background_warning(fmt::format("{}: {}", task, s.ToString()));
+    }
+  };
   scheduler_->SchedulePeriodic("retention", options_.retention_check_interval_ms,
-                               options_.retention_check_interval_ms, [this] { (void)RunRetention(); });
+                               options_.retention_check_interval_ms,
+                               [this, warn] { warn("retention", RunRetention().status()); });
+  // Retention taking a segment of the group being cleaned aborts the
+  // cleaning ("cleaning aborted"); the next pass starts over.
   scheduler_->SchedulePeriodic("cleaner", options_.cleaner_backoff_ms, options_.cleaner_backoff_ms,
-                               [this] { (void)RunCleaner(); });
+                               [this, warn] { warn("cleaner", RunCleaner().status()); });
 }
 
 Result<int> LogManager::RunRetention() {

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -48,6 +49,9 @@ class LogManager {
     int64_t cleaner_backoff_ms = 15'000;
     int background_threads = 2;
     CleanerOptions cleaner;
+    // Told what a background task failed at (an aborted cleaning, a failed
+    // retention), for the daemon's log; nothing is told when unset.
+    std::function<void(const std::string&)> background_warning;
   };
 
   // Locks the directory (kBusy if another process holds it), reads the

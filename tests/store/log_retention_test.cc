@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -140,6 +141,28 @@ TEST_F(LogRetentionTest, DeletedFilesWaitForTheDelayThenGo) {
   EXPECT_FALSE(testing::FileExists(deleted_name));
   r = first->Read(Offset(0), buf, sizeof(buf));
   ASSERT_TRUE(r.ok()) << "even after the unlink";
+}
+
+// Kafka's asyncDelete: with a delay of 0 the unlinks still go to the
+// scheduler, as one task, so retention never waits for the filesystem to
+// free (or discard) the blocks.
+TEST_F(LogRetentionTest, WithNoDelayTheSchedulerRemovesTheFilesInOneTask) {
+  LogConfig config = SmallSegments();
+  config.retention_ms = 1000;
+  auto log = Open(config);
+  Append(*log, 0, 100);
+  clock_.Advance(5000);
+  Append(*log, 100, 101);
+  std::string deleted_name = SegmentFilePath(dir_ / "t-0", Offset(0), kLogSuffix, kDeletedSuffix);
+  const size_t pending = scheduler_.pending();
+  ASSERT_GT(*log->DeleteOldSegments(), 1);
+  EXPECT_TRUE(testing::FileExists(deleted_name)) << "renamed inside the call";
+  EXPECT_EQ(scheduler_.pending(), pending + 1) << "one task for the whole pass";
+  EXPECT_EQ(scheduler_.RunDueTasks(), 1) << "due at once, no clock advance";
+  EXPECT_FALSE(testing::FileExists(deleted_name));
+  for (const auto& e : std::filesystem::directory_iterator(dir_ / "t-0")) {
+    EXPECT_EQ(e.path().string().find(".deleted"), std::string::npos) << e.path();
+  }
 }
 
 TEST_F(LogRetentionTest, CompactTopicsKeepTheirDataUnlessThePolicyIncludesDelete) {
