@@ -16,6 +16,8 @@
 namespace topicfs::store {
 namespace {
 
+using testing::ReadAll;
+
 class LogRetentionTest : public ::testing::Test {
  protected:
   std::unique_ptr<Log> Open(LogConfig config) {
@@ -46,18 +48,6 @@ class LogRetentionTest : public ::testing::Test {
     }
     return written;
   }
-  static std::string ReadAll(const Log& log) {
-    std::string out;
-    char buf[1000];
-    for (Offset at(0);;) {
-      auto r = log.Read(at, buf, sizeof(buf));
-      EXPECT_TRUE(r.ok());
-      if (!r.ok() || r->bytes == 0) return out;
-      out.append(buf, r->bytes);
-      at = r->next;
-    }
-  }
-
   testing::TempDir dir_;
   FakeClock clock_;
   Scheduler scheduler_{&clock_, 0};
