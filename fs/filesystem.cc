@@ -394,28 +394,12 @@ int Filesystem::AppendLines(OpenFile& file, std::string_view data) {
     file.partial.append(data);
     return 0;
   }
-  // Lines point into the request's buffer; only the first, which may
-  // continue what earlier writes left unfinished, is copied.
-  thread_local std::vector<std::string_view> lines;
-  lines.clear();
-  std::string first;
-  size_t start = 0;
-  if (!file.partial.empty()) {
-    size_t nl = data.find('\n');
-    first = file.partial;
-    first.append(data.substr(0, nl));
-    lines.push_back(first);
-    start = nl + 1;
-  }
-  while (start <= last_newline) {
-    size_t nl = data.find('\n', start);
-    lines.push_back(data.substr(start, nl - start));
-    start = nl + 1;
-  }
-  auto r = file.log->Append(lines);
+  // The store finds the lines; the first continues what earlier writes
+  // left unfinished.
+  auto r = file.log->AppendText(file.partial, data.substr(0, last_newline + 1));
   if (!r.ok()) {
-    spdlog::warn("write {}/{} ({} lines): {}", file.topic, file.partition, lines.size(),
-                 r.status().ToString());
+    spdlog::warn("write {}/{} ({} bytes of lines): {}", file.topic, file.partition,
+                 file.partial.size() + last_newline + 1, r.status().ToString());
     // A deleted partition is fenced too, but it is gone, not failing: ENOENT, not EIO.
     if (manager_.GetLog(file.topic, file.partition) != file.log) return ENOENT;
     return ToErrno(r.status());

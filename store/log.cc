@@ -134,6 +134,12 @@ struct Log::PendingRecord {
 Result<AppendResult> Log::Append(std::span<const std::string_view> lines,
                                  std::vector<Offset>* offsets) {
   std::lock_guard lock(append_mu_);
+  return AppendLinesLocked(lines, offsets);
+}
+
+// REQUIRES: append_mu_.
+Result<AppendResult> Log::AppendLinesLocked(std::span<const std::string_view> lines,
+                                            std::vector<Offset>* offsets) {
   const std::string_view separator = config_.key_separator;
   const size_t tombstone_headers = SeparatorHeaderSize(separator);
   auto describe = [&](size_t i) {
@@ -245,11 +251,15 @@ Result<AppendResult> Log::AppendLocked(size_t count, const char* noun, const Des
     ++result.batches;
   }
   result.end_offset = offset;
-  last_modified_ms_ = now.value;
-
-  unflushed_records_ += result.records;
-  if (unflushed_records_ >= cfg.flush_messages) RETURN_IF_ERROR(FlushLocked());
+  RETURN_IF_ERROR(FinishAppend(result, now));
   return result;
+}
+
+Status Log::FinishAppend(const AppendResult& result, Timestamp now) {
+  last_modified_ms_ = now.value;
+  unflushed_records_ += result.records;
+  if (unflushed_records_ >= config_.flush_messages) return FlushLocked();
+  return Status::Ok();
 }
 
 // REQUIRES: append_mu_. Rolls first when the active segment cannot take the

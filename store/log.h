@@ -95,6 +95,12 @@ class Log {
   // far it moves the log end.
   Result<AppendResult> AppendRecords(std::span<const KeyValue> records,
                                      std::vector<Offset>* offsets = nullptr);
+  // Append of the lines of pending + text, which a writer hands over as
+  // text: every "\n" in text ends a line, and text ends with one; pending
+  // (what earlier writes left unfinished) starts the first line. Same
+  // rules, records and batches as Append, in one pass over the text when
+  // it fits one batch (store/log_text_append.cc).
+  Result<AppendResult> AppendText(std::string_view pending, std::string_view text);
 
   // Copies presented bytes from `offset` into out[0, max): the bytes stored
   // there, continuing at the next surviving record where records are gone
@@ -183,6 +189,13 @@ class Log {
   template <typename Describe, typename Keyless>
   Result<AppendResult> AppendLocked(size_t count, const char* noun, const Describe& describe,
                                     const Keyless& keyless, std::vector<Offset>* offsets);
+  Result<AppendResult> AppendLinesLocked(std::span<const std::string_view> lines,
+                                         std::vector<Offset>* offsets);
+  // AppendText's one-batch case; nullopt when the lines need more than one.
+  Result<std::optional<AppendResult>> AppendTextAsOneBatch(std::string_view pending,
+                                                           std::string_view text);
+  // REQUIRES: append_mu_. What every append does after its batches landed.
+  Status FinishAppend(const AppendResult& result, Timestamp now);
   Status RollLocked(Offset new_base);
   Status WriteBatches(std::string_view bytes, std::vector<BatchLocation> locations,
                       int64_t records, Offset next_offset);
@@ -211,7 +224,7 @@ class Log {
   LogConfig config_;  // written under append_mu_ and config_mu_
   mutable std::mutex config_mu_;
   BatchBuilder builder_;     // guarded by append_mu_
-  std::string append_buf_;   // guarded by append_mu_
+  std::string append_buf_;   // guarded by append_mu_: AppendText's first line
   int64_t unflushed_records_ = 0;  // guarded by append_mu_
   int64_t last_flush_ms_;          // guarded by append_mu_
   bool created_segments_since_flush_ = false;  // guarded by append_mu_

@@ -37,15 +37,7 @@ uint32_t BatchCrc(std::string_view batch) {
 
 // ---- Varints on the hot paths ----
 
-// Same value as varint::EncodedSize, without the loop: 7 payload bits a byte.
-inline constexpr auto kVarintBytesByWidth = [] {
-  std::array<uint8_t, 65> t{};
-  for (int w = 0; w <= 64; ++w) t[w] = static_cast<uint8_t>((std::max(w, 1) + 6) / 7);
-  return t;
-}();
-inline int VarintSize(int64_t n) {
-  return kVarintBytesByWidth[std::bit_width(varint::ZigZag(n))];
-}
+inline int VarintSize(int64_t n) { return varint::FastEncodedSize(n); }
 
 // Bytes a length-prefixed field takes: the length varint plus the bytes, or
 // the single byte of -1 when the field is null.
