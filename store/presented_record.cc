@@ -16,7 +16,7 @@ void CopyPiece(std::string_view piece, int64_t piece_start, int64_t skip, int64_
 
 }  // namespace
 
-void CopyPresented(const RecordView& r, int64_t skip, int64_t n, char* out) {
+void CopyPresentedPart(const RecordView& r, int64_t skip, int64_t n, char* out) {
   if (n <= 0) return;
   if (r.value) {
     int64_t vsize = static_cast<int64_t>(r.value->size());

@@ -22,6 +22,15 @@ inline int64_t PresentedSize(const RecordView& r) {
 
 // Copies the presented bytes [skip, skip + n) of r to out. REQUIRES: skip + n
 // <= PresentedSize(r).
-void CopyPresented(const RecordView& r, int64_t skip, int64_t n, char* out);
+void CopyPresentedPart(const RecordView& r, int64_t skip, int64_t n, char* out);
+// The same, with the case of a sequential read inline: a whole record with a value.
+inline void CopyPresented(const RecordView& r, int64_t skip, int64_t n, char* out) {
+  if (r.value && skip == 0 && n == static_cast<int64_t>(r.value->size()) + 1) {
+    std::memcpy(out, r.value->data(), r.value->size());
+    out[r.value->size()] = '\n';
+    return;
+  }
+  CopyPresentedPart(r, skip, n, out);
+}
 
 }  // namespace topicfs::store

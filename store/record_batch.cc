@@ -96,8 +96,6 @@ const char* ReadHeader(const char* p, const char* limit, std::string_view* key,
 
 }  // namespace
 
-bool BatchHeader::is_control() const { return (attributes & format::kControlBit) != 0; }
-bool BatchHeader::log_append_time() const { return (attributes & format::kTimestampTypeBit) != 0; }
 bool BatchHeader::has_delete_horizon() const {
   return (attributes & format::kDeleteHorizonBit) != 0;
 }
@@ -219,7 +217,7 @@ RecordReader::RecordReader(std::string_view batch) {
   remaining_ = header_.records_count;
 }
 
-bool RecordReader::Next(RecordView* out) {
+bool RecordReader::NextChecked(RecordView* out) {
   if (remaining_ == 0) {
     if (p_ != limit_ && status_.ok()) {
       status_ = Status::Corruption(

@@ -645,5 +645,54 @@ TEST(RecordBatch, ReusedBuilderProducesIdenticalBatches) {
   }
 }
 
+TEST(RecordBatch, AddValueEncodesWhatAddEncodes) {
+  std::string big(300'000, 'v');
+  BatchBuilder by_value, by_add;
+  for (int64_t base : {int64_t{0}, int64_t{1'000'000'000'000}}) {
+    by_value.Reset(Offset(base), Timestamp(1'700'000'000'000));
+    by_add.Reset(Offset(base), Timestamp(1'700'000'000'000));
+    // Offset deltas of 1 to 4 varint bytes, timestamps before and after the
+    // base, values of 0 to 3 length bytes.
+    const int64_t deltas[] = {0, 1, 63, 64, 8191, 8192, 1'048'575, 1'048'576, 100'000'000};
+    const int64_t ts[] = {0, -1, 5, -100'000, 70'000'000'000};
+    const size_t sizes[] = {0, 1, 63, 64, 8191, 8192, 300'000};
+    for (int i = 0; i < 9; ++i) {
+      Offset offset(base + deltas[i]);
+      Timestamp t(1'700'000'000'000 + ts[i % 5]);
+      std::string_view value = std::string_view(big).substr(0, sizes[i % 7]);
+      by_value.AddValue(offset, t, value);
+      by_add.Add(offset, t, std::nullopt, value);
+    }
+    std::string a(by_value.Finish()), b(by_add.Finish());
+    EXPECT_EQ(a, b);
+    EXPECT_TRUE(VerifyBatch(a).ok());
+  }
+}
+
+TEST(RecordBatch, PlainAndOtherRecordsMixedInABatchAllDecode) {
+  // Records the inline decoder takes (keyless or keyed values, no headers)
+  // between ones it leaves to the checked one (headers, tombstones, varints
+  // over three bytes): every record comes out, in order.
+  BatchBuilder b;
+  b.Reset(Offset(0), Timestamp(0));
+  std::string big(2'100'000, 'x');
+  b.AddValue(Offset(0), Timestamp(0), "plain");
+  b.Add(Offset(10), Timestamp(0), "k", "v", {{"h", "1"}});
+  b.Add(Offset(20), Timestamp(0), "k", std::nullopt);
+  b.Add(Offset(30), Timestamp(0), "key", "keyed");
+  b.AddValue(Offset(40), Timestamp(0), big);
+  b.AddValue(Offset(50), Timestamp(0), "");
+  auto [r, status] = ReadAll(b.Finish());
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  ASSERT_EQ(6u, r.size());
+  EXPECT_EQ(std::optional<std::string>("plain"), r[0].value);
+  EXPECT_EQ(1, r[1].header_count);
+  EXPECT_EQ(std::nullopt, r[2].value);
+  EXPECT_EQ(std::optional<std::string>("key"), r[3].key);
+  EXPECT_EQ(big.size(), r[4].value->size());
+  EXPECT_EQ(std::optional<std::string>(""), r[5].value);
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(i * 10, r[i].offset);
+}
+
 }  // namespace
 }  // namespace topicfs::store
