@@ -161,7 +161,7 @@ inline bool RecordReader::NextPlain(RecordView* out) {
   out->offset = Offset(add(header_.base_offset.value, offset_delta));
   out->timestamp = header_.log_append_time() ? header_.max_timestamp
                                              : Timestamp(add(header_.base_timestamp.value, ts_delta));
-  out->headers = std::string_view();
+  out->headers = std::string_view(end, 0);  // empty, but pointing into the batch like any other
   out->header_count = 0;
   p_ = end;
   --remaining_;
