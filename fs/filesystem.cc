@@ -292,7 +292,7 @@ int Filesystem::Read(uint64_t fh, int64_t position, size_t size, std::string* ou
   int64_t max = static_cast<int64_t>(size);
   if (file.view_end) max = std::clamp<int64_t>(file.view_end->value - at.value, 0, max);
   out->resize(static_cast<size_t>(max));
-  auto r = file.log->Read(at, out->data(), max);
+  auto r = file.log->Read(at, out->data(), max, &file.cursor);
   if (!r.ok()) {
     spdlog::error("read {} at {}: {}", file.name, position, r.status().ToString());
     out->clear();

@@ -38,6 +38,9 @@ struct OpenFile {
   // removed records, so a reader going on sees survivors back to back.
   int64_t next_file_position = -1;
   store::Offset next_log_offset;
+  // Where in the log that read stopped, so the next one need not decode its
+  // batch from the start again.
+  store::ReadCursor cursor;
   // Group views: the offset after the last whole record returned, and what
   // was last committed.
   store::Offset consumed;

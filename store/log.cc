@@ -316,14 +316,14 @@ Status Log::RollLocked(Offset new_base) {
   return Status::Ok();
 }
 
-Result<ReadResult> Log::Read(Offset offset, char* out, int64_t max) const {
+Result<ReadResult> Log::Read(Offset offset, char* out, int64_t max, ReadCursor* cursor) const {
   // Offsets below the log start were removed: continue at the first survivor.
   offset = std::max(offset, log_start_offset());
   ReadResult total{0, offset, offset};
   std::shared_ptr<LogSegment> segment = FloorSegment(offset);
   while (segment != nullptr && total.bytes < max) {
     const int64_t size_before = segment->size();
-    ASSIGN_OR_RETURN(ReadResult part, segment->Read(offset, out + total.bytes, max - total.bytes));
+    ASSIGN_OR_RETURN(ReadResult part, segment->Read(offset, out + total.bytes, max - total.bytes, cursor));
     if (part.bytes > 0) {
       if (total.bytes == 0) total.start = part.start;
       total.bytes += part.bytes;

@@ -106,7 +106,10 @@ class Log {
   // there, continuing at the next surviving record where records are gone
   // (below the log start, or removed by compaction). ReadResult says where
   // the copied bytes start and where the read stopped. bytes == 0 at the end.
-  Result<ReadResult> Read(Offset offset, char* out, int64_t max) const;
+  // cursor (optional, one per sequential reader) lets a read continue where
+  // the previous one stopped without decoding its batch again (ReadCursor).
+  Result<ReadResult> Read(Offset offset, char* out, int64_t max,
+                          ReadCursor* cursor = nullptr) const;
 
   // The offset of the first record whose timestamp >= ts (Kafka's
   // offsetsForTimes), or nullopt when every record is older.

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <limits>
 
 #include "store/big_endian.h"
@@ -17,6 +18,11 @@ namespace topicfs::store {
 namespace {
 
 constexpr int64_t kMaxRelativeOffset = std::numeric_limits<int32_t>::max();
+
+uint64_t NextSegmentId() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
 
 bool FileExists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
 
@@ -80,6 +86,7 @@ LogSegment::LogSegment(const Options& options, std::unique_ptr<LogFile> log,
                        std::unique_ptr<OffsetIndex> offset_index,
                        std::unique_ptr<TimeIndex> time_index)
     : base_offset_(options.base_offset),
+      id_(NextSegmentId()),
       index_interval_bytes_(options.index_interval_bytes),
       max_index_bytes_(options.max_index_bytes),
       clock_(options.clock),
@@ -203,20 +210,30 @@ Status LogSegment::IndexBatch(const BatchLocation& loc, int64_t* bytes_since_las
   return Status::Ok();
 }
 
-Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max) const {
+Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
+                                    ReadCursor* cursor) const {
   ReadResult result{0, offset, offset};
   const int64_t size = this->size();
   if (size == 0 || max <= 0) return result;
   ASSIGN_OR_RETURN(auto map, log_->Map());
   const char* data = map->data();
-  int64_t pos = offset < base_offset_ ? 0 : offset_index_->Lookup(offset).position.value;
+  // A matching cursor names the batch, and maybe the record, holding offset.
+  const bool resume = cursor != nullptr && cursor->segment_id == id_ && cursor->offset == offset &&
+                      cursor->batch_position >= 0 && cursor->batch_position < size;
+  int64_t pos = resume                  ? cursor->batch_position
+                : offset < base_offset_ ? 0
+                                        : offset_index_->Lookup(offset).position.value;
+  bool resume_record = resume && cursor->record_position >= 0;
   bool started = false;
+  // Where the record holding result.next starts, for the cursor.
+  int64_t stop_batch = -1, stop_record = -1;
+  int32_t stop_left = 0;
   while (pos < size && result.bytes < max) {
     ASSIGN_OR_RETURN(BatchLocation loc, LocateBatch(data, size, pos, log_path()));
     const int64_t next_pos = pos + loc.size;
     // Skip whole batches that end before the offset: the next batch starts
     // at or before it. Only the batch holding the offset is decoded.
-    if (!started && next_pos + format::kHeaderSizeUpToMagic <= size &&
+    if (!started && !resume && next_pos + format::kHeaderSizeUpToMagic <= size &&
         PeekFrame(std::string_view(data + next_pos, size - next_pos)).base_offset <= offset) {
       pos = next_pos;
       continue;
@@ -225,10 +242,17 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max) const
       pos = next_pos;
       continue;
     }
-    RecordReader reader(std::string_view(data + pos, static_cast<size_t>(loc.size)));
-    if (!started) reader.SkipBefore(offset);
+    std::string_view batch(data + pos, static_cast<size_t>(loc.size));
+    RecordReader reader = resume_record
+                              ? RecordReader(batch, cursor->record_position, cursor->records_left)
+                              : RecordReader(batch);
+    if (!started && !resume_record) reader.SkipBefore(offset);
+    resume_record = false;
     RecordView rec;
-    while (result.bytes < max && reader.Next(&rec)) {
+    for (;;) {
+      const int64_t rec_position = reader.position();
+      const int32_t rec_left = reader.remaining();
+      if (result.bytes >= max || !reader.Next(&rec)) break;
       int64_t presented = PresentedSize(rec);
       int64_t skip = 0;
       if (!started) {
@@ -241,11 +265,24 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max) const
       CopyPresented(rec, skip, n, out + result.bytes);
       result.bytes += n;
       result.next = rec.offset + (skip + n);
+      stop_batch = pos;
+      const bool inside = skip + n < presented;  // stopped inside this record
+      stop_record = inside ? rec_position : reader.position();
+      stop_left = inside ? rec_left : reader.remaining();
     }
     if (!reader.status().ok()) {
       return reader.status().Annotate(fmt::format("{} batch at position {}", log_path(), pos));
     }
     pos = next_pos;
+  }
+  if (cursor != nullptr && result.bytes > 0) {
+    *cursor = ReadCursor{id_, result.next, stop_batch, stop_record, stop_left};
+    if (stop_left == 0) {
+      // The batch is used up: the next read starts at the batch after it.
+      ASSIGN_OR_RETURN(BatchLocation loc, LocateBatch(data, size, stop_batch, log_path()));
+      cursor->batch_position = stop_batch + loc.size;
+      cursor->record_position = -1;
+    }
   }
   return result;
 }

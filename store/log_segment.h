@@ -42,6 +42,20 @@ struct BatchLocation {
   bool control = false;
 };
 
+// Where a sequential reader's last read stopped, so that its next read
+// resumes at that record instead of decoding the record's batch from its
+// start: a direct_io reader asks in 4-128 KiB pieces and a batch holds up
+// to max.message.bytes. Keep one per reader (an open file) and pass it to
+// every read; its fields are the store's business. A cursor that does not
+// match a read (another offset, a segment since replaced) is ignored.
+struct ReadCursor {
+  uint64_t segment_id = 0;       // LogSegment::id() it points into; 0: none
+  Offset offset;                 // the offset the next read is expected at
+  int64_t batch_position = -1;   // file position of the batch holding it
+  int64_t record_position = -1;  // its record, from the batch start; -1: the batch's first
+  int32_t records_left = 0;      // records from that one to the batch's end
+};
+
 // The result of copying presented bytes out of the log.
 struct ReadResult {
   int64_t bytes = 0;  // bytes copied
@@ -98,7 +112,12 @@ class LogSegment {
   // record if nothing is stored there) into out[0, max). Stops at the end of
   // the segment. bytes == 0 when nothing at or after offset is in this
   // segment.
-  Result<ReadResult> Read(Offset offset, char* out, int64_t max) const;
+  // cursor (optional) resumes a sequential reader and is moved on.
+  Result<ReadResult> Read(Offset offset, char* out, int64_t max,
+                          ReadCursor* cursor = nullptr) const;
+  // Unique per LogSegment object in this process and never reused (unlike
+  // an address): a cursor cannot outlive a segment the cleaner replaced.
+  uint64_t id() const { return id_; }
 
   // The offset of the first record with timestamp >= ts and offset >=
   // starting_offset, if this segment has one.
@@ -162,6 +181,7 @@ class LogSegment {
   Status IndexBatch(const BatchLocation& loc, int64_t* bytes_since_last_entry);
 
   const Offset base_offset_;
+  const uint64_t id_;
   const int32_t index_interval_bytes_;
   int32_t max_index_bytes_;
   const Clock* clock_;

@@ -212,9 +212,26 @@ RecordReader::RecordReader(std::string_view batch) {
                                              header_.base_offset, header_.size(), batch.size()));
     return;
   }
+  begin_ = batch.data();
   p_ = batch.data() + format::kBatchHeaderSize;
   limit_ = batch.data() + batch.size();
   remaining_ = header_.records_count;
+}
+
+RecordReader::RecordReader(std::string_view batch, int64_t record_position, int32_t remaining)
+    : RecordReader(batch) {
+  if (!status_.ok()) return;
+  if (record_position < format::kBatchHeaderSize || record_position > limit_ - begin_ ||
+      remaining < 0 || remaining > header_.records_count) {
+    status_ = Status::InvalidArgument(fmt::format(
+        "batch at offset {}: no record to resume at position {} with {} left", header_.base_offset,
+        record_position, remaining));
+    remaining_ = 0;
+    p_ = limit_;
+    return;
+  }
+  p_ = begin_ + record_position;
+  remaining_ = remaining;
 }
 
 bool RecordReader::NextChecked(RecordView* out) {

@@ -79,6 +79,11 @@ struct RecordView {
 class RecordReader {
  public:
   explicit RecordReader(std::string_view batch);
+  // Resumes a walk of the same batch bytes at the record `record_position`
+  // bytes into the batch, with `remaining` records left: the position() and
+  // remaining() an earlier reader reported. Out-of-range values are an
+  // error (status()), never a read outside the batch.
+  RecordReader(std::string_view batch, int64_t record_position, int32_t remaining);
   bool Next(RecordView* out) {
     if (remaining_ > 0 && NextPlain(out)) return true;
     return NextChecked(out);
@@ -90,6 +95,10 @@ class RecordReader {
   void SkipBefore(Offset target);
   const Status& status() const { return status_; }
   const BatchHeader& header() const { return header_; }
+  // Where the next record starts, in bytes from the batch start, and how
+  // many records are left: what a resumed reader starts from.
+  int64_t position() const { return p_ - begin_; }
+  int32_t remaining() const { return remaining_; }
 
  private:
   // The shape of record topicfs writes (no headers, varints of at most
@@ -100,6 +109,7 @@ class RecordReader {
   bool NextChecked(RecordView* out);
 
   BatchHeader header_;
+  const char* begin_ = nullptr;
   const char* p_ = nullptr;
   const char* limit_ = nullptr;
   int32_t remaining_ = 0;
