@@ -1,8 +1,6 @@
 #include "store/record_batch.h"
 
 #include <algorithm>
-#include <array>
-#include <bit>
 #include <cassert>
 #include <cstring>
 
