@@ -21,14 +21,7 @@ class LogAppendRecordsTest : public ::testing::Test {
  protected:
   std::unique_ptr<Log> OpenLog(LogConfig config) {
     config.segment_index_bytes = 4096;
-    Log::Options o;
-    o.dir = dir_ / "t-0";
-    o.topic_partition = {"t", 0};
-    o.config = config;
-    o.clock = &clock_;
-    auto log = Log::Open(o);
-    EXPECT_TRUE(log.ok()) << log.status().ToString();
-    return log.ok() ? std::move(log).value() : nullptr;
+    return testing::OpenTestLog(dir_ / "t-0", config, &clock_);
   }
 
   // Every stored record, in order.

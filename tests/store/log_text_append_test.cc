@@ -34,14 +34,7 @@ std::vector<std::string> SplitText(std::string_view pending, std::string_view te
 class LogTextAppendTest : public ::testing::Test {
  protected:
   std::unique_ptr<Log> OpenLog(const std::string& name, const LogConfig& config) {
-    Log::Options o;
-    o.dir = dir_ / name;
-    o.topic_partition = {"t", 0};
-    o.config = config;
-    o.clock = &clock_;
-    auto log = Log::Open(o);
-    EXPECT_TRUE(log.ok()) << log.status().ToString();
-    return log.ok() ? std::move(log).value() : nullptr;
+    return testing::OpenTestLog(dir_ / name, config, &clock_);
   }
 
   static std::string SegmentBytes(const Log& log) {

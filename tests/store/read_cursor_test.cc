@@ -18,14 +18,7 @@ using testing::TempDir;
 class ReadCursorTest : public ::testing::Test {
  protected:
   std::unique_ptr<Log> OpenLog(const std::string& name, const LogConfig& config) {
-    Log::Options o;
-    o.dir = dir_ / name;
-    o.topic_partition = {"t", 0};
-    o.config = config;
-    o.clock = &clock_;
-    auto log = Log::Open(o);
-    EXPECT_TRUE(log.ok()) << log.status().ToString();
-    return log.ok() ? std::move(log).value() : nullptr;
+    return testing::OpenTestLog(dir_ / name, config, &clock_);
   }
 
   // Lines of varying length in writes of `write_bytes`: big batches, so a

@@ -28,6 +28,18 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
+std::unique_ptr<store::Log> OpenTestLog(const std::string& dir, const store::LogConfig& config,
+                                        const store::Clock* clock) {
+  store::Log::Options o;
+  o.dir = dir;
+  o.topic_partition = {"t", 0};
+  o.config = config;
+  o.clock = clock;
+  auto log = store::Log::Open(o);
+  EXPECT_TRUE(log.ok()) << log.status().ToString();
+  return log.ok() ? std::move(log).value() : nullptr;
+}
+
 std::string ReadAll(const store::Log& log, store::Offset from) {
   std::string out;
   char buf[4096];

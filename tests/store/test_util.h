@@ -9,6 +9,11 @@
 
 #include "store/types.h"
 
+#include <memory>
+
+#include "store/clock.h"
+#include "store/log_config.h"
+
 namespace topicfs::store {
 class Log;
 }
@@ -50,6 +55,11 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// Opens (creating) the partition directory `dir` as topic "t" partition 0
+// with the given config and clock; nullptr (and a test failure) on error.
+std::unique_ptr<store::Log> OpenTestLog(const std::string& dir, const store::LogConfig& config,
+                                        const store::Clock* clock);
 
 // Every presented byte of the log from `from` on, read sequentially in 4 KiB
 // reads the way cat does (each read continuing where the last one stopped).
