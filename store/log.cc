@@ -219,7 +219,6 @@ Result<AppendResult> Log::AppendLocked(size_t count, const char* noun, const Des
   size_t i = 0;
   while (i < count) {
     builder_.Reset(offset, now);
-    int64_t batch_records = 0;
     for (; i < count; ++i) {
       PendingRecord r = describe(i);
       // The exact size is computed only near the limit.
@@ -237,22 +236,27 @@ Result<AppendResult> Log::AppendLocked(size_t count, const char* noun, const Des
       }
       if (offsets != nullptr) offsets->push_back(offset);
       offset += r.presented_size;
-      ++batch_records;
     }
-    std::string_view batch = builder_.Finish();
-    BatchLocation loc;
-    loc.size = static_cast<int64_t>(batch.size());
-    loc.base_offset = builder_.base_offset();
-    loc.last_offset = builder_.last_offset();
-    loc.records = static_cast<int32_t>(batch_records);
-    loc.max_timestamp = now;
-    RETURN_IF_ERROR(WriteBatches(batch, {loc}, batch_records, offset));
+    const int64_t batch_records = builder_.records();
+    RETURN_IF_ERROR(WriteBuiltBatch(now, offset));
     result.records += batch_records;
     ++result.batches;
   }
   result.end_offset = offset;
   RETURN_IF_ERROR(FinishAppend(result, now));
   return result;
+}
+
+Status Log::WriteBuiltBatch(Timestamp now, Offset next_offset) {
+  const int64_t records = builder_.records();
+  std::string_view batch = builder_.Finish();
+  BatchLocation loc;
+  loc.size = static_cast<int64_t>(batch.size());
+  loc.base_offset = builder_.base_offset();
+  loc.last_offset = builder_.last_offset();
+  loc.records = static_cast<int32_t>(records);
+  loc.max_timestamp = now;
+  return WriteBatches(batch, {loc}, records, next_offset);
 }
 
 Status Log::FinishAppend(const AppendResult& result, Timestamp now) {

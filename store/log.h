@@ -202,6 +202,9 @@ class Log {
   Status RollLocked(Offset new_base);
   Status WriteBatches(std::string_view bytes, std::vector<BatchLocation> locations,
                       int64_t records, Offset next_offset);
+  // REQUIRES: append_mu_. Finishes the batch in builder_ (stamped `now`)
+  // and writes it; next_offset is the log end after it.
+  Status WriteBuiltBatch(Timestamp now, Offset next_offset);
   Status FlushLocked();
   Status Fence(const Status& cause);
 

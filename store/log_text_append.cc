@@ -78,14 +78,7 @@ Result<std::optional<AppendResult>> Log::AppendTextAsOneBatch(std::string_view p
   if (builder_.size() > batch_limit) return std::optional<AppendResult>();
 
   const int64_t records = builder_.records();
-  std::string_view batch = builder_.Finish();
-  BatchLocation loc;
-  loc.size = static_cast<int64_t>(batch.size());
-  loc.base_offset = builder_.base_offset();
-  loc.last_offset = builder_.last_offset();
-  loc.records = static_cast<int32_t>(records);
-  loc.max_timestamp = now;
-  RETURN_IF_ERROR(WriteBatches(batch, {loc}, records, offset));
+  RETURN_IF_ERROR(WriteBuiltBatch(now, offset));
   AppendResult result{start, offset, records, 1};
   RETURN_IF_ERROR(FinishAppend(result, now));
   return std::optional<AppendResult>(result);
