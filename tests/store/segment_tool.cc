@@ -114,6 +114,15 @@ int Fail(const Status& status, std::string_view what) {
   return 1;
 }
 
+// The data directory's manager, stamping records with `clock` (the system
+// clock when nullptr).
+Result<std::unique_ptr<LogManager>> OpenManager(const std::string& data_dir, const Clock* clock) {
+  LogManager::Options options;
+  options.data_dir = data_dir;
+  if (clock != nullptr) options.clock = clock;
+  return LogManager::Open(options);
+}
+
 int Usage() {
   std::cerr << "usage: segment_tool write <data_dir> <topic> [--config NAME=VALUE]...\n"
                "                          [--lines-per-append K] [--clock-start MS] [--clock-step MS]\n"
@@ -187,10 +196,7 @@ int Write(int argc, char** argv) {
   }
 
   FakeClock clock(clock_start);
-  LogManager::Options options;
-  options.data_dir = data_dir;
-  options.clock = &clock;
-  auto manager = LogManager::Open(options);
+  auto manager = OpenManager(data_dir, &clock);
   if (!manager.ok()) return Fail(manager.status(), "open " + data_dir);
   if (!(*manager)->TopicExists(topic)) {
     Status created = (*manager)->CreateTopic(topic, overrides);
@@ -221,9 +227,7 @@ int Read(int argc, char** argv) {
   const std::string topic = argv[3];
   const int32_t partition = std::atoi(argv[4]);
 
-  LogManager::Options options;
-  options.data_dir = data_dir;
-  auto manager = LogManager::Open(options);
+  auto manager = OpenManager(data_dir, nullptr);
   if (!manager.ok()) return Fail(manager.status(), "open " + data_dir);
   for (const std::string& w : (*manager)->warnings()) {
     std::cout << "{\"warning\":" << JsonString(w) << "}\n";
@@ -303,10 +307,8 @@ int Clean(int argc, char** argv) {
   }
 
   FakeClock fake(clock_start.value_or(0));
-  LogManager::Options options;
-  options.data_dir = data_dir;
-  if (clock_start) options.clock = &fake;
-  auto manager = LogManager::Open(options);
+  const Clock& clock = clock_start ? static_cast<const Clock&>(fake) : Clock::System();
+  auto manager = OpenManager(data_dir, &clock);
   if (!manager.ok()) return Fail(manager.status(), "open " + data_dir);
   std::shared_ptr<Log> log = (*manager)->GetLog(topic, static_cast<int32_t>(partition));
   if (log == nullptr) {
@@ -321,7 +323,7 @@ int Clean(int argc, char** argv) {
   for (int pass = 0;; ++pass) {
     if (pass == 1000) return Fail(Status::Corruption("no end after 1000 passes"), "clean");
     const Offset before = cleaner.CheckpointedOffset(tp);
-    const Timestamp now = options.clock->Now();
+    const Timestamp now = clock.Now();
     auto r = cleaner.Clean(*log);
     if (!r.ok()) return Fail(r.status(), fmt::format("cleaner pass {}", pass));
     std::cout << fmt::format(
@@ -379,12 +381,10 @@ int Groups(int argc, char** argv) {
     }
   }
   FakeClock fake(clock_start.value_or(0));
-  LogManager::Options options;
-  options.data_dir = data_dir;
-  if (clock_start) options.clock = &fake;
-  auto manager = LogManager::Open(options);
+  const Clock& clock = clock_start ? static_cast<const Clock&>(fake) : Clock::System();
+  auto manager = OpenManager(data_dir, &clock);
   if (!manager.ok()) return Fail(manager.status(), "open " + data_dir);
-  auto groups = GroupOffsets::Open(**manager, *options.clock);
+  auto groups = GroupOffsets::Open(**manager, clock);
   if (!groups.ok()) return Fail(groups.status(), "open group offsets");
 
   std::string line;
