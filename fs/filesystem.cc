@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <chrono>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -37,15 +36,10 @@ void FillTime(struct timespec* ts, int64_t ms) {
   ts->tv_nsec = (ms % 1000) * 1'000'000;
 }
 
-int64_t NowMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 }  // namespace
 
 Filesystem::Filesystem(store::LogManager& manager, Options options)
-    : manager_(manager), options_(options), mount_time_ms_(NowMs()) {}
+    : manager_(manager), options_(options), mount_time_ms_(manager.clock().Now().value) {}
 
 int Filesystem::Stat(const Node& node, uint64_t ino, struct stat* out) {
   *out = {};
@@ -344,17 +338,19 @@ int Filesystem::Poll(uint64_t fh, Followers::Wake on_ready, unsigned* revents) {
   if (earlier != 0) followers_.Cancel(earlier);
   // Only a follow view waiting at its end has nothing to read; elsewhere a
   // read returns at once, data or EOF, as on a regular file.
-  if (!file.follow || file.log->log_end_offset() > at || !on_ready) {
-    *revents = (!file.follow || file.log->log_end_offset() > at ? POLLIN | POLLRDNORM : 0) | writable;
+  const unsigned readable = POLLIN | POLLRDNORM;
+  if (!file.follow || file.log->log_end_offset() > at) {
+    *revents = readable | writable;
     return 0;
   }
   *revents = writable;
+  if (!on_ready) return 0;  // the kernel asked for no notification
   uint64_t id = followers_.Reserve();
   {
     std::lock_guard lock(file.mu);
     file.poll_wait = id;
   }
-  if (!followers_.Wait(id, file.log.get(), at, std::move(on_ready))) *revents |= POLLIN | POLLRDNORM;
+  if (!followers_.Wait(id, file.log.get(), at, std::move(on_ready))) *revents |= readable;
   return 0;
 }
 

@@ -6,7 +6,6 @@
 #include <fcntl.h>
 
 #include <algorithm>
-#include <chrono>
 
 #include <spdlog/spdlog.h>
 
@@ -20,11 +19,6 @@ namespace {
 // A view names a range fixed at lookup, so the kernel must ask again for
 // every open rather than reuse an old resolution.
 constexpr double kViewTimeout = 0.0;
-
-int64_t NowMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 }  // namespace
 
@@ -57,7 +51,7 @@ store::Result<store::Offset> Filesystem::ResolveBound(const ViewBound& bound, co
 
 int Filesystem::LookupView(const Node& topic, std::string_view name, EntryReply* out) {
   const std::string full_name = topic.topic + "/" + std::string(name);
-  auto spec = ParseViewName(name, NowMs());
+  auto spec = ParseViewName(name, manager_.clock().Now().value);
   if (!spec.ok()) {
     spdlog::info("lookup {}: not a view: {}: ENOENT", full_name, spec.status().message());
     return ENOENT;

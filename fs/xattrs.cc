@@ -5,8 +5,6 @@
 // (security.capability, asked on every cached write) are answered from
 // memory. Views have no attributes.
 
-#include <chrono>
-
 #include <spdlog/spdlog.h>
 
 #include "fs/errno_map.h"
@@ -196,20 +194,18 @@ int Filesystem::SetGroupXattr(const Node& node, std::string_view group, std::str
   if (options_.groups == nullptr) return ENOTSUP;
   auto log = manager_.GetLog(node.topic, node.partition);
   if (log == nullptr) return ENOENT;
-  using std::chrono::system_clock;
-  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             system_clock::now().time_since_epoch()).count();
-  auto bound = ParseViewBound(value, now_ms);
-  if (bound.ok() && bound->kind == ViewBound::Kind::kGroup) {
-    bound = store::Status::InvalidArgument("a group's position is an offset, end, -N or a time");
-  }
-  store::TopicPartition tp{node.topic, node.partition};
+  const store::TopicPartition tp{node.topic, node.partition};
   // An offset is committed as given (Kafka commits any offset; a read
   // resolves it to the next surviving record); the rest resolve here.
-  store::Result<store::Offset> offset =
-      !bound.ok() ? store::Result<store::Offset>(bound.status())
-      : bound->kind == ViewBound::Kind::kOffset ? store::Offset(bound->value)
-                                                : ResolveBound(*bound, *log, tp);
+  auto position = [&]() -> store::Result<store::Offset> {
+    ASSIGN_OR_RETURN(ViewBound bound, ParseViewBound(value, manager_.clock().Now().value));
+    if (bound.kind == ViewBound::Kind::kGroup) {
+      return store::Status::InvalidArgument("a group's position is an offset, end, -N or a time");
+    }
+    if (bound.kind == ViewBound::Kind::kOffset) return store::Offset(bound.value);
+    return ResolveBound(bound, *log, tp);
+  };
+  store::Result<store::Offset> offset = position();
   store::Status s = offset.ok() ? options_.groups->Commit(group, tp, *offset) : offset.status();
   if (!s.ok()) {
     spdlog::warn("setxattr group.{}='{}' on {}: {} (nothing changed)", group, value, Where(node),

@@ -65,6 +65,8 @@ class LogManager {
   Status Close();
 
   const std::string& data_dir() const { return data_dir_; }
+  // The clock records are stamped with (and relative times are read on).
+  const Clock& clock() const { return *clock_; }
   bool had_clean_shutdown() const { return had_clean_shutdown_; }
   // Everything loading repaired or set aside, one line each.
   std::vector<std::string> warnings() const;
