@@ -5,7 +5,6 @@
 #include <sys/statvfs.h>
 
 #include <algorithm>
-#include <charconv>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -22,14 +21,6 @@ namespace {
 constexpr double kEntryTimeout = 1.0;
 constexpr double kDirAttrTimeout = 1.0;
 constexpr double kFileAttrTimeout = 0.0;
-
-std::optional<int32_t> ParsePartition(std::string_view name) {
-  int32_t p = 0;
-  auto [ptr, ec] = std::from_chars(name.data(), name.data() + name.size(), p);
-  if (ec != std::errc() || ptr != name.data() + name.size() || p < 0) return std::nullopt;
-  if (name.size() > 1 && name[0] == '0') return std::nullopt;  // "01" is not partition 1
-  return p;
-}
 
 void FillTime(struct timespec* ts, int64_t ms) {
   ts->tv_sec = ms / 1000;
@@ -90,7 +81,7 @@ int Filesystem::Lookup(uint64_t parent, std::string_view name, EntryReply* out) 
     ino = nodes_.TopicIno(name);
   } else if (node->kind == Node::Kind::kTopic) {
     if (IsViewName(name)) return LookupView(*node, name, out);
-    auto p = ParsePartition(name);
+    auto p = ParsePartitionName(name);
     if (!p || manager_.GetLog(node->topic, *p) == nullptr) return ENOENT;
     child = Node{Node::Kind::kPartition, node->topic, *p};
     ino = nodes_.PartitionIno(node->topic, *p);

@@ -1,5 +1,7 @@
 #include "fs/node_table.h"
 
+#include <charconv>
+
 namespace topicfs::fs {
 namespace {
 
@@ -16,6 +18,15 @@ uint64_t Fnv1a64(std::string_view s) {
 }
 
 }  // namespace
+
+std::optional<int32_t> ParsePartitionName(std::string_view name) {
+  if (name.empty() || name[0] < '0' || name[0] > '9') return std::nullopt;
+  if (name.size() > 1 && name[0] == '0') return std::nullopt;
+  int32_t p = 0;
+  auto [ptr, ec] = std::from_chars(name.data(), name.data() + name.size(), p);
+  if (ec != std::errc() || ptr != name.data() + name.size()) return std::nullopt;
+  return p;
+}
 
 NodeTable::NodeTable() = default;
 

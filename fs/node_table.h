@@ -23,6 +23,10 @@ namespace topicfs::fs {
 inline constexpr uint64_t kRootIno = 1;
 inline constexpr int32_t kMaxPartitions = (1 << 20) - 2;
 
+// The partition number a file name in a topic names: decimal digits only,
+// no leading zero ("01" and "-0" are not partition 1 and 0), fitting int32.
+std::optional<int32_t> ParsePartitionName(std::string_view name);
+
 struct Node {
   enum class Kind { kRoot, kTopic, kPartition };
   Kind kind = Kind::kRoot;

@@ -1,5 +1,7 @@
 #include "fs/view_spec.h"
 
+#include "fs/node_table.h"
+
 #include <charconv>
 #include <limits>
 
@@ -163,11 +165,11 @@ store::Result<ViewSpec> ParseViewName(std::string_view name, int64_t now_ms) {
   if (at == std::string_view::npos) return Status::InvalidArgument("a view name needs '@'");
   ViewSpec spec;
   std::string_view partition = name.substr(0, at);
-  auto p = ParseDigits(partition);
-  if (!p || *p > std::numeric_limits<int32_t>::max() || (partition.size() > 1 && partition[0] == '0')) {
+  auto p = ParsePartitionName(partition);
+  if (!p) {
     return Status::InvalidArgument(fmt::format("'{}' before '@' is not a partition number", partition));
   }
-  spec.partition = static_cast<int32_t>(*p);
+  spec.partition = *p;
   std::string_view rest = name.substr(at + 1);
   std::string_view from_text = rest;
   std::string_view to_text;

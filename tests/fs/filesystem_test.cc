@@ -42,6 +42,8 @@ TEST_F(FilesystemTest, LookupOfMissingNamesIsENOENT) {
   EXPECT_EQ(fs_->Lookup(kRootIno, "nope", &e), ENOENT);
   EXPECT_EQ(fs_->Lookup(topic, "1", &e), ENOENT);
   EXPECT_EQ(fs_->Lookup(topic, "00", &e), ENOENT);
+  EXPECT_EQ(fs_->Lookup(topic, "-0", &e), ENOENT);
+  EXPECT_EQ(fs_->Lookup(topic, "99999999999", &e), ENOENT);
   EXPECT_EQ(fs_->Lookup(topic, "x", &e), ENOENT);
 }
 
