@@ -68,17 +68,18 @@ int Filesystem::LookupView(const Node& topic, std::string_view name, EntryReply*
   view->partition = spec->partition;
   view->spec = std::move(spec).value();
   const store::TopicPartition tp{view->topic, view->partition};
-  auto start = ResolveBound(view->spec.from, *log, tp);
-  if (start.ok() && view->spec.to) {
-    auto end = ResolveBound(*view->spec.to, *log, tp);
-    if (!end.ok()) start = end.status();
-    if (end.ok()) view->end = std::max(*end, *start);
-  }
-  if (!start.ok()) {
-    spdlog::warn("lookup {}: {}: ENOENT", full_name, start.status().ToString());
+  auto unresolved = [&](const store::Status& why) {
+    spdlog::warn("lookup {}: {}: ENOENT", full_name, why.ToString());
     return ENOENT;
-  }
+  };
+  auto start = ResolveBound(view->spec.from, *log, tp);
+  if (!start.ok()) return unresolved(start.status());
   view->start = *start;
+  if (view->spec.to) {
+    auto end = ResolveBound(*view->spec.to, *log, tp);
+    if (!end.ok()) return unresolved(end.status());
+    view->end = std::max(*end, *start);
+  }
   const uint64_t ino = views_.Add(view);
   out->ino = ino;
   out->entry_timeout = kViewTimeout;
