@@ -3,9 +3,9 @@
 // into a vector first and then encoding them through the general Append
 // walks the text twice and pays the general record encoder per line. Here,
 // when the lines are plain (no key separator, no compaction) and fit one
-// batch, each line is found and encoded in the same step. The bytes are
-// those Append would write: one batch is what Append makes of lines that
-// fit one batch, and BatchBuilder::AddValue encodes what Add does for a
+// batch, BatchBuilder::AddLines finds and encodes each line in one pass.
+// The bytes are those Append would write: one batch is what Append makes of
+// lines that fit one batch, and AddLines encodes what Add does for a
 // keyless, header-less record.
 
 #include <cstring>
@@ -60,19 +60,13 @@ Result<std::optional<AppendResult>> Log::AppendTextAsOneBatch(std::string_view p
   const char* p = text.data();
   const char* const end = p + text.size();
   if (!pending.empty()) {
+    // The first line, newline and all, continues what earlier writes left.
     const char* nl = static_cast<const char*>(std::memchr(p, '\n', text.size()));
-    append_buf_.assign(pending).append(p, static_cast<size_t>(nl - p));
-    builder_.AddValue(offset, now, append_buf_);
-    offset += static_cast<int64_t>(append_buf_.size()) + 1;
+    append_buf_.assign(pending).append(p, static_cast<size_t>(nl - p) + 1);
+    offset = builder_.AddLines(offset, now, append_buf_);
     p = nl + 1;
   }
-  while (p < end) {
-    // Found: text ends with a newline.
-    const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
-    builder_.AddValue(offset, now, std::string_view(p, static_cast<size_t>(nl - p)));
-    offset += (nl - p) + 1;
-    p = nl + 1;
-  }
+  offset = builder_.AddLines(offset, now, std::string_view(p, static_cast<size_t>(end - p)));
   // Many short lines can take more record bytes than the limit allows in
   // one batch: then the general path splits them as it always did.
   if (builder_.size() > batch_limit) return std::optional<AppendResult>();

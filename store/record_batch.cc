@@ -4,6 +4,10 @@
 #include <cassert>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "store/big_endian.h"
 #include "store/crc32c.h"
 #include "store/format.h"
@@ -429,6 +433,130 @@ std::string_view BatchBuilder::Finish() {
   be::Store<int32_t>(p + format::kRecordsCountPos, count_);
   be::Store<uint32_t>(p + format::kCrcPos, BatchCrc(batch));
   return batch;
+}
+
+namespace {
+
+// How far CopyLine may write past a line's newline.
+constexpr size_t kCopyLineOverrun = 32;
+
+// Copies the line at src, which has a newline before end, to dst and returns
+// its length without the newline. It copies in 32-byte blocks, so it may
+// write up to kCopyLineOverrun bytes past the newline into dst; it never
+// reads past end. Finding the newline and copying in the same pass reads
+// each byte once, where memchr then memcpy would read it twice.
+inline size_t CopyLine(const char* src, const char* end, char* dst) {
+  size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i newline = _mm_set1_epi8('\n');
+  for (; src + i + 32 <= end; i += 32) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i + 16));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), a);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i + 16), b);
+    const unsigned found =
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(a, newline))) |
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(b, newline))) << 16;
+    if (found != 0) return i + static_cast<size_t>(__builtin_ctz(found));
+  }
+#endif
+  // The last few bytes of text, or a machine without SSE2.
+  const char* nl = static_cast<const char*>(std::memchr(src + i, '\n', static_cast<size_t>(end - src - i)));
+  const size_t size = static_cast<size_t>(nl - src);
+  std::memcpy(dst + i, src + i, size - i);
+  return size;
+}
+
+// The size of a non-negative varint, by comparisons: lines are short, and
+// this runs twice per line.
+inline int64_t LengthVarintSize(int64_t n) {
+  return n < 64 ? 1 : n < 8192 ? 2 : n < (1 << 20) ? 3 : varint::FastEncodedSize(n);
+}
+
+// Writes a non-negative varint of `size` bytes (as LengthVarintSize says).
+inline char* EncodeLength(char* p, int64_t n, int64_t size) {
+  if (size == 1) {
+    *p = static_cast<char>(n << 1);
+    return p + 1;
+  }
+  if (size == 2) {
+    const uint64_t z = static_cast<uint64_t>(n) << 1;
+    p[0] = static_cast<char>(z | 0x80);
+    p[1] = static_cast<char>(z >> 7);
+    return p + 2;
+  }
+  return varint::Encode(p, n);
+}
+
+}  // namespace
+
+Offset BatchBuilder::AddLines(Offset offset, Timestamp timestamp, std::string_view text) {
+  using varint::FastEncodedSize;
+  const size_t batch_header = static_cast<size_t>(format::kBatchHeaderSize);
+  if (used_ < batch_header) used_ = batch_header;
+  if (text.empty()) return offset;
+  if (count_ == 0 || timestamp > max_timestamp_) max_timestamp_ = timestamp;
+  // Wrapping, as Add computes it: timestamps may come from anywhere.
+  const int64_t ts_delta = static_cast<int64_t>(static_cast<uint64_t>(timestamp.value) -
+                                                static_cast<uint64_t>(base_timestamp_.value));
+  char ts_bytes[10];
+  const int64_t ts_size = varint::Encode(ts_bytes, ts_delta) - ts_bytes;
+  // Length, attributes, timestamp and offset deltas, null key, value length.
+  constexpr size_t kMaxRecordHeader = 10 + 1 + 10 + 10 + 1 + 10;
+
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  size_t used = used_;
+  int32_t count = count_;
+  // The offset delta only grows: its varint size is recomputed when it
+  // reaches the next size's range, not per line (and always while negative).
+  int64_t offset_delta = offset - base_offset_;
+  int64_t off_size = FastEncodedSize(offset_delta);
+  int64_t off_limit = off_size >= 9 ? INT64_MAX : (int64_t{1} << (7 * off_size - 1));
+  // The record header goes before the value, but its size depends on the
+  // value's, known only once the line is copied. The copy starts where the
+  // header ended for the last line, which for similar lines is nearly
+  // always right; otherwise the value moves.
+  int64_t guessed = 0;
+  while (p < end) {
+    const size_t room = used + kMaxRecordHeader + static_cast<size_t>(end - p) + kCopyLineOverrun;
+    if (buf_.size() < room) buf_.resize(std::max(room, buf_.size() * 2));
+    if (offset_delta >= off_limit || offset_delta < 0) {
+      off_size = FastEncodedSize(offset_delta);
+      off_limit = off_size >= 9 ? INT64_MAX : (int64_t{1} << (7 * off_size - 1));
+    }
+    char* const record = buf_.data() + used;
+    const int64_t vsize = static_cast<int64_t>(CopyLine(p, end, record + guessed));
+    const int64_t vsize_size = LengthVarintSize(vsize);
+    // attributes, timestamp delta, offset delta, null key, value length
+    const int64_t fields = 1 + ts_size + off_size + 1 + vsize_size;
+    const int64_t body = fields + vsize + 1;  // and the header count
+    const int64_t body_size = LengthVarintSize(body);
+    const int64_t header = body_size + fields;
+    if (header != guessed) std::memmove(record + header, record + guessed, static_cast<size_t>(vsize));
+    char* h = EncodeLength(record, body, body_size);
+    *h++ = 0;  // record attributes
+    if (ts_size == 1) {
+      *h++ = ts_bytes[0];
+    } else {
+      std::memcpy(h, ts_bytes, static_cast<size_t>(ts_size));
+      h += ts_size;
+    }
+    h = varint::Encode(h, offset_delta);
+    *h++ = 1;  // -1: null key
+    EncodeLength(h, vsize, vsize_size);
+    record[header + vsize] = 0;  // no headers
+    used += static_cast<size_t>(header + vsize + 1);
+    last_offset_ = offset;
+    offset += vsize + 1;
+    offset_delta += vsize + 1;
+    p += vsize + 1;
+    guessed = header;
+    ++count;
+  }
+  used_ = used;
+  count_ = count;
+  return offset;
 }
 
 }  // namespace topicfs::store

@@ -195,9 +195,13 @@ class BatchBuilder {
            const std::optional<std::string_view>& value,
            std::initializer_list<RecordHeader> headers = {});
 
-  // Add(offset, timestamp, nullopt, value) without headers: the record a
-  // plain line becomes. Inline, as bulk appends add one per line.
-  void AddValue(Offset offset, Timestamp timestamp, std::string_view value);
+  // Add(offset, timestamp, nullopt, line) without headers for each
+  // newline-terminated line of text, the newline left out: the records plain
+  // lines become. The first is at `offset`, each next one where its
+  // predecessor's newline ends. text must end with a newline. Returns the
+  // offset after the last line. One pass finds each newline and copies the
+  // line into the batch, as bulk appends add thousands of lines per write.
+  Offset AddLines(Offset offset, Timestamp timestamp, std::string_view text);
 
   // Adds a copy of a record read from another batch (its offset, timestamp,
   // key, value and raw headers), as the cleaner rewrites batches.
@@ -245,34 +249,5 @@ class BatchBuilder {
   int32_t base_sequence_ = -1;
   int32_t count_ = 0;
 };
-
-inline void BatchBuilder::AddValue(Offset offset, Timestamp timestamp, std::string_view value) {
-  using varint::FastEncodedSize;
-  const int64_t offset_delta = offset - base_offset_;
-  // Wrapping, as Add computes it: timestamps may come from anywhere.
-  const int64_t ts_delta = static_cast<int64_t>(static_cast<uint64_t>(timestamp.value) -
-                                                static_cast<uint64_t>(base_timestamp_.value));
-  const int64_t vsize = static_cast<int64_t>(value.size());
-  // attributes, deltas, null key (1 byte), value field, header count (1 byte)
-  const int64_t body = 1 + FastEncodedSize(ts_delta) + FastEncodedSize(offset_delta) + 1 +
-                       FastEncodedSize(vsize) + vsize + 1;
-  const size_t header = static_cast<size_t>(format::kBatchHeaderSize);
-  if (used_ < header) used_ = header;
-  const size_t start = used_;
-  used_ = start + static_cast<size_t>(FastEncodedSize(body) + body);
-  if (buf_.size() < used_) buf_.resize(std::max(used_, buf_.size() * 2));
-  char* p = buf_.data() + start;
-  p = varint::Encode(p, body);
-  *p++ = 0;  // record attributes
-  p = varint::Encode(p, ts_delta);
-  p = varint::Encode(p, offset_delta);
-  *p++ = 1;  // -1: null key
-  p = varint::Encode(p, vsize);
-  if (vsize > 0) std::memcpy(p, value.data(), value.size());
-  p[vsize] = 0;  // no headers
-  last_offset_ = offset;
-  if (count_ == 0 || timestamp > max_timestamp_) max_timestamp_ = timestamp;
-  ++count_;
-}
 
 }  // namespace topicfs::store

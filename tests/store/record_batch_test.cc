@@ -1,6 +1,10 @@
 #include "store/record_batch.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
@@ -645,11 +649,11 @@ TEST(RecordBatch, ReusedBuilderProducesIdenticalBatches) {
   }
 }
 
-TEST(RecordBatch, AddValueEncodesWhatAddEncodes) {
+TEST(RecordBatch, AddLinesOfOneLineEncodesWhatAddEncodes) {
   std::string big(300'000, 'v');
-  BatchBuilder by_value, by_add;
+  BatchBuilder by_lines, by_add;
   for (int64_t base : {int64_t{0}, int64_t{1'000'000'000'000}}) {
-    by_value.Reset(Offset(base), Timestamp(1'700'000'000'000));
+    by_lines.Reset(Offset(base), Timestamp(1'700'000'000'000));
     by_add.Reset(Offset(base), Timestamp(1'700'000'000'000));
     // Offset deltas of 1 to 4 varint bytes, timestamps before and after the
     // base, values of 0 to 3 length bytes.
@@ -660,13 +664,94 @@ TEST(RecordBatch, AddValueEncodesWhatAddEncodes) {
       Offset offset(base + deltas[i]);
       Timestamp t(1'700'000'000'000 + ts[i % 5]);
       std::string_view value = std::string_view(big).substr(0, sizes[i % 7]);
-      by_value.AddValue(offset, t, value);
+      by_lines.AddLines(offset, t, std::string(value) + "\n");
       by_add.Add(offset, t, std::nullopt, value);
     }
-    std::string a(by_value.Finish()), b(by_add.Finish());
-    EXPECT_EQ(a, b);
+    std::string a(by_lines.Finish()), b(by_add.Finish());
+    EXPECT_EQ(b, a);
     EXPECT_TRUE(VerifyBatch(a).ok());
   }
+}
+
+TEST(RecordBatch, AddLinesEncodesWhatAddEncodesPerLine) {
+  // Line lengths around every varint boundary of the value and body sizes,
+  // in runs (the copy guesses the header from the last line) and alone;
+  // offset deltas crossing varint sizes; short texts that end within one
+  // copy block.
+  std::vector<size_t> sizes;
+  for (size_t s : {0, 1, 15, 16, 17, 50, 55, 56, 57, 63, 64, 65, 99, 8180, 8185, 8191, 8192, 70'000}) {
+    sizes.push_back(s);
+    sizes.push_back(s);
+    sizes.push_back(s);
+  }
+  for (size_t s : {64, 0, 8192, 3, 99, 100'000, 1, 63}) sizes.push_back(s);
+  std::string text;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    text.append(sizes[i], static_cast<char>('a' + i % 26));
+    text.push_back('\n');
+  }
+  for (std::string_view piece : {std::string_view(text), std::string_view("x\n"),
+                                 std::string_view("\n"), std::string_view("\n\n\n")}) {
+    for (int64_t base : {int64_t{0}, int64_t{1'000'000}}) {
+      BatchBuilder by_lines, by_add;
+      const Timestamp t(1'700'000'000'000);
+      by_lines.Reset(Offset(base), Timestamp(1'600'000'000'000));
+      by_add.Reset(Offset(base), Timestamp(1'600'000'000'000));
+      // A first record added on its own, as AppendText adds a pending line.
+      by_lines.AddLines(Offset(base), t, "pending\n");
+      by_add.Add(Offset(base), t, std::nullopt, "pending");
+      const Offset end = by_lines.AddLines(Offset(base + 8), t, piece);
+      Offset offset(base + 8);
+      for (size_t start = 0; start < piece.size();) {
+        size_t nl = piece.find('\n', start);
+        by_add.Add(offset, t, std::nullopt, piece.substr(start, nl - start));
+        offset = Offset(offset.value + static_cast<int64_t>(nl - start) + 1);
+        start = nl + 1;
+      }
+      EXPECT_EQ(offset, end);
+      EXPECT_EQ(by_add.records(), by_lines.records());
+      std::string a(by_lines.Finish()), b(by_add.Finish());
+      EXPECT_EQ(b, a) << "text of " << piece.size() << " bytes at base " << base;
+      EXPECT_TRUE(VerifyBatch(a).ok());
+    }
+  }
+}
+
+TEST(RecordBatch, AddLinesBelowAndAcrossTheBaseOffset) {
+  // Offset deltas from -1,000 to +1,000: their varint sizes shrink, then
+  // grow again.
+  std::string text;
+  for (int i = 0; i < 200; ++i) text += "line " + std::to_string(1000 + i) + "\n";  // 10 bytes
+  BatchBuilder by_lines, by_add;
+  by_lines.Reset(Offset(1000), Timestamp(5));
+  by_add.Reset(Offset(1000), Timestamp(5));
+  EXPECT_EQ(Offset(2000), by_lines.AddLines(Offset(0), Timestamp(5), text));
+  for (int i = 0; i < 200; ++i) {
+    by_add.Add(Offset(10 * i), Timestamp(5), std::nullopt, text.substr(10 * i, 9));
+  }
+  EXPECT_EQ(std::string(by_add.Finish()), std::string(by_lines.Finish()));
+}
+
+TEST(RecordBatch, AddLinesReadsNothingPastTheText) {
+  // The text ends at the end of a readable page: the copy must stop there.
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  char* map = static_cast<char*>(
+      mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  ASSERT_NE(MAP_FAILED, map);
+  ASSERT_EQ(0, mprotect(map + page, page, PROT_NONE));
+  for (size_t len : {1, 2, 15, 16, 17, 31, 100}) {
+    char* text = map + page - len;
+    std::memset(text, 'z', len - 1);
+    text[len - 1] = '\n';
+    BatchBuilder b;
+    b.Reset(Offset(0), Timestamp(0));
+    EXPECT_EQ(Offset(static_cast<int64_t>(len)), b.AddLines(Offset(0), Timestamp(0), {text, len}));
+    auto [r, status] = ReadAll(b.Finish());
+    ASSERT_TRUE(status.ok()) << status.ToString();
+    ASSERT_EQ(1u, r.size());
+    EXPECT_EQ(std::string(len - 1, 'z'), *r[0].value);
+  }
+  munmap(map, 2 * page);
 }
 
 TEST(RecordBatch, PlainAndOtherRecordsMixedInABatchAllDecode) {
@@ -676,12 +761,12 @@ TEST(RecordBatch, PlainAndOtherRecordsMixedInABatchAllDecode) {
   BatchBuilder b;
   b.Reset(Offset(0), Timestamp(0));
   std::string big(2'100'000, 'x');
-  b.AddValue(Offset(0), Timestamp(0), "plain");
+  b.AddLines(Offset(0), Timestamp(0), "plain\n");
   b.Add(Offset(10), Timestamp(0), "k", "v", {{"h", "1"}});
   b.Add(Offset(20), Timestamp(0), "k", std::nullopt);
   b.Add(Offset(30), Timestamp(0), "key", "keyed");
-  b.AddValue(Offset(40), Timestamp(0), big);
-  b.AddValue(Offset(50), Timestamp(0), "");
+  b.AddLines(Offset(40), Timestamp(0), big + "\n");
+  b.AddLines(Offset(50), Timestamp(0), "\n");
   auto [r, status] = ReadAll(b.Finish());
   ASSERT_TRUE(status.ok()) << status.ToString();
   ASSERT_EQ(6u, r.size());
