@@ -85,6 +85,22 @@ TEST(Crc32c, HardwareAndPortableAgreeOnBuffersUsingTheInterleavedPaths) {
   }
 }
 
+TEST(Crc32c, FoldedAndPortableAgreeAroundTheFoldingBlocks) {
+  // Lengths around the folding path's 1 KiB minimum and 256-byte steps, at
+  // every alignment, from a zero and a non-zero starting CRC.
+  std::mt19937_64 rng(11);
+  std::string buf = RandomBytes(rng, 5000);
+  for (size_t n : {1023u, 1024u, 1025u, 1100u, 1279u, 1280u, 1281u, 1535u, 1536u, 2047u, 4093u}) {
+    for (size_t align = 0; align < 8; ++align) {
+      const char* p = buf.data() + align;
+      for (uint32_t start : {0u, 0xDEADBEEFu}) {
+        ASSERT_EQ(crc32c::ExtendPortable(start, p, n), crc32c::Extend(start, p, n))
+            << "n=" << n << " align=" << align << " start=" << start;
+      }
+    }
+  }
+}
+
 TEST(Crc32c, ExtendOverSplitInputEqualsValueOfWhole) {
   std::mt19937_64 rng(42);
   for (int trial = 0; trial < 500; ++trial) {
