@@ -12,6 +12,10 @@ namespace {
 
 constexpr int64_t kPageSize = 4096;
 constexpr int64_t kMinMapCapacity = 1 << 20;
+// Blocks reserved ahead of the end: as much as the file already holds,
+// from 256 KiB (a partition that receives little reserves little) to 8 MiB.
+constexpr int64_t kMinReserve = 256 << 10;
+constexpr int64_t kMaxReserve = 8 << 20;
 
 int64_t RoundUpToPage(int64_t n) { return (n + kPageSize - 1) / kPageSize * kPageSize; }
 
@@ -39,6 +43,8 @@ LogFile::~LogFile() { Close(); }
 
 Status LogFile::Append(std::string_view bytes, FileIo& io) {
   int64_t old_size = size();
+  const int64_t new_size = old_size + static_cast<int64_t>(bytes.size());
+  if (reserve_ && new_size > reserved_end_) Reserve(new_size);
   Status s = io.PWrite(fd_, bytes.data(), bytes.size(), old_size, path_);
   if (!s.ok()) {
     // Leave no torn batch behind for a reader of the file; recovery would
@@ -48,6 +54,34 @@ Status LogFile::Append(std::string_view bytes, FileIo& io) {
   }
   size_.store(old_size + static_cast<int64_t>(bytes.size()), std::memory_order_release);
   return Status::Ok();
+}
+
+void LogFile::Reserve(int64_t end) {
+  const int64_t from = std::max(reserved_end_, size());
+  // Never past the size the file is expected to reach.
+  int64_t to = end + std::clamp(end, kMinReserve, kMaxReserve);
+  if (map_capacity_hint_ > 0) to = std::min(to, std::max(end, map_capacity_hint_));
+  if (to <= from) return;
+  if (::fallocate(fd_, FALLOC_FL_KEEP_SIZE, from, to - from) != 0) {
+    reserve_ = false;
+    return;
+  }
+  reserved_end_ = to;
+}
+
+void LogFile::ReleaseReserved() {
+  const int64_t size = this->size();
+  // Cutting the file to its own length frees the blocks past it (ext4 does
+  // not punch holes past the end). The cut must not count as a modification:
+  // the mtime is Kafka's fallback segment age, so it is put back.
+  struct stat st {};
+  // Only a file that is as long as this one believes: never lengthen one.
+  if (fd_ >= 0 && reserved_end_ > size && ::fstat(fd_, &st) == 0 && st.st_size == size) {
+    (void)::ftruncate(fd_, size);
+    const struct timespec times[2] = {{0, UTIME_OMIT}, st.st_mtim};
+    (void)::futimens(fd_, times);
+  }
+  reserved_end_ = 0;
 }
 
 Status LogFile::TruncateTo(int64_t size) {
@@ -72,6 +106,7 @@ Status LogFile::Delete() {
 }
 
 void LogFile::Close() {
+  ReleaseReserved();
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
 }

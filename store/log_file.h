@@ -50,7 +50,16 @@ class LogFile {
 
   // Writes bytes at size() and then publishes the larger size. On failure the
   // file is cut back to the old size (best effort) and size() is unchanged.
+  //
+  // Disk blocks are reserved a few MiB ahead of the end (fallocate keeping
+  // the size, so the file's bytes and length are what they would be
+  // without): ext4 then writes appends into allocated blocks instead of
+  // reserving delayed-allocation blocks page by page, which made a 137 KB
+  // append at an unaligned end 25-30% slower. A failed reservation (a full
+  // disk, a filesystem without fallocate) only stops reserving.
   Status Append(std::string_view bytes, FileIo& io);
+  // Gives back the blocks reserved past size() (on roll and close).
+  void ReleaseReserved();
   Status TruncateTo(int64_t size);
   Status Flush(FileIo& io);
   Status Rename(const std::string& new_path);
@@ -67,10 +76,15 @@ class LogFile {
   LogFile(std::string path, int fd, int64_t size, int64_t map_capacity_hint)
       : path_(std::move(path)), fd_(fd), size_(size), map_capacity_hint_(map_capacity_hint) {}
 
+  void Reserve(int64_t end);
+
   std::string path_;
   int fd_;
   std::atomic<int64_t> size_;
   const int64_t map_capacity_hint_;
+  // Blocks are allocated up to here (Append); guarded by the append lock.
+  int64_t reserved_end_ = 0;
+  bool reserve_ = true;  // false once a reservation failed
   mutable std::mutex map_mu_;
   mutable std::shared_ptr<const Mapping> map_;  // guarded by map_mu_
 };

@@ -495,6 +495,7 @@ Status LogSegment::OnBecomeInactive() {
                                              Offset(offset_of_max_timestamp_.load()),
                                              /*skip_full_check=*/true));
   }
+  log_->ReleaseReserved();
   RETURN_IF_ERROR(offset_index_->TrimToValidSize());
   return time_index_->TrimToValidSize();
 }
