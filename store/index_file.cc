@@ -241,16 +241,8 @@ int IndexFile::SmallestUpperBoundSlot(int64_t target,
 }
 
 Status IndexFile::WriteSlotLocked(int n, const char* entry) {
-  const int64_t pos = static_cast<int64_t>(n) * entry_size_;
-  for (int done = 0; done < entry_size_;) {
-    ssize_t w = ::pwrite(fd_, entry + done, static_cast<size_t>(entry_size_ - done), pos + done);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return Status::FromErrno("pwrite", path_);
-    }
-    done += static_cast<int>(w);
-  }
-  return Status::Ok();
+  return io_->PWrite(fd_, entry, static_cast<size_t>(entry_size_), static_cast<int64_t>(n) * entry_size_,
+                     path_);
 }
 
 }  // namespace topicfs::store

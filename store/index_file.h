@@ -70,6 +70,7 @@ class IndexFile {
   std::string path_;
   const int entry_size_;
   int64_t max_index_size_;
+  FileIo* io_ = &FileIo::Default();  // entry writes go through it (tests inject faults)
   int fd_ = -1;
   char* mmap_ = nullptr;
   int64_t length_ = 0;

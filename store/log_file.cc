@@ -41,20 +41,20 @@ Result<std::unique_ptr<LogFile>> LogFile::Open(std::string path, bool create,
 
 LogFile::~LogFile() { Close(); }
 
-Status LogFile::Append(std::string_view bytes, FileIo& io) {
-  int64_t old_size = size();
+Status LogFile::Write(std::string_view bytes, FileIo& io) {
+  const int64_t old_size = size();
   const int64_t new_size = old_size + static_cast<int64_t>(bytes.size());
   if (reserve_ && new_size > reserved_end_) Reserve(new_size);
   Status s = io.PWrite(fd_, bytes.data(), bytes.size(), old_size, path_);
-  if (!s.ok()) {
-    // Leave no torn batch behind for a reader of the file; recovery would
-    // cut it anyway, but the file should say what size() says.
-    (void)::ftruncate(fd_, old_size);
-    return s;
-  }
-  size_.store(old_size + static_cast<int64_t>(bytes.size()), std::memory_order_release);
-  return Status::Ok();
+  // Leave no torn batch behind for a reader of the file; recovery would
+  // cut it anyway, but the file should say what size() says.
+  if (!s.ok()) DropUnpublished();
+  return s;
 }
+
+void LogFile::Publish(int64_t bytes) { size_.store(size() + bytes, std::memory_order_release); }
+
+void LogFile::DropUnpublished() { (void)::ftruncate(fd_, size()); }
 
 void LogFile::Reserve(int64_t end) {
   const int64_t from = std::max(reserved_end_, size());

@@ -5,7 +5,7 @@
 //
 // Visibility: size() moves forward only after the bytes are written, with
 // release order, so a reader that loads size() sees whole batches only.
-// Thread safety: Append, TruncateTo, Rename, Close need the owner's append
+// Thread safety: Write, Publish, TruncateTo, Rename, Close need the owner's append
 // lock; size(), Map() and Flush() may run on any thread.
 
 #include <atomic>
@@ -48,8 +48,9 @@ class LogFile {
   const std::string& path() const { return path_; }
   int64_t size() const { return size_.load(std::memory_order_acquire); }
 
-  // Writes bytes at size() and then publishes the larger size. On failure the
-  // file is cut back to the old size (best effort) and size() is unchanged.
+  // Writes bytes at size() without publishing them: readers see [0, size())
+  // only, until Publish. On failure the file is cut back to size() (best
+  // effort).
   //
   // Disk blocks are reserved a few MiB ahead of the end (fallocate keeping
   // the size, so the file's bytes and length are what they would be
@@ -57,7 +58,11 @@ class LogFile {
   // reserving delayed-allocation blocks page by page, which made a 137 KB
   // append at an unaligned end 25-30% slower. A failed reservation (a full
   // disk, a filesystem without fallocate) only stops reserving.
-  Status Append(std::string_view bytes, FileIo& io);
+  Status Write(std::string_view bytes, FileIo& io);
+  // Makes the `bytes` that Write wrote visible: size() grows by them.
+  void Publish(int64_t bytes);
+  // Cuts off what Write wrote and Publish did not make visible.
+  void DropUnpublished();
   // Gives back the blocks reserved past size() (on roll and close).
   void ReleaseReserved();
   Status TruncateTo(int64_t size);

@@ -114,9 +114,10 @@ Result<std::unique_ptr<LogSegment>> LogSegment::OpenFiles(const Options& options
   }
   ASSIGN_OR_RETURN(auto log, LogFile::Open(log_path, create, options.segment_bytes));
   ASSIGN_OR_RETURN(auto offset_index,
-                   OffsetIndex::Open(index_path, options.base_offset, options.max_index_bytes));
-  ASSIGN_OR_RETURN(auto time_index,
-                   TimeIndex::Open(time_path, options.base_offset, options.max_index_bytes));
+                   OffsetIndex::Open(index_path, options.base_offset, options.max_index_bytes,
+                                     options.io));
+  ASSIGN_OR_RETURN(auto time_index, TimeIndex::Open(time_path, options.base_offset,
+                                                    options.max_index_bytes, options.io));
   auto segment = std::unique_ptr<LogSegment>(new LogSegment(
       options, std::move(log), std::move(offset_index), std::move(time_index)));
   segment->needs_recovery_ = !create && indexes_missing;
@@ -173,9 +174,15 @@ Status LogSegment::LoadTail() {
   return Status::Ok();
 }
 
+// The batches are written, then indexed, and only then published, so that
+// a failure at any step leaves the segment as it was and no reader has seen
+// them: on a full disk the index write can fail after the batch's.
 Status LogSegment::Append(const AppendInfo& info) {
   const int64_t physical = size();
-  RETURN_IF_ERROR(log_->Append(info.batches, *io_));
+  RETURN_IF_ERROR(log_->Write(info.batches, *io_));
+  const int64_t max_timestamp = max_timestamp_so_far_, offset_of_max = offset_of_max_timestamp_;
+  const std::optional<Timestamp> rolling_based = rolling_based_timestamp_;
+  const int64_t since_last_entry = bytes_since_last_index_entry_;
   if (!rolling_based_timestamp_ && !info.locations.empty()) {
     rolling_based_timestamp_ = info.locations.front().max_timestamp;
   }
@@ -186,8 +193,20 @@ Status LogSegment::Append(const AppendInfo& info) {
     }
     BatchLocation placed = loc;
     placed.position = FilePosition(physical + loc.position.value);
-    RETURN_IF_ERROR(IndexBatch(placed, &bytes_since_last_index_entry_));
+    Status indexed = IndexBatch(placed, &bytes_since_last_index_entry_);
+    if (!indexed.ok()) {
+      // Entries of this append are keyed at or after its first offset.
+      offset_index_->TruncateTo(info.locations.front().base_offset);
+      time_index_->TruncateTo(info.locations.front().base_offset);
+      max_timestamp_so_far_ = max_timestamp;
+      offset_of_max_timestamp_ = offset_of_max;
+      rolling_based_timestamp_ = rolling_based;
+      bytes_since_last_index_entry_ = since_last_entry;
+      log_->DropUnpublished();
+      return indexed;
+    }
   }
+  log_->Publish(static_cast<int64_t>(info.batches.size()));
   if (record_count_.load() >= 0) record_count_ += info.records;
   next_offset_.store(info.next_offset.value, std::memory_order_release);
   return Status::Ok();

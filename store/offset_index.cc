@@ -23,9 +23,10 @@ OffsetIndex::OffsetIndex(std::string path, Offset base_offset, int64_t max_index
     : IndexFile(std::move(path), kEntrySize, max_index_size), base_offset_(base_offset) {}
 
 Result<std::unique_ptr<OffsetIndex>> OffsetIndex::Open(std::string path, Offset base_offset,
-                                                       int64_t max_index_size) {
+                                                       int64_t max_index_size, FileIo* io) {
   // The constructor is private, so make_unique cannot reach it.
   std::unique_ptr<OffsetIndex> index(new OffsetIndex(std::move(path), base_offset, max_index_size));
+  index->io_ = io;
   RETURN_IF_ERROR(index->Map());
   return index;
 }

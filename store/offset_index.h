@@ -20,7 +20,8 @@ class OffsetIndex : public IndexFile {
   };
 
   static Result<std::unique_ptr<OffsetIndex>> Open(std::string path, Offset base_offset,
-                                                   int64_t max_index_size);
+                                                   int64_t max_index_size,
+                                                   FileIo* io = &FileIo::Default());
 
   // The entry with the largest offset <= target, or {base_offset, 0}.
   Entry Lookup(Offset target) const;

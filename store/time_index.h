@@ -20,7 +20,8 @@ class TimeIndex : public IndexFile {
   };
 
   static Result<std::unique_ptr<TimeIndex>> Open(std::string path, Offset base_offset,
-                                                 int64_t max_index_size);
+                                                 int64_t max_index_size,
+                                                 FileIo* io = &FileIo::Default());
 
   // The entry with the largest timestamp <= target, or {-1, base_offset}.
   Entry Lookup(Timestamp target) const;

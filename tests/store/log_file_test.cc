@@ -59,7 +59,8 @@ TEST(LogFile, AppendsReserveBlocksAheadWithoutChangingTheBytes) {
   int64_t most_ahead = 0;
   for (int i = 0; i < 30; ++i) {
     std::string bytes(100'000 + i, static_cast<char>('a' + i % 26));
-    ASSERT_TRUE((*file)->Append(bytes, FileIo::Default()).ok());
+    ASSERT_TRUE((*file)->Write(bytes, FileIo::Default()).ok());
+    (*file)->Publish(static_cast<int64_t>(bytes.size()));
     appended += bytes;
     OnDisk d = Stat(path);
     ASSERT_EQ(static_cast<int64_t>(appended.size()), d.size) << "after append " << i;
@@ -85,7 +86,8 @@ TEST(LogFile, ReservationStopsAtTheExpectedSizeAndCloseGivesItBack) {
   // A segment expected to stay under 300 KB reserves no further than that.
   auto file = LogFile::Open(path, /*create=*/true, /*map_capacity_hint=*/300'000);
   ASSERT_TRUE(file.ok());
-  ASSERT_TRUE((*file)->Append(std::string(10'000, 'x'), FileIo::Default()).ok());
+  ASSERT_TRUE((*file)->Write(std::string(10'000, 'x'), FileIo::Default()).ok());
+  (*file)->Publish(10'000);
   EXPECT_LE(Stat(path).allocated, 300'000 + 8192);
   struct stat before {};
   ASSERT_EQ(0, ::stat(path.c_str(), &before));

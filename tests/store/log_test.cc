@@ -513,6 +513,35 @@ TEST_F(LogTest, FlushSyncsEverySegmentSinceTheRecoveryPoint) {
   EXPECT_LE(io.syncs() - again, 3);  // only the active segment
 }
 
+TEST_F(LogTest, IndexWriteFailingAfterTheBatchsLeavesNoTraceOfTheAppend) {
+  // On a full disk the batch's write can succeed (its blocks were reserved)
+  // and the index entry's fail: the append must fail whole, unseen.
+  FaultInjectingFileIo io;
+  std::vector<std::string> lines = Lines(30);
+  {
+    auto log = OpenLog(SmallConfig(), false, Offset(0), &io);
+    AppendEach(*log, lines);
+    const Offset end = log->log_end_offset();
+    const auto active = log->Segments().back();
+    const int64_t active_size = active->size();
+    const int entries = active->offset_index().entries();
+    // 100 bytes since the last entry (interval 64): this batch gets one.
+    io.FailWriteAfter(1, ENOSPC);
+    auto r = Append(*log, {std::string(100, 'd')});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().sys_errno(), ENOSPC) << r.status().ToString();
+    EXPECT_EQ(log->log_end_offset(), end);
+    EXPECT_EQ(active->size(), active_size);
+    EXPECT_EQ(testing::FileSize(active->log_path()), active_size);
+    EXPECT_EQ(active->offset_index().entries(), entries);
+    EXPECT_EQ(ReadAll(*log), Joined(lines));
+  }
+  auto log = OpenLog(SmallConfig(), /*clean=*/false, Offset(0), &io);
+  EXPECT_EQ(ReadAll(*log), Joined(lines));
+  AppendEach(*log, {"again"});
+  EXPECT_EQ(ReadAll(*log), Joined(lines) + "again\n");
+}
+
 TEST_F(LogTest, WriteFailingWithEnospcFencesTheLogAndLosesNothingEarlier) {
   FaultInjectingFileIo io;
   std::vector<std::string> lines = Lines(30);
