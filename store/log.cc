@@ -317,6 +317,7 @@ Status Log::RollLocked(Offset new_base) {
     segments_[new_base] = std::move(segment);
   }
   created_segments_since_flush_ = true;
+  roll_flush_up_to_ = std::max(roll_flush_up_to_.load(), new_base.value);
   return Status::Ok();
 }
 
@@ -437,6 +438,7 @@ Status Log::Flush() {
 }
 
 Status Log::FlushIfDue() {
+  RETURN_IF_ERROR(FlushRolledSegments());
   std::lock_guard lock(append_mu_);
   if (clock_->MonotonicMs() - last_flush_ms_ < config_.flush_ms) return Status::Ok();
   if (recovery_point() == log_end_offset()) return Status::Ok();
@@ -464,7 +466,32 @@ Status Log::FlushLocked() {
   return Status::Ok();
 }
 
+Status Log::FlushRolledSegments() {
+  const Offset up_to(roll_flush_up_to_.load());
+  if (up_to <= recovery_point()) return Status::Ok();
+  std::lock_guard files_lock(files_mu_);
+  {
+    // A fenced log's files may be closed; its flush reports the fence.
+    std::lock_guard lock(append_mu_);
+    if (fenced_) return Status::Ok();
+  }
+  Status s;
+  for (const auto& segment : Segments()) {
+    if (segment->base_offset() >= up_to) break;  // in base offset order
+    if (segment->next_offset() <= recovery_point()) continue;
+    if (!(s = segment->Flush()).ok()) break;
+  }
+  if (s.ok()) s = SyncDirectory(dir_);
+  std::lock_guard lock(append_mu_);
+  if (!s.ok()) return Fence(s);
+  recovery_point_ = std::max(recovery_point_.load(), up_to.value);
+  return Status::Ok();
+}
+
 Status Log::Close() {
+  // files_mu_ first: a FlushRolledSegments in progress must not see its
+  // segments' files closed under it.
+  std::lock_guard files_lock(files_mu_);
   std::lock_guard lock(append_mu_);
   Status flushed = fenced_ ? Status::Ok() : FlushLocked();
   // Appends after Close would write to closed files.

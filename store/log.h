@@ -137,7 +137,9 @@ class Log {
   // the directory fsynced if segments were created, then the recovery point
   // moves to the log end.
   Status Flush();
-  // Flushes if flush.ms has passed since the last flush (for a scheduler).
+  // For a scheduler: flushes the segments below the newest roll if they are
+  // not yet (FlushRolledSegments), then everything if flush.ms has passed
+  // since the last flush.
   Status FlushIfDue();
   // Starts a new active segment at the log end (if the active one is not empty).
   Status Roll();
@@ -206,6 +208,14 @@ class Log {
   // and writes it; next_offset is the log end after it.
   Status WriteBuiltBatch(Timestamp now, Offset next_offset);
   Status FlushLocked();
+  // Kafka's flush after a roll (flushUptoOffsetExclusive of the new
+  // segment's base): syncs the segments below roll_flushed_up_to_ and the
+  // directory, then moves the recovery point there. Without it the recovery
+  // point moves only at flush.ms, fsync or close, and a crash makes the next
+  // start scan every segment written since. The syncs run without the
+  // append lock (files_mu_ keeps retention and swaps away), so appends go on
+  // while a full segment is written out.
+  Status FlushRolledSegments();
   Status Fence(const Status& cause);
 
   // Loading (store/log_loader.cc).
@@ -241,6 +251,9 @@ class Log {
   std::atomic<int64_t> end_offset_{0};
   std::atomic<int64_t> log_start_offset_{0};
   std::atomic<int64_t> recovery_point_{0};
+  // The base of the newest segment a roll created: what FlushRolledSegments
+  // makes durable up to.
+  std::atomic<int64_t> roll_flush_up_to_{0};
   std::atomic<int64_t> last_modified_ms_{0};
   std::atomic<bool> fenced_{false};
   std::string fence_reason_;  // guarded by append_mu_

@@ -513,6 +513,31 @@ TEST_F(LogTest, FlushSyncsEverySegmentSinceTheRecoveryPoint) {
   EXPECT_LE(io.syncs() - again, 3);  // only the active segment
 }
 
+TEST_F(LogTest, SegmentsBelowARollAreFlushedByTheNextScheduledFlush) {
+  // Kafka flushes the segments below a new one soon after the roll, so the
+  // recovery point follows the rolls even with flush.ms and flush.messages
+  // at their defaults (never).
+  FaultInjectingFileIo io;
+  auto log = OpenLog(SmallConfig(300), false, Offset(0), &io);
+  AppendEach(*log, Lines(30));
+  const auto segments = log->Segments();
+  ASSERT_GT(segments.size(), 3u);
+  EXPECT_EQ(Offset(0), log->recovery_point());
+  const int64_t before = io.syncs();
+  ASSERT_TRUE(log->FlushIfDue().ok());
+  EXPECT_EQ(segments.back()->base_offset(), log->recovery_point());
+  // .log, .index and .timeindex of each inactive segment; not the active one.
+  const int64_t inactive = static_cast<int64_t>(segments.size()) - 1;
+  EXPECT_GE(io.syncs() - before, 3 * inactive);
+  EXPECT_LT(io.syncs() - before, 3 * inactive + 3);
+  // Nothing new below a roll, and flush.ms not due: nothing to sync.
+  const int64_t after = io.syncs();
+  AppendEach(*log, {"x"});
+  ASSERT_TRUE(log->FlushIfDue().ok());
+  EXPECT_EQ(after, io.syncs());
+  EXPECT_EQ(segments.back()->base_offset(), log->recovery_point());
+}
+
 TEST_F(LogTest, IndexWriteFailingAfterTheBatchsLeavesNoTraceOfTheAppend) {
   // On a full disk the batch's write can succeed (its blocks were reserved)
   // and the index entry's fail: the append must fail whole, unseen.
