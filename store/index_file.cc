@@ -67,8 +67,8 @@ Status ClosedError(const std::string& path) {
 
 }  // namespace
 
-IndexFile::IndexFile(std::string path, int entry_size, int64_t max_index_size)
-    : path_(std::move(path)), entry_size_(entry_size), max_index_size_(max_index_size) {}
+IndexFile::IndexFile(std::string path, int entry_size, int64_t max_index_size, FileIo* io)
+    : path_(std::move(path)), entry_size_(entry_size), max_index_size_(max_index_size), io_(io) {}
 
 IndexFile::~IndexFile() {
   // A destructor cannot report failure; a failed trim leaves an untrimmed

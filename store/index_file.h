@@ -47,7 +47,7 @@ class IndexFile {
   Status Close();
 
  protected:
-  IndexFile(std::string path, int entry_size, int64_t max_index_size);
+  IndexFile(std::string path, int entry_size, int64_t max_index_size, FileIo* io);
   // Opens or creates the file and maps it. A new (or empty) file is
   // preallocated to max_index_size rounded down to whole entries.
   Status Map();
@@ -70,7 +70,7 @@ class IndexFile {
   std::string path_;
   const int entry_size_;
   int64_t max_index_size_;
-  FileIo* io_ = &FileIo::Default();  // entry writes go through it (tests inject faults)
+  FileIo* const io_;  // entry writes go through it (tests inject faults)
   int fd_ = -1;
   char* mmap_ = nullptr;
   int64_t length_ = 0;

@@ -87,7 +87,7 @@ class LogFile {
   int fd_;
   std::atomic<int64_t> size_;
   const int64_t map_capacity_hint_;
-  // Blocks are allocated up to here (Append); guarded by the append lock.
+  // Blocks are allocated up to here (Write); guarded by the append lock.
   int64_t reserved_end_ = 0;
   bool reserve_ = true;  // false once a reservation failed
   mutable std::mutex map_mu_;

@@ -19,14 +19,13 @@ constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
 
 }  // namespace
 
-OffsetIndex::OffsetIndex(std::string path, Offset base_offset, int64_t max_index_size)
-    : IndexFile(std::move(path), kEntrySize, max_index_size), base_offset_(base_offset) {}
+OffsetIndex::OffsetIndex(std::string path, Offset base_offset, int64_t max_index_size, FileIo* io)
+    : IndexFile(std::move(path), kEntrySize, max_index_size, io), base_offset_(base_offset) {}
 
 Result<std::unique_ptr<OffsetIndex>> OffsetIndex::Open(std::string path, Offset base_offset,
                                                        int64_t max_index_size, FileIo* io) {
   // The constructor is private, so make_unique cannot reach it.
-  std::unique_ptr<OffsetIndex> index(new OffsetIndex(std::move(path), base_offset, max_index_size));
-  index->io_ = io;
+  std::unique_ptr<OffsetIndex> index(new OffsetIndex(std::move(path), base_offset, max_index_size, io));
   RETURN_IF_ERROR(index->Map());
   return index;
 }

@@ -44,7 +44,7 @@ class OffsetIndex : public IndexFile {
   Status SanityCheck() const;
 
  private:
-  OffsetIndex(std::string path, Offset base_offset, int64_t max_index_size);
+  OffsetIndex(std::string path, Offset base_offset, int64_t max_index_size, FileIo* io);
   Entry EntryAtLocked(int n) const;
   int64_t RelativeAt(int n) const;
 

@@ -45,7 +45,7 @@ class TimeIndex : public IndexFile {
   Status SanityCheck() const;
 
  private:
-  TimeIndex(std::string path, Offset base_offset, int64_t max_index_size);
+  TimeIndex(std::string path, Offset base_offset, int64_t max_index_size, FileIo* io);
   Entry EntryAtLocked(int n) const;
   Entry LastEntryLocked() const;
 
