@@ -15,9 +15,12 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
+
+#include <benchmark/benchmark.h>
 
 namespace topicfs::bench {
 
@@ -99,6 +102,25 @@ inline double Percentile(const std::vector<double>& sorted, double p) {
   if (sorted.empty()) return 0;
   size_t i = static_cast<size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5);
   return sorted[std::min(i, sorted.size() - 1)];
+}
+
+// ---- main() -------------------------------------------------------------------
+
+// The whole main() of a benchmark binary: names the run, registers and runs
+// the benchmarks the command line selects, then `finish` (summaries, closing
+// fixtures), and removes the scratch directory.
+inline int RunBenchmarks(int argc, char** argv, const char* name,
+                         const std::function<void()>& register_all,
+                         const std::function<void()>& finish) {
+  BenchName() = name;
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  register_all();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  finish();
+  RemoveScratch();
+  return 0;
 }
 
 }  // namespace topicfs::bench

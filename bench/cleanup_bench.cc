@@ -518,13 +518,6 @@ void PrintSummary() {
 }  // namespace topicfs::store
 
 int main(int argc, char** argv) {
-  topicfs::bench::BenchName() = "cleanup_bench";
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  topicfs::store::RegisterAll();
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  topicfs::store::PrintSummary();
-  topicfs::bench::RemoveScratch();
-  return 0;
+  return topicfs::bench::RunBenchmarks(argc, argv, "cleanup_bench", topicfs::store::RegisterAll,
+                                       topicfs::store::PrintSummary);
 }

@@ -469,13 +469,6 @@ void RegisterAll() {
 }  // namespace topicfs::store
 
 int main(int argc, char** argv) {
-  topicfs::bench::BenchName() = "store_bench";
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  topicfs::store::RegisterAll();
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  topicfs::store::ClosePartition();
-  topicfs::bench::RemoveScratch();
-  return 0;
+  return topicfs::bench::RunBenchmarks(argc, argv, "store_bench", topicfs::store::RegisterAll,
+                                       topicfs::store::ClosePartition);
 }

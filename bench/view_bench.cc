@@ -374,14 +374,8 @@ void PrintSummary() {
 }  // namespace topicfs::store
 
 int main(int argc, char** argv) {
-  topicfs::bench::BenchName() = "view_bench";
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  topicfs::store::RegisterAll();
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  topicfs::store::PrintSummary();
-  topicfs::store::CloseFixture();
-  topicfs::bench::RemoveScratch();
-  return 0;
+  return topicfs::bench::RunBenchmarks(argc, argv, "view_bench", topicfs::store::RegisterAll, [] {
+    topicfs::store::PrintSummary();
+    topicfs::store::CloseFixture();
+  });
 }
