@@ -106,6 +106,7 @@ class Log {
   // there, continuing at the next surviving record where records are gone
   // (below the log start, or removed by compaction). ReadResult says where
   // the copied bytes start and where the read stopped. bytes == 0 at the end.
+  // It may write anywhere in out[0, max), not only the bytes it reports.
   // cursor (optional, one per sequential reader) lets a read continue where
   // the previous one stopped without decoding its batch again (ReadCursor).
   Result<ReadResult> Read(Offset offset, char* out, int64_t max,

@@ -269,6 +269,17 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
     resume_record = false;
     RecordView rec;
     for (;;) {
+      if (started) {
+        // Whole plain records in one pass each; the record that ends the
+        // run (partial, or of another shape) goes the general way below.
+        const int64_t n = reader.CopyPlainValues(out + result.bytes, max - result.bytes, &result.next);
+        if (n > 0) {
+          result.bytes += n;
+          stop_batch = pos;
+          stop_record = reader.position();
+          stop_left = reader.remaining();
+        }
+      }
       const int64_t rec_position = reader.position();
       const int32_t rec_left = reader.remaining();
       if (result.bytes >= max || !reader.Next(&rec)) break;

@@ -111,8 +111,8 @@ class LogSegment {
   // Copies presented bytes starting at `offset` (or at the next surviving
   // record if nothing is stored there) into out[0, max). Stops at the end of
   // the segment. bytes == 0 when nothing at or after offset is in this
-  // segment.
-  // cursor (optional) resumes a sequential reader and is moved on.
+  // segment. It may write anywhere in out[0, max), not only the bytes it
+  // reports. cursor (optional) resumes a sequential reader and is moved on.
   Result<ReadResult> Read(Offset offset, char* out, int64_t max,
                           ReadCursor* cursor = nullptr) const;
   // Unique per LogSegment object in this process and never reused (unlike

@@ -88,6 +88,14 @@ class RecordReader {
     if (remaining_ > 0 && NextPlain(out)) return true;
     return NextChecked(out);
   }
+  // A sequential read's loop: copies the records from the next one on, each
+  // as its value and "\n", into out[0, room) while they are of the shape
+  // Next decodes inline (a value, no headers) and fit whole. Stops before
+  // the first other record, one that does not fit, or at the batch end,
+  // where Next takes over. Returns the bytes copied and sets *end to the
+  // offset just past the last record copied (untouched when none). It may
+  // write anywhere in out[0, room), not only the bytes it returns.
+  int64_t CopyPlainValues(char* out, int64_t room, Offset* end);
   // Skips records whose successor in the batch starts at or before target:
   // such a record ends before target, since a record ends at or before the
   // next one's offset. Reads only lengths and offset deltas; a malformed

@@ -779,5 +779,150 @@ TEST(RecordBatch, PlainAndOtherRecordsMixedInABatchAllDecode) {
   for (int i = 0; i < 6; ++i) EXPECT_EQ(i * 10, r[i].offset);
 }
 
+// ---- CopyPlainValues: a sequential read's loop ----
+
+// Lines of every size around the 32-byte copy blocks and the varint
+// boundaries of the value and body lengths, ending in "\n" each.
+std::string LinesOfManySizes() {
+  std::string text;
+  int i = 0;
+  for (size_t s : {0, 1, 15, 16, 17, 31, 32, 33, 50, 63, 64, 65, 99, 100, 8180, 8191, 8192, 70'000, 3}) {
+    text.append(s, static_cast<char>('a' + i++ % 26));
+    text.push_back('\n');
+  }
+  return text;
+}
+
+TEST(RecordBatch, CopyPlainValuesCopiesEveryLineAsItWasWritten) {
+  const std::string text = LinesOfManySizes();
+  BatchBuilder b;
+  b.Reset(Offset(1000), Timestamp(5));
+  const Offset end = b.AddLines(Offset(1000), Timestamp(5), text);
+  RecordReader reader(b.Finish());
+  std::string out(text.size(), '?');
+  Offset copied_end(-1);
+  EXPECT_EQ(static_cast<int64_t>(text.size()),
+            reader.CopyPlainValues(out.data(), static_cast<int64_t>(out.size()), &copied_end));
+  EXPECT_EQ(text, out);
+  EXPECT_EQ(end, copied_end);
+  EXPECT_EQ(0, reader.remaining());
+  RecordView rec;
+  EXPECT_FALSE(reader.Next(&rec));
+  EXPECT_TRUE(reader.status().ok()) << reader.status().ToString();
+}
+
+TEST(RecordBatch, CopyPlainValuesStopsBeforeTheFirstLineThatDoesNotFit) {
+  const std::string text = LinesOfManySizes();
+  BatchBuilder b;
+  b.Reset(Offset(0), Timestamp(0));
+  b.AddLines(Offset(0), Timestamp(0), text);
+  const std::string batch(b.Finish());
+  std::vector<int64_t> rooms = {0};
+  for (size_t nl = text.find('\n'); nl != std::string::npos; nl = text.find('\n', nl + 1)) {
+    const auto whole = static_cast<int64_t>(nl) + 1;
+    rooms.insert(rooms.end(), {whole - 1, whole, whole + 1});
+  }
+  for (int64_t room : rooms) {
+    RecordReader reader(batch);
+    std::string out(static_cast<size_t>(room), '?');
+    Offset end(-1);
+    const int64_t copied = reader.CopyPlainValues(out.data(), room, &end);
+    // The whole lines that fit, and the reader stands on the next one.
+    const size_t last_nl = room == 0 ? std::string::npos : text.rfind('\n', static_cast<size_t>(room - 1));
+    const int64_t fits = last_nl == std::string::npos ? 0 : static_cast<int64_t>(last_nl) + 1;
+    ASSERT_EQ(fits, copied) << "room " << room;
+    EXPECT_EQ(text.substr(0, static_cast<size_t>(fits)), out.substr(0, static_cast<size_t>(fits)));
+    EXPECT_EQ(copied > 0 ? Offset(fits) : Offset(-1), end);
+    RecordView rec;
+    if (fits == static_cast<int64_t>(text.size())) {
+      EXPECT_FALSE(reader.Next(&rec));
+      continue;
+    }
+    ASSERT_TRUE(reader.Next(&rec));
+    EXPECT_EQ(fits, rec.offset.value);
+    EXPECT_EQ(text.substr(static_cast<size_t>(fits), text.find('\n', static_cast<size_t>(fits)) - static_cast<size_t>(fits)),
+              *rec.value);
+  }
+}
+
+TEST(RecordBatch, CopyPlainValuesLeavesOtherRecordsToNext) {
+  // Keyed values are copied as their value; headers, tombstones and a
+  // length varint of four bytes are left to Next, and the copy resumes after.
+  BatchBuilder b;
+  b.Reset(Offset(0), Timestamp(0));
+  std::string big(2'100'000, 'x');
+  b.AddLines(Offset(0), Timestamp(0), "plain\n");
+  b.Add(Offset(10), Timestamp(0), "k", "v", {{"h", "1"}});
+  b.Add(Offset(20), Timestamp(0), "k", std::nullopt);
+  b.Add(Offset(30), Timestamp(0), "key", "keyed");
+  b.AddLines(Offset(40), Timestamp(0), big + "\n");
+  b.AddLines(Offset(50), Timestamp(0), "\n");
+  RecordReader reader(b.Finish());
+  char out[64];
+  Offset end(-1);
+  RecordView rec;
+  EXPECT_EQ(6, reader.CopyPlainValues(out, sizeof(out), &end));
+  EXPECT_EQ("plain\n", std::string(out, 6));
+  EXPECT_EQ(Offset(6), end);
+  ASSERT_TRUE(reader.Next(&rec));
+  EXPECT_EQ(1, rec.header_count);
+  EXPECT_EQ(0, reader.CopyPlainValues(out, sizeof(out), &end));
+  EXPECT_EQ(Offset(6), end);
+  ASSERT_TRUE(reader.Next(&rec));
+  EXPECT_EQ(std::nullopt, rec.value);
+  EXPECT_EQ(6, reader.CopyPlainValues(out, sizeof(out), &end));
+  EXPECT_EQ("keyed\n", std::string(out, 6));
+  EXPECT_EQ(Offset(36), end);
+  ASSERT_TRUE(reader.Next(&rec));
+  EXPECT_EQ(big.size(), rec.value->size());
+  EXPECT_EQ(1, reader.CopyPlainValues(out, sizeof(out), &end));
+  EXPECT_EQ('\n', out[0]);
+  EXPECT_EQ(Offset(51), end);
+  EXPECT_FALSE(reader.Next(&rec));
+  EXPECT_TRUE(reader.status().ok()) << reader.status().ToString();
+}
+
+TEST(RecordBatch, CopyPlainValuesTouchesNothingPastTheBatchOrTheRoom) {
+  // The batch ends at the end of a readable page, and so does the output:
+  // the block copies must fall back to exact ones there.
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  char* map = static_cast<char*>(
+      mmap(nullptr, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  ASSERT_NE(MAP_FAILED, map);
+  ASSERT_EQ(0, mprotect(map + page, page, PROT_NONE));
+  ASSERT_EQ(0, mprotect(map + 3 * page, page, PROT_NONE));
+  for (size_t len : {1, 2, 15, 16, 17, 31, 32, 33, 100}) {
+    std::string text;
+    for (int i = 0; i < 3; ++i) text += std::string(len - 1, static_cast<char>('p' + i)) + "\n";
+    BatchBuilder b;
+    b.Reset(Offset(0), Timestamp(0));
+    b.AddLines(Offset(0), Timestamp(0), text);
+    const std::string_view built = b.Finish();
+    char* batch = map + page - built.size();
+    std::memcpy(batch, built.data(), built.size());
+    char* out = map + 3 * page - text.size();
+    RecordReader reader({batch, built.size()});
+    Offset end;
+    ASSERT_EQ(static_cast<int64_t>(text.size()),
+              reader.CopyPlainValues(out, static_cast<int64_t>(text.size()), &end));
+    EXPECT_EQ(text, std::string(out, text.size()));
+  }
+  munmap(map, 4 * page);
+}
+
+TEST(RecordBatch, CopyPlainValuesStopsAtACorruptRecordForNextToReport) {
+  std::string bad = RecordBody(2, "a", "b");
+  std::string batch = HandMadeBatch(Framed(RecordBody(0, "", "first")) + Framed(bad, bad.size() + 1) + "x", 2);
+  RecordReader reader(batch);
+  char out[64];
+  Offset end(-1);
+  EXPECT_EQ(6, reader.CopyPlainValues(out, sizeof(out), &end));
+  EXPECT_EQ("first\n", std::string(out, 6));
+  EXPECT_EQ(Offset(1006), end);
+  RecordView rec;
+  EXPECT_FALSE(reader.Next(&rec));
+  EXPECT_EQ(Code::kCorruption, reader.status().code());
+}
+
 }  // namespace
 }  // namespace topicfs::store
