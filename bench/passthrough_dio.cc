@@ -59,9 +59,19 @@ Inode& In(fuse_req_t req, fuse_ino_t ino) {
 
 std::string ProcPath(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
-int StatOf(const Inode& inode, struct stat* st) {
-  return fstatat(inode.fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) == 0 ? 0 : errno;
+// topicfs prefers 256 KiB I/O on its partitions (fs/filesystem.cc), and
+// tools such as cat size their requests by st_blksize: report the same, so
+// both filesystems get requests of the same size and the ratios compare
+// like with like.
+constexpr blksize_t kBlockSize = 256 * 1024;
+
+int StatOf(int fd, struct stat* st) {
+  if (fstatat(fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0) return errno;
+  if (S_ISREG(st->st_mode)) st->st_blksize = kBlockSize;
+  return 0;
 }
+
+int StatOf(const Inode& inode, struct stat* st) { return StatOf(inode.fd, st); }
 
 // Finds or makes the Inode of parent/name and counts one lookup for it.
 int DoLookup(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_entry_param* e) {
@@ -71,8 +81,7 @@ int DoLookup(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_entry_par
   e->entry_timeout = fs.timeout;
   int fd = openat(In(req, parent).fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return errno;
-  if (fstatat(fd, "", &e->attr, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0) {
-    int err = errno;
+  if (int err = StatOf(fd, &e->attr); err != 0) {
     close(fd);
     return err;
   }
