@@ -59,11 +59,11 @@ Inode& In(fuse_req_t req, fuse_ino_t ino) {
 
 std::string ProcPath(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
-// topicfs prefers 256 KiB I/O on its partitions (fs/filesystem.cc), and
+// topicfs prefers 512 KiB I/O on its partitions (fs/filesystem.cc), and
 // tools such as cat size their requests by st_blksize: report the same, so
 // both filesystems get requests of the same size and the ratios compare
 // like with like.
-constexpr blksize_t kBlockSize = 256 * 1024;
+constexpr blksize_t kBlockSize = 512 * 1024;
 
 int StatOf(int fd, struct stat* st) {
   if (fstatat(fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0) return errno;

@@ -25,10 +25,11 @@ constexpr double kFileAttrTimeout = 0.0;
 // A partition's st_blksize, the I/O size it prefers: cat, cp and grep size
 // their reads and writes by it (cat: the larger of it and 128 KiB). Each
 // FUSE request is a round trip to the daemon, and a write becomes one batch,
-// so larger requests amortise both; 256 KiB keeps a write and its encoded
-// batch (about 2.1x the write) inside a core's L2 and bounds the partition's
-// encode buffer. Measured in docs/fs-benchmark.md against 128 and 512 KiB.
-constexpr blksize_t kPartitionBlockSize = 256 * 1024;
+// so larger requests amortise both. Against 128 and 256 KiB, 512 KiB was the
+// fastest for cat >> and cat (docs/fs-benchmark.md); at 1 MiB a write and
+// its encoded batch no longer fit a core's L2 and appends slow down, and a
+// batch would pass the default max.message.bytes.
+constexpr blksize_t kPartitionBlockSize = 512 * 1024;
 
 void FillTime(struct timespec* ts, int64_t ms) {
   ts->tv_sec = ms / 1000;

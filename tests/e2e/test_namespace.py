@@ -20,8 +20,8 @@ class TopicDirectoryTest(MountedTestCase):
         st = os.stat(self.path("orders", "0"))
         self.assertTrue(stat.S_ISREG(st.st_mode))
         self.assertEqual(st.st_size, 0)
-        # The preferred I/O size reaches the tools: cat moves 256 KiB a request.
-        self.assertEqual(st.st_blksize, 256 * 1024)
+        # The preferred I/O size reaches the tools: cat moves 512 KiB a request.
+        self.assertEqual(st.st_blksize, 512 * 1024)
         self.assertTrue(stat.S_ISDIR(os.stat(self.path("orders")).st_mode))
         r = self.sh("ls orders")
         self.assertEqual(r.stdout, b"0\n")

@@ -34,7 +34,7 @@ TEST_F(FilesystemTest, MkdirMakesATopicWithOnePartitionFile) {
   EXPECT_TRUE(S_ISREG(e.attr.st_mode));
   EXPECT_EQ(e.attr.st_size, 0);
   EXPECT_EQ(e.attr_timeout, 0.0) << "partition sizes must be fresh on every stat";
-  EXPECT_EQ(e.attr.st_blksize, 256 * 1024) << "tools size their I/O by it: one FUSE request each";
+  EXPECT_EQ(e.attr.st_blksize, 512 * 1024) << "tools size their I/O by it: one FUSE request each";
 }
 
 TEST_F(FilesystemTest, LookupOfMissingNamesIsENOENT) {
