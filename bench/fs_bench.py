@@ -21,6 +21,10 @@ the results: `cmp src dst`, the wc and tail outputs, and every small-append
 line in order. Mounts run with -f as child processes and are always
 unmounted; the work directory is removed at the end (unless --keep).
 
+Where the kernel has Firecracker's free page reporting delay knob (root
+only), reporting is delayed for the run and restored after, and memory is
+touched up front (FreedMemoryHold; --report-freed-memory leaves it alone).
+
 Prints medians over the runs ([min-max]), topicfs/passthrough and
 topicfs/local ratios against the targets (docs/fs-benchmark.md), and each
 daemon's CPU seconds per operation (from /proc/PID/stat). MB = 10^6 bytes. Python 3 standard library only; needs cc, fusermount3 and coreutils.
@@ -28,6 +32,7 @@ daemon's CPU seconds per operation (from /proc/PID/stat). MB = 10^6 bytes. Pytho
 
 import argparse
 import json
+import mmap
 import os
 import shutil
 import statistics
@@ -75,6 +80,49 @@ def compile_helpers(bindir):
     for name in ("genlines", "appendlines"):
         run([cc, "-O2", "-o", os.path.join(bindir, name), os.path.join(HERE, name + ".c")])
     return os.path.join(bindir, "genlines"), os.path.join(bindir, "appendlines")
+
+
+# On a VM with free page reporting, memory the guest frees is handed back to
+# the host, and the first write to such a page later costs a host fault. A
+# write to a fresh page-cache folio then runs at a fraction of its speed,
+# and which target draws such pages changes from run to run (large folios,
+# which aligned writes get, come from the high-order blocks that are
+# reported). Firecracker guests here have a knob that delays the report.
+PAGE_REPORTING_DELAY = "/sys/module/page_reporting/parameters/min_free_ms"
+
+
+class FreedMemoryHold:
+    """Keeps freed memory with the guest for 100 s (restored by release()),
+    after touching `touch_bytes` of it so every target writes to backed pages."""
+
+    def __init__(self):
+        self.saved = None
+
+    def hold(self, touch_bytes):
+        try:
+            with open(PAGE_REPORTING_DELAY) as f:
+                self.saved = f.read().strip()
+            with open(PAGE_REPORTING_DELAY, "w") as f:
+                f.write("100000")
+        except OSError:  # not that kernel, or not root: nothing to hold
+            self.saved = None
+            return
+        with open("/proc/meminfo") as f:
+            available = next(int(line.split()[1]) * 1024 for line in f
+                             if line.startswith("MemAvailable:"))
+        touch_bytes = min(touch_bytes, available // 2)
+        log(f"fs_bench: free page reporting delayed ({PAGE_REPORTING_DELAY}: "
+            f"{self.saved} -> 100000) and {touch_bytes / MIB:.0f} MiB touched")
+        m = mmap.mmap(-1, touch_bytes)
+        for i in range(0, touch_bytes, mmap.PAGESIZE):
+            m[i] = 1
+        m.close()
+
+    def release(self):
+        if self.saved is not None:
+            with open(PAGE_REPORTING_DELAY, "w") as f:
+                f.write(self.saved)
+            self.saved = None
 
 
 def is_mounted(path):
@@ -360,6 +408,9 @@ def main():
     p.add_argument("--nice", type=int, default=0,
                    help="run at this nice value (negative needs root): less noise on a shared box")
     p.add_argument("--keep", action="store_true", help="keep the work directory")
+    p.add_argument("--report-freed-memory", action="store_true",
+                   help=f"leave free page reporting as it is (by default, where {PAGE_REPORTING_DELAY} "
+                        "exists, it is delayed for the run and restored after)")
     args = p.parse_args()
 
     if args.nice:
@@ -408,7 +459,10 @@ def main():
         else:
             targets[n] = Topicfs(root, args, n, extra.get(n))
     results = []
+    freed_memory = FreedMemoryHold()
     try:
+        if not args.report_freed_memory:
+            freed_memory.hold(int(size * 3) + 1024 * MIB)
         bindir = os.path.join(root, "bin")
         os.mkdir(bindir)
         genlines, appendlines = compile_helpers(bindir)
@@ -432,6 +486,7 @@ def main():
                 with open(args.json, "a") as f:
                     f.write(json.dumps({"run": i + 1, "size": size, **run_result}) + "\n")
     finally:
+        freed_memory.release()
         for t in targets.values():
             try:
                 t.stop()
