@@ -754,27 +754,34 @@ TEST(RecordBatch, AddLinesReadsNothingPastTheText) {
   munmap(map, 2 * page);
 }
 
-TEST(RecordBatch, PlainAndOtherRecordsMixedInABatchAllDecode) {
-  // Records the inline decoder takes (keyless or keyed values, no headers)
-  // between ones it leaves to the checked one (headers, tombstones, varints
-  // over three bytes): every record comes out, in order.
+// Records the inline decoder takes (keyless or keyed values, no headers)
+// between ones it leaves to the checked one: "plain" at 0, a record with a
+// header at 10, a tombstone at 20, "keyed" (key "key") at 30, a value of
+// kMixedBigValue bytes (a four-byte length varint) at 40 and "" at 50.
+constexpr size_t kMixedBigValue = 2'100'000;
+
+std::string MixedBatch() {
   BatchBuilder b;
   b.Reset(Offset(0), Timestamp(0));
-  std::string big(2'100'000, 'x');
   b.AddLines(Offset(0), Timestamp(0), "plain\n");
   b.Add(Offset(10), Timestamp(0), "k", "v", {{"h", "1"}});
   b.Add(Offset(20), Timestamp(0), "k", std::nullopt);
   b.Add(Offset(30), Timestamp(0), "key", "keyed");
-  b.AddLines(Offset(40), Timestamp(0), big + "\n");
+  b.AddLines(Offset(40), Timestamp(0), std::string(kMixedBigValue, 'x') + "\n");
   b.AddLines(Offset(50), Timestamp(0), "\n");
-  auto [r, status] = ReadAll(b.Finish());
+  return std::string(b.Finish());
+}
+
+TEST(RecordBatch, PlainAndOtherRecordsMixedInABatchAllDecode) {
+  // Every record comes out, in order.
+  auto [r, status] = ReadAll(MixedBatch());
   ASSERT_TRUE(status.ok()) << status.ToString();
   ASSERT_EQ(6u, r.size());
   EXPECT_EQ(std::optional<std::string>("plain"), r[0].value);
   EXPECT_EQ(1, r[1].header_count);
   EXPECT_EQ(std::nullopt, r[2].value);
   EXPECT_EQ(std::optional<std::string>("key"), r[3].key);
-  EXPECT_EQ(big.size(), r[4].value->size());
+  EXPECT_EQ(kMixedBigValue, r[4].value->size());
   EXPECT_EQ(std::optional<std::string>(""), r[5].value);
   for (int i = 0; i < 6; ++i) EXPECT_EQ(i * 10, r[i].offset);
 }
@@ -848,16 +855,8 @@ TEST(RecordBatch, CopyPlainValuesStopsBeforeTheFirstLineThatDoesNotFit) {
 TEST(RecordBatch, CopyPlainValuesLeavesOtherRecordsToNext) {
   // Keyed values are copied as their value; headers, tombstones and a
   // length varint of four bytes are left to Next, and the copy resumes after.
-  BatchBuilder b;
-  b.Reset(Offset(0), Timestamp(0));
-  std::string big(2'100'000, 'x');
-  b.AddLines(Offset(0), Timestamp(0), "plain\n");
-  b.Add(Offset(10), Timestamp(0), "k", "v", {{"h", "1"}});
-  b.Add(Offset(20), Timestamp(0), "k", std::nullopt);
-  b.Add(Offset(30), Timestamp(0), "key", "keyed");
-  b.AddLines(Offset(40), Timestamp(0), big + "\n");
-  b.AddLines(Offset(50), Timestamp(0), "\n");
-  RecordReader reader(b.Finish());
+  const std::string batch = MixedBatch();
+  RecordReader reader(batch);
   char out[64];
   Offset end(-1);
   RecordView rec;
@@ -874,7 +873,7 @@ TEST(RecordBatch, CopyPlainValuesLeavesOtherRecordsToNext) {
   EXPECT_EQ("keyed\n", std::string(out, 6));
   EXPECT_EQ(Offset(36), end);
   ASSERT_TRUE(reader.Next(&rec));
-  EXPECT_EQ(big.size(), rec.value->size());
+  EXPECT_EQ(kMixedBigValue, rec.value->size());
   EXPECT_EQ(1, reader.CopyPlainValues(out, sizeof(out), &end));
   EXPECT_EQ('\n', out[0]);
   EXPECT_EQ(Offset(51), end);
