@@ -266,7 +266,9 @@ TEST_F(LogLoaderTest, IndexesAreRebuiltAfterAllIndexFilesAreDeleted) {
     ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
     const Log& log = **reopened;
     for (const auto& s : log.Segments()) {
-      if (s != log.Segments().back()) EXPECT_GT(s->offset_index().entries(), 0);
+      if (s != log.Segments().back()) {
+        EXPECT_GT(s->offset_index().entries(), 0);
+      }
       EXPECT_TRUE(testing::FileExists(SegmentFilePath(o.dir, s->base_offset(), kIndexSuffix)));
       EXPECT_TRUE(testing::FileExists(SegmentFilePath(o.dir, s->base_offset(), kTimeIndexSuffix)));
     }
