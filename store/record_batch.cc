@@ -316,8 +316,6 @@ inline void CopyValue(char* dst, const char* src, size_t n, const char* src_limi
 }  // namespace
 
 int64_t RecordReader::CopyPlainValues(char* out, int64_t room, Offset* end_offset) {
-  using record_internal::DecodeShortVarint;
-  // The fields and checks of NextPlain, so both accept the same records.
   // Locals, not members: stores through `out` could alias the members, and
   // the loop would reload them for every record.
   const char* next = p_;
@@ -325,6 +323,7 @@ int64_t RecordReader::CopyPlainValues(char* out, int64_t room, Offset* end_offse
   int32_t remaining = remaining_;
   int64_t copied = 0;
   int64_t last_end = 0;
+  record_internal::PlainRecord r;
   while (remaining > 0) {
     // A segment read once is read from memory, through pages the read maps
     // as it goes, where the hardware prefetcher keeps restarting. Asking
@@ -332,26 +331,13 @@ int64_t RecordReader::CopyPlainValues(char* out, int64_t room, Offset* end_offse
     // mapping, docs/fs-benchmark.md). A prefetch past the mapping does not
     // fault; the address is formed as an integer, never as a pointer past it.
     __builtin_prefetch(reinterpret_cast<const void*>(reinterpret_cast<uintptr_t>(next) + 2048));
-    int64_t body_size, ts_delta, offset_delta, key_size, value_size;
-    const char* p = DecodeShortVarint(next, limit, &body_size);
-    if (p == nullptr || body_size < 1 || body_size > limit - p) break;
-    const char* const end = p + body_size;
-    ++p;  // record attributes
-    if ((p = DecodeShortVarint(p, end, &ts_delta)) == nullptr) break;
-    if ((p = DecodeShortVarint(p, end, &offset_delta)) == nullptr) break;
-    if ((p = DecodeShortVarint(p, end, &key_size)) == nullptr) break;
-    if (key_size >= 0) {
-      if (key_size > end - p) break;
-      p += key_size;
-    }
-    if ((p = DecodeShortVarint(p, end, &value_size)) == nullptr) break;
-    if (value_size < 0 || value_size != end - p - 1 || p[value_size] != 0) break;
-    if (value_size + 1 > room - copied) break;
-    CopyValue(out + copied, p, static_cast<size_t>(value_size), limit, out + room);
-    out[copied + value_size] = '\n';
-    copied += value_size + 1;
-    last_end = WrappingAdd(offset_delta, value_size + 1);
-    next = end;
+    if (!record_internal::DecodePlainRecord(next, limit, &r)) break;
+    if (r.value_size + 1 > room - copied) break;
+    CopyValue(out + copied, r.value, static_cast<size_t>(r.value_size), limit, out + room);
+    out[copied + r.value_size] = '\n';
+    copied += r.value_size + 1;
+    last_end = WrappingAdd(r.offset_delta, r.value_size + 1);
+    next = r.end;
     --remaining;
   }
   if (copied > 0) *end_offset = Offset(WrappingAdd(header_.base_offset.value, last_end));

@@ -149,39 +149,66 @@ inline const char* DecodeShortVarint(const char* p, const char* limit, int64_t* 
   return p + 3;
 }
 
-}  // namespace record_internal
+// The fields of a record of the shape topicfs writes (varints of at most
+// three bytes, a value, no headers) at [p, limit). False, with *out
+// undefined, for any other shape or a record running past limit: the
+// checked decoder says what is wrong with it. Next and CopyPlainValues
+// both decode through this, so they accept the same records.
+struct PlainRecord {
+  const char* end;  // just past the record
+  int64_t timestamp_delta;
+  int64_t offset_delta;
+  const char* key;
+  int64_t key_size;  // negative: a null key
+  const char* value;
+  int64_t value_size;
+};
 
-inline bool RecordReader::NextPlain(RecordView* out) {
-  using record_internal::DecodeShortVarint;
-  int64_t body_size, ts_delta, offset_delta, key_size, value_size;
-  const char* p = DecodeShortVarint(p_, limit_, &body_size);
-  if (p == nullptr || body_size < 1 || body_size > limit_ - p) return false;
+inline bool DecodePlainRecord(const char* p, const char* limit, PlainRecord* out) {
+  int64_t body_size;
+  p = DecodeShortVarint(p, limit, &body_size);
+  if (p == nullptr || body_size < 1 || body_size > limit - p) return false;
   const char* const end = p + body_size;
   ++p;  // record attributes
-  if ((p = DecodeShortVarint(p, end, &ts_delta)) == nullptr) return false;
-  if ((p = DecodeShortVarint(p, end, &offset_delta)) == nullptr) return false;
-  if ((p = DecodeShortVarint(p, end, &key_size)) == nullptr) return false;
-  if (key_size >= 0) {
-    if (key_size > end - p) return false;
-    out->key = std::string_view(p, static_cast<size_t>(key_size));
-    p += key_size;
-  } else {
-    out->key = std::nullopt;
+  if ((p = DecodeShortVarint(p, end, &out->timestamp_delta)) == nullptr) return false;
+  if ((p = DecodeShortVarint(p, end, &out->offset_delta)) == nullptr) return false;
+  if ((p = DecodeShortVarint(p, end, &out->key_size)) == nullptr) return false;
+  out->key = p;
+  if (out->key_size >= 0) {
+    if (out->key_size > end - p) return false;
+    p += out->key_size;
   }
+  int64_t value_size;
   if ((p = DecodeShortVarint(p, end, &value_size)) == nullptr) return false;
   // A tombstone (null value) or any header goes the checked way.
   if (value_size < 0 || value_size != end - p - 1 || p[value_size] != 0) return false;
-  out->value = std::string_view(p, static_cast<size_t>(value_size));
+  out->value = p;
+  out->value_size = value_size;
+  out->end = end;
+  return true;
+}
+
+}  // namespace record_internal
+
+inline bool RecordReader::NextPlain(RecordView* out) {
+  record_internal::PlainRecord r;
+  if (!record_internal::DecodePlainRecord(p_, limit_, &r)) return false;
+  if (r.key_size >= 0) {
+    out->key = std::string_view(r.key, static_cast<size_t>(r.key_size));
+  } else {
+    out->key = std::nullopt;
+  }
+  out->value = std::string_view(r.value, static_cast<size_t>(r.value_size));
   // Bases come from disk: wrap as NextChecked does, never overflow.
   auto add = [](int64_t a, int64_t b) {
     return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
   };
-  out->offset = Offset(add(header_.base_offset.value, offset_delta));
+  out->offset = Offset(add(header_.base_offset.value, r.offset_delta));
   out->timestamp = header_.log_append_time() ? header_.max_timestamp
-                                             : Timestamp(add(header_.base_timestamp.value, ts_delta));
-  out->headers = std::string_view(end, 0);  // empty, but pointing into the batch like any other
+                                             : Timestamp(add(header_.base_timestamp.value, r.timestamp_delta));
+  out->headers = std::string_view(r.end, 0);  // empty, but pointing into the batch like any other
   out->header_count = 0;
-  p_ = end;
+  p_ = r.end;
   --remaining_;
   return true;
 }
