@@ -732,15 +732,39 @@ TEST(RecordBatch, AddLinesBelowAndAcrossTheBaseOffset) {
   EXPECT_EQ(std::string(by_add.Finish()), std::string(by_lines.Finish()));
 }
 
+// Readable pages, each followed by a PROT_NONE one: bytes placed to end at
+// EndOf(i) show any access past them as a crash. Unmapped at scope exit.
+class GuardedPages {
+ public:
+  explicit GuardedPages(int readable)
+      : page_(static_cast<size_t>(sysconf(_SC_PAGESIZE))), size_(2 * page_ * static_cast<size_t>(readable)) {
+    void* map = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (map == MAP_FAILED) return;
+    map_ = static_cast<char*>(map);
+    for (int i = 0; i < readable; ++i) {
+      if (mprotect(EndOf(i), page_, PROT_NONE) != 0) ok_ = false;
+    }
+  }
+  ~GuardedPages() {
+    if (map_ != nullptr) munmap(map_, size_);
+  }
+  bool ok() const { return map_ != nullptr && ok_; }
+  // Just past the last byte of readable page i.
+  char* EndOf(int i) const { return map_ + (2 * static_cast<size_t>(i) + 1) * page_; }
+
+ private:
+  const size_t page_;
+  const size_t size_;
+  char* map_ = nullptr;
+  bool ok_ = true;
+};
+
 TEST(RecordBatch, AddLinesReadsNothingPastTheText) {
   // The text ends at the end of a readable page: the copy must stop there.
-  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  char* map = static_cast<char*>(
-      mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-  ASSERT_NE(MAP_FAILED, map);
-  ASSERT_EQ(0, mprotect(map + page, page, PROT_NONE));
+  GuardedPages pages(1);
+  ASSERT_TRUE(pages.ok());
   for (size_t len : {1, 2, 15, 16, 17, 31, 100}) {
-    char* text = map + page - len;
+    char* text = pages.EndOf(0) - len;
     std::memset(text, 'z', len - 1);
     text[len - 1] = '\n';
     BatchBuilder b;
@@ -751,7 +775,6 @@ TEST(RecordBatch, AddLinesReadsNothingPastTheText) {
     ASSERT_EQ(1u, r.size());
     EXPECT_EQ(std::string(len - 1, 'z'), *r[0].value);
   }
-  munmap(map, 2 * page);
 }
 
 // Records the inline decoder takes (keyless or keyed values, no headers)
@@ -884,12 +907,8 @@ TEST(RecordBatch, CopyPlainValuesLeavesOtherRecordsToNext) {
 TEST(RecordBatch, CopyPlainValuesTouchesNothingPastTheBatchOrTheRoom) {
   // The batch ends at the end of a readable page, and so does the output:
   // the block copies must fall back to exact ones there.
-  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  char* map = static_cast<char*>(
-      mmap(nullptr, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-  ASSERT_NE(MAP_FAILED, map);
-  ASSERT_EQ(0, mprotect(map + page, page, PROT_NONE));
-  ASSERT_EQ(0, mprotect(map + 3 * page, page, PROT_NONE));
+  GuardedPages pages(2);
+  ASSERT_TRUE(pages.ok());
   for (size_t len : {1, 2, 15, 16, 17, 31, 32, 33, 100}) {
     std::string text;
     for (int i = 0; i < 3; ++i) text += std::string(len - 1, static_cast<char>('p' + i)) + "\n";
@@ -897,16 +916,15 @@ TEST(RecordBatch, CopyPlainValuesTouchesNothingPastTheBatchOrTheRoom) {
     b.Reset(Offset(0), Timestamp(0));
     b.AddLines(Offset(0), Timestamp(0), text);
     const std::string_view built = b.Finish();
-    char* batch = map + page - built.size();
+    char* batch = pages.EndOf(0) - built.size();
     std::memcpy(batch, built.data(), built.size());
-    char* out = map + 3 * page - text.size();
+    char* out = pages.EndOf(1) - text.size();
     RecordReader reader({batch, built.size()});
     Offset end;
     ASSERT_EQ(static_cast<int64_t>(text.size()),
               reader.CopyPlainValues(out, static_cast<int64_t>(text.size()), &end));
     EXPECT_EQ(text, std::string(out, text.size()));
   }
-  munmap(map, 4 * page);
 }
 
 TEST(RecordBatch, CopyPlainValuesStopsAtACorruptRecordForNextToReport) {
