@@ -19,10 +19,8 @@ namespace {
 // A batch's length field may not be smaller than its own v2 header.
 constexpr int32_t kMinV2Length = format::kBatchHeaderSize - format::kLogOverhead;
 
-// Offsets and timestamps come from disk: a corrupt delta must wrap, not be UB.
-int64_t WrappingAdd(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
-}
+using record_internal::WrappingAdd;
+
 int64_t WrappingSub(int64_t a, int64_t b) {
   return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
 }

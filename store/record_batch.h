@@ -126,6 +126,11 @@ class RecordReader {
 
 namespace record_internal {
 
+// Offsets and timestamps come from disk: a corrupt delta must wrap, not be UB.
+inline int64_t WrappingAdd(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
+
 // A varint of at most three bytes (|value| < 2^20, so an int) in [p, limit);
 // nullptr if it is longer or runs past limit.
 inline const char* DecodeShortVarint(const char* p, const char* limit, int64_t* out) {
@@ -199,13 +204,11 @@ inline bool RecordReader::NextPlain(RecordView* out) {
     out->key = std::nullopt;
   }
   out->value = std::string_view(r.value, static_cast<size_t>(r.value_size));
-  // Bases come from disk: wrap as NextChecked does, never overflow.
-  auto add = [](int64_t a, int64_t b) {
-    return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
-  };
-  out->offset = Offset(add(header_.base_offset.value, r.offset_delta));
-  out->timestamp = header_.log_append_time() ? header_.max_timestamp
-                                             : Timestamp(add(header_.base_timestamp.value, r.timestamp_delta));
+  using record_internal::WrappingAdd;
+  out->offset = Offset(WrappingAdd(header_.base_offset.value, r.offset_delta));
+  out->timestamp = header_.log_append_time()
+                       ? header_.max_timestamp
+                       : Timestamp(WrappingAdd(header_.base_timestamp.value, r.timestamp_delta));
   out->headers = std::string_view(r.end, 0);  // empty, but pointing into the batch like any other
   out->header_count = 0;
   p_ = r.end;
