@@ -29,6 +29,8 @@ int ToErrno(const store::Status& status) {
       return EBUSY;
     case Code::kOutOfRange:
       return ERANGE;
+    case Code::kReadOnly:
+      return EROFS;
   }
   return EIO;
 }

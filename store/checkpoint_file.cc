@@ -117,8 +117,8 @@ Result<OffsetMap> ParseCheckpoint(const std::string& path, std::string_view cont
 
 std::string TopicPartition::DirName() const { return fmt::format("{}-{}", topic, partition); }
 
-Result<OffsetMap> ReadCheckpointFile(const std::string& path) {
-  Result<std::string> contents = ReadSmallFile(path);
+Result<OffsetMap> ReadCheckpointFile(const std::string& path, FileIo& io) {
+  Result<std::string> contents = ReadSmallFile(path, io);
   if (!contents.ok()) {
     // No checkpoint yet (first start, or a partition never flushed).
     if (contents.status().code() == Code::kNotFound) return OffsetMap{};

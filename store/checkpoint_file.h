@@ -26,7 +26,7 @@ using OffsetMap = std::map<TopicPartition, Offset>;
 
 // A missing or empty file reads as an empty map. A wrong version, a malformed
 // line or a count that does not match the entries is kCorruption.
-Result<OffsetMap> ReadCheckpointFile(const std::string& path);
+Result<OffsetMap> ReadCheckpointFile(const std::string& path, FileIo& io = FileIo::Default());
 Status WriteCheckpointFile(const std::string& path, const OffsetMap& offsets,
                            FileIo& io = FileIo::Default());
 

@@ -11,6 +11,12 @@ std::string SegmentFilePath(const std::string& dir, Offset base, std::string_vie
   return fmt::format("{}/{}{}{}", dir, FilenamePrefixFromOffset(base), file_suffix, state_suffix);
 }
 
+std::string CorruptFilePath(const std::string& dir, Offset base, int64_t position, int n) {
+  std::string copy = n > 1 ? fmt::format("-{}", n) : "";
+  return fmt::format("{}/{}{}.{}{}{}", dir, FilenamePrefixFromOffset(base), kLogSuffix, position, copy,
+                     kCorruptSuffix);
+}
+
 std::optional<SegmentFileName> ParseSegmentFileName(std::string_view name) {
   size_t dot = name.find('.');
   if (dot == 0 || dot == std::string_view::npos) return std::nullopt;
@@ -32,7 +38,7 @@ std::optional<SegmentFileName> ParseSegmentFileName(std::string_view name) {
     if (rest.substr(0, suffix.size()) != suffix) continue;
     std::string_view state = rest.substr(suffix.size());
     if (state.empty() || state == kDeletedSuffix || state == kCleanedSuffix || state == kSwapSuffix ||
-        state == kUnreadableSuffix) {
+        state == kUnreadableSuffix || state == kRepairSuffix) {
       parsed.kind = kind;
       parsed.state_suffix = state;
       return parsed;

@@ -1,7 +1,6 @@
 #include "store/index_file.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -67,8 +66,13 @@ Status ClosedError(const std::string& path) {
 
 }  // namespace
 
-IndexFile::IndexFile(std::string path, int entry_size, int64_t max_index_size, FileIo* io)
-    : path_(std::move(path)), entry_size_(entry_size), max_index_size_(max_index_size), io_(io) {}
+IndexFile::IndexFile(std::string path, int entry_size, int64_t max_index_size, FileIo* io,
+                     FileCache* cache)
+    : path_(std::move(path)),
+      entry_size_(entry_size),
+      max_index_size_(max_index_size),
+      io_(io),
+      cache_entry_(cache, &IndexFile::Park, this) {}
 
 IndexFile::~IndexFile() {
   // A destructor cannot report failure; a failed trim leaves an untrimmed
@@ -91,36 +95,35 @@ int64_t IndexFile::file_length() const {
   return length_;
 }
 
-Status IndexFile::Map() {
+Status IndexFile::Map(bool fresh) {
   std::unique_lock lock(mu_);
-  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0) return Status::FromErrno("open", path_);
+  ASSIGN_OR_RETURN(fd_, FileCache::Open(cache_entry_.cache(), *io_, path_,
+                                         O_RDWR | O_CREAT | (fresh ? O_TRUNC : 0)));
   Status st = MapOpenedFile();
   if (!st.ok()) {
     // Without a mapping the destructor must not trim (that would truncate an
     // existing file to nothing), so give the descriptor up here.
-    ::close(fd_);
+    io_->Close(fd_);
     fd_ = -1;
+    closed_ = true;
+    return st;
   }
+  cache_entry_.Used();
   return st;
 }
 
 Status IndexFile::MapOpenedFile() {
-  struct stat st;
-  if (::fstat(fd_, &st) != 0) return Status::FromErrno("fstat", path_);
-  if (st.st_size == 0) {
+  ASSIGN_OR_RETURN(int64_t size, io_->Size(fd_, path_));
+  if (size == 0) {
     entries_ = 0;
     return ResizeLocked(max_index_size_);
   }
-  if (st.st_size / entry_size_ > INT_MAX) {
+  if (size / entry_size_ > INT_MAX) {
     return Status::Corruption(fmt::format("index {} is {} bytes, more than {} entries of {} bytes",
-                                          path_, st.st_size, INT_MAX, entry_size_));
+                                          path_, size, INT_MAX, entry_size_));
   }
-  void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_SHARED,
-                   fd_, 0);
-  if (p == MAP_FAILED) return Status::FromErrno("mmap", path_);
-  mmap_ = static_cast<char*>(p);
-  length_ = st.st_size;
+  ASSIGN_OR_RETURN(mmap_, io_->Map(fd_, size, path_));
+  length_ = size;
   // An existing file is taken to be trimmed, so it is full: every whole entry
   // in it counts. Callers run SanityCheck to catch the files that were not.
   max_entries_ = static_cast<int>(length_ / entry_size_);
@@ -128,20 +131,74 @@ Status IndexFile::MapOpenedFile() {
   return Status::Ok();
 }
 
-void IndexFile::Unmap() {
-  if (mmap_ != nullptr) ::munmap(mmap_, static_cast<size_t>(length_));
+bool IndexFile::Park(void* self) {
+  auto* index = static_cast<IndexFile*>(self);
+  std::unique_lock lock(index->mu_, std::try_to_lock);
+  if (!lock.owns_lock()) return false;
+  index->Unmap();
+  index->io_->Close(index->fd_);
+  index->fd_ = -1;
+  return true;
+}
+
+Status IndexFile::ReopenLocked() const {
+  if (fd_ >= 0) return Status::Ok();
+  if (closed_) return ClosedError(path_);
+  ASSIGN_OR_RETURN(int fd, FileCache::Open(cache_entry_.cache(), *io_, path_, O_RDWR));
+  auto size = io_->Size(fd, path_);
+  // Mapping past the end of a file that shrank would fault on first touch.
+  if (size.ok() && *size < length_) {
+    size = Status::Corruption(fmt::format("index {} shrank to {} bytes while parked (it had {})",
+                                          path_, *size, length_));
+  }
+  Result<const char*> mapped = size.ok() ? (length_ > 0 ? io_->Map(fd, length_, path_)
+                                                        : Result<const char*>(nullptr))
+                                         : Result<const char*>(size.status());
+  if (!mapped.ok()) {
+    io_->Close(fd);
+    return mapped.status();
+  }
+  fd_ = fd;
+  mmap_ = *mapped;
+  return Status::Ok();
+}
+
+std::shared_lock<std::shared_mutex> IndexFile::ReadLock() const {
+  std::shared_lock lock(mu_);
+  if (fd_ < 0 && !closed_) {
+    lock.unlock();
+    {
+      // A failure is answered as an empty index would (the header says
+      // why that is safe); the segment's .log reports a lasting one.
+      std::unique_lock exclusive(mu_);
+      (void)ReopenLocked();
+    }
+    lock.lock();
+  }
+  if (fd_ >= 0) cache_entry_.Used();
+  return lock;
+}
+
+Result<std::unique_lock<std::shared_mutex>> IndexFile::WriteLock() {
+  std::unique_lock lock(mu_);
+  RETURN_IF_ERROR(ReopenLocked());
+  cache_entry_.Used();
+  return lock;
+}
+
+void IndexFile::Unmap() const {
+  if (mmap_ != nullptr) io_->Unmap(mmap_, length_);
   mmap_ = nullptr;
 }
 
 Status IndexFile::Reset() {
-  std::unique_lock lock(mu_);
-  if (fd_ < 0) return ClosedError(path_);
+  ASSIGN_OR_RETURN(auto lock, WriteLock());
   entries_ = 0;
   return ResizeLocked(max_index_size_);
 }
 
 Status IndexFile::Resize(int64_t new_length) {
-  std::unique_lock lock(mu_);
+  ASSIGN_OR_RETURN(auto lock, WriteLock());
   return ResizeLocked(new_length);
 }
 
@@ -158,22 +215,20 @@ Status IndexFile::ResizeLocked(int64_t new_length) {
   const bool mapped_as_wanted = mmap_ != nullptr || rounded == 0;
   if (rounded == length_ && mapped_as_wanted) return Status::Ok();
 
-  if (::ftruncate(fd_, rounded) != 0) return Status::FromErrno("ftruncate", path_);
-  char* fresh = nullptr;
+  RETURN_IF_ERROR(io_->Truncate(fd_, rounded, path_));
+  const char* fresh = nullptr;
   // mmap of length 0 is EINVAL: a zero-length index simply has no mapping.
   if (rounded > 0) {
-    void* p = ::mmap(nullptr, static_cast<size_t>(rounded), PROT_READ, MAP_SHARED,
-                     fd_, 0);
-    if (p == MAP_FAILED) {
-      Status st = Status::FromErrno("mmap", path_);
+    auto p = io_->Map(fd_, rounded, path_);
+    if (!p.ok()) {
       // The old mapping may now reach past the end of the file, so it cannot
       // be kept. An index is a cache: an empty one is slow, not wrong.
       Unmap();
       length_ = rounded;
       entries_ = max_entries_ = 0;
-      return st;
+      return p.status();
     }
-    fresh = static_cast<char*>(p);
+    fresh = *p;
   }
   Unmap();
   mmap_ = fresh;
@@ -184,21 +239,20 @@ Status IndexFile::ResizeLocked(int64_t new_length) {
 }
 
 Status IndexFile::TrimToValidSize() {
-  std::unique_lock lock(mu_);
+  ASSIGN_OR_RETURN(auto lock, WriteLock());
   return ResizeLocked(int64_t{entries_} * entry_size_);
 }
 
-Status IndexFile::Flush(FileIo& io) {
-  std::shared_lock lock(mu_);
-  if (fd_ < 0) return ClosedError(path_);
+Status IndexFile::Flush() {
+  ASSIGN_OR_RETURN(auto lock, WriteLock());
   // On Linux fsync also writes back dirty pages of a MAP_SHARED mapping of
   // the file, so no msync is needed.
-  return io.Sync(fd_, path_);
+  return io_->Sync(fd_, path_);
 }
 
 Status IndexFile::Rename(const std::string& new_path) {
   std::unique_lock lock(mu_);
-  if (::rename(path_.c_str(), new_path.c_str()) != 0) return Status::FromErrno("rename", path_);
+  RETURN_IF_ERROR(io_->Rename(path_, new_path));
   path_ = new_path;
   return Status::Ok();
 }
@@ -208,36 +262,38 @@ Status IndexFile::Delete() {
   ReleaseLocked();
   // Like Kafka's deleteIfExists: an index that was never created (or is
   // already gone) is as deleted as it gets.
-  if (::unlink(path_.c_str()) != 0 && errno != ENOENT) return Status::FromErrno("unlink", path_);
-  return Status::Ok();
+  return io_->Remove(path_);
 }
 
 Status IndexFile::Close() {
   std::unique_lock lock(mu_);
-  if (fd_ < 0) return Status::Ok();
-  Status st = ResizeLocked(int64_t{entries_} * entry_size_);
+  if (closed_) return Status::Ok();
+  Status st = ReopenLocked();
+  if (st.ok()) st = ResizeLocked(int64_t{entries_} * entry_size_);
   ReleaseLocked();
   return st;
 }
 
 void IndexFile::ReleaseLocked() {
   Unmap();
-  if (fd_ >= 0) ::close(fd_);
+  io_->Close(fd_);
   fd_ = -1;
+  closed_ = true;
   // With no mapping there must be no entries, so a lookup on a closed index
   // answers "empty" instead of reading unmapped memory.
   length_ = 0;
   entries_ = max_entries_ = 0;
+  cache_entry_.Closed();
 }
 
 int IndexFile::LargestLowerBoundSlot(int64_t target,
                                      const std::function<int64_t(int)>& key_of) const {
-  return FindSlots(target, entries_, entry_size_, key_of).lower;
+  return FindSlots(target, visible_entries(), entry_size_, key_of).lower;
 }
 
 int IndexFile::SmallestUpperBoundSlot(int64_t target,
                                       const std::function<int64_t(int)>& key_of) const {
-  return FindSlots(target, entries_, entry_size_, key_of).upper;
+  return FindSlots(target, visible_entries(), entry_size_, key_of).upper;
 }
 
 Status IndexFile::WriteSlotLocked(int n, const char* entry) {

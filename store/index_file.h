@@ -6,14 +6,22 @@
 // demand. Lookups search the last 8 KiB first (Kafka's "warm section") so
 // tail lookups touch the same few pages.
 //
+// With a FileCache the descriptor and mapping may be parked while nobody
+// uses them; the entries stay known, and the next use maps the file again.
+// If that fails (the file went away, no descriptor left), lookups answer as
+// an empty index would (scan from the segment start: slower, not wrong) and
+// writes fail.
+//
 // Thread safety: all public methods may be called from any thread. Readers
 // (lookups) share a lock; Append, Truncate, Resize, Rename take it alone.
 
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 
+#include "store/file_cache.h"
 #include "store/file_io.h"
 #include "store/status.h"
 
@@ -39,7 +47,7 @@ class IndexFile {
   Status Resize(int64_t new_length);
   // Shrinks the file to exactly the valid entries (on roll and close).
   Status TrimToValidSize();
-  Status Flush(FileIo& io);
+  Status Flush();
   Status Rename(const std::string& new_path);
   // Unmaps, closes and unlinks the file.
   Status Delete();
@@ -47,13 +55,23 @@ class IndexFile {
   Status Close();
 
  protected:
-  IndexFile(std::string path, int entry_size, int64_t max_index_size, FileIo* io);
+  IndexFile(std::string path, int entry_size, int64_t max_index_size, FileIo* io, FileCache* cache);
   // Opens or creates the file and maps it. A new (or empty) file is
-  // preallocated to max_index_size rounded down to whole entries.
-  Status Map();
+  // preallocated to max_index_size rounded down to whole entries. fresh:
+  // the index of a new segment, emptied if a file of that name was left.
+  Status Map(bool fresh);
+
+  // mu_ shared, with the file mapped again if it was parked. If it could not
+  // be, visible_entries() is 0 under this lock.
+  std::shared_lock<std::shared_mutex> ReadLock() const;
+  // mu_ exclusive with the file open and mapped, or why it cannot be.
+  Result<std::unique_lock<std::shared_mutex>> WriteLock();
+  // REQUIRES: mu_. The entries a reader may look at (0 when unmapped).
+  int visible_entries() const { return mmap_ != nullptr ? entries_ : 0; }
 
   // Returns the slot of the largest entry whose key (as extracted by key_of)
-  // is <= target, or -1. Callers hold at least the shared lock.
+  // is <= target, or -1. Callers hold at least the shared lock; only
+  // visible entries are searched.
   int LargestLowerBoundSlot(int64_t target, const std::function<int64_t(int)>& key_of) const;
   // The smallest slot whose key is >= target, or -1.
   int SmallestUpperBoundSlot(int64_t target, const std::function<int64_t(int)>& key_of) const;
@@ -70,20 +88,28 @@ class IndexFile {
   std::string path_;
   const int entry_size_;
   int64_t max_index_size_;
-  FileIo* const io_;  // entry writes go through it (tests inject faults)
-  int fd_ = -1;
-  char* mmap_ = nullptr;
-  int64_t length_ = 0;
-  int entries_ = 0;      // guarded by mu_
-  int max_entries_ = 0;  // guarded by mu_
+  FileIo* const io_;  // every call goes through it (tests inject faults)
+  // All guarded by mu_. fd_ is -1 and mmap_ null while parked or closed.
+  mutable int fd_ = -1;
+  mutable const char* mmap_ = nullptr;
+  int64_t length_ = 0;  // the file's length, also while parked
+  int entries_ = 0;
+  int max_entries_ = 0;
+  bool closed_ = false;
 
  private:
+  static bool Park(void* self);
   // Maps the already opened fd_. REQUIRES: mu_ held exclusively.
   Status MapOpenedFile();
+  // Opens and maps a parked file again. REQUIRES: mu_ held exclusively.
+  Status ReopenLocked() const;
   // REQUIRES: mu_ held exclusively.
-  void Unmap();
+  void Unmap() const;
   // Unmaps and closes the file, leaving zero entries. REQUIRES: mu_ held exclusively.
   void ReleaseLocked();
+
+  // Last: destroyed first, so Park never sees the fields above destroyed.
+  mutable FileCache::Entry cache_entry_;
 };
 
 }  // namespace topicfs::store

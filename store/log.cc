@@ -55,6 +55,7 @@ Log::Log(Options options)
       clock_(options.clock),
       io_(options.io),
       scheduler_(options.scheduler),
+      file_cache_(options.file_cache),
       had_clean_shutdown_(options.had_clean_shutdown),
       config_(std::move(options.config)),
       last_flush_ms_(options.clock->MonotonicMs()),
@@ -65,8 +66,28 @@ Log::~Log() = default;
 
 Result<std::unique_ptr<Log>> Log::Open(Options options) {
   std::unique_ptr<Log> log(new Log(std::move(options)));
-  RETURN_IF_ERROR(log->Load());
+  Status loaded = log->Load();
+  if (!loaded.ok()) {
+    // Files already open close without a trim or a final index entry: the
+    // segments stay exactly as they were found.
+    log->CloseWithoutFlush();
+    return loaded;
+  }
   return log;
+}
+
+std::unique_ptr<Log> Log::Offline(Options options, Status why) {
+  std::unique_ptr<Log> log(new Log(std::move(options)));
+  log->offline_ = why;
+  log->fenced_ = true;
+  log->fence_reason_ = fmt::format("partition {} is offline: {}", log->tp_.DirName(), why.message());
+  return log;
+}
+
+void Log::SetReadOnly(std::string why) {
+  std::lock_guard lock(append_mu_);
+  read_only_reason_ = fmt::format("partition {} is read-only: {}", tp_.DirName(), why);
+  read_only_ = true;
 }
 
 LogConfig Log::config() const {
@@ -90,6 +111,7 @@ LogSegment::Options Log::SegmentOptions(Offset base) const {
   o.segment_bytes = config_.segment_bytes;
   o.clock = clock_;
   o.io = io_;
+  o.file_cache = file_cache_;
   return o;
 }
 
@@ -190,6 +212,7 @@ template <typename Describe, typename Keyless>
 Result<AppendResult> Log::AppendLocked(size_t count, const char* noun, const Describe& describe,
                                        const Keyless& keyless, std::vector<Offset>* offsets) {
   if (fenced_) return Status::Fenced(fence_reason_);
+  if (read_only_) return Status::ReadOnly(read_only_reason_);
   const Offset start = log_end_offset();
   AppendResult result{start, start, 0, 0};
   if (count == 0) return result;
@@ -215,6 +238,10 @@ Result<AppendResult> Log::AppendLocked(size_t count, const char* noun, const Des
   }
 
   if (offsets != nullptr) offsets->reserve(offsets->size() + count);
+  // The batches are gathered and written as one: none is visible or
+  // survives a crash without the others (WriteBatches).
+  multi_batch_.clear();
+  std::vector<BatchLocation> locations;
   Offset offset = start;
   size_t i = 0;
   while (i < count) {
@@ -237,26 +264,39 @@ Result<AppendResult> Log::AppendLocked(size_t count, const char* noun, const Des
       if (offsets != nullptr) offsets->push_back(offset);
       offset += r.presented_size;
     }
-    const int64_t batch_records = builder_.records();
-    RETURN_IF_ERROR(WriteBuiltBatch(now, offset));
-    result.records += batch_records;
+    result.records += builder_.records();
     ++result.batches;
+    if (i == count && locations.empty()) {
+      // One batch, the usual case: written straight from the builder.
+      RETURN_IF_ERROR(WriteBuiltBatch(now, offset));
+    } else {
+      locations.push_back(BuiltBatchLocation(now));
+      std::string_view batch = builder_.Finish();
+      locations.back().position = FilePosition(static_cast<int64_t>(multi_batch_.size()));
+      locations.back().size = static_cast<int64_t>(batch.size());
+      multi_batch_.append(batch);
+    }
   }
+  if (!locations.empty()) RETURN_IF_ERROR(WriteBatches(multi_batch_, std::move(locations), result.records, offset));
   result.end_offset = offset;
   RETURN_IF_ERROR(FinishAppend(result, now));
   return result;
 }
 
-Status Log::WriteBuiltBatch(Timestamp now, Offset next_offset) {
-  const int64_t records = builder_.records();
-  std::string_view batch = builder_.Finish();
+BatchLocation Log::BuiltBatchLocation(Timestamp now) const {
   BatchLocation loc;
-  loc.size = static_cast<int64_t>(batch.size());
   loc.base_offset = builder_.base_offset();
   loc.last_offset = builder_.last_offset();
-  loc.records = static_cast<int32_t>(records);
+  loc.records = builder_.records();
   loc.max_timestamp = now;
-  return WriteBatches(batch, {loc}, records, next_offset);
+  return loc;
+}
+
+Status Log::WriteBuiltBatch(Timestamp now, Offset next_offset) {
+  BatchLocation loc = BuiltBatchLocation(now);
+  std::string_view batch = builder_.Finish();
+  loc.size = static_cast<int64_t>(batch.size());
+  return WriteBatches(batch, {loc}, loc.records, next_offset);
 }
 
 Status Log::FinishAppend(const AppendResult& result, Timestamp now) {
@@ -267,7 +307,9 @@ Status Log::FinishAppend(const AppendResult& result, Timestamp now) {
 }
 
 // REQUIRES: append_mu_. Rolls first when the active segment cannot take the
-// bytes (docs/format.md, "Roll"), then writes and publishes them.
+// bytes (docs/format.md, "Roll"), then writes and publishes them, all of an
+// append's batches into one segment: so a segment may pass segment.bytes
+// by at most one append's batches beyond the last that fitted.
 Status Log::WriteBatches(std::string_view bytes, std::vector<BatchLocation> locations,
                          int64_t records, Offset next_offset) {
   std::shared_ptr<LogSegment> active = ActiveSegment();
@@ -306,12 +348,22 @@ Status Log::Roll() {
 }
 
 // REQUIRES: append_mu_.
+// A roll that fails changes nothing and fences nothing: the append that
+// needed it fails with the cause (out of descriptors, a full disk), and the
+// next one tries again.
 Status Log::RollLocked(Offset new_base) {
   std::shared_ptr<LogSegment> old_active = ActiveSegment();
-  RETURN_IF_ERROR(old_active->OnBecomeInactive());
   auto created = LogSegment::Create(SegmentOptions(new_base));
-  if (!created.ok()) return Fence(created.status());
+  if (!created.ok()) {
+    return created.status().Annotate(fmt::format("partition {} cannot roll a new segment", tp_.DirName()));
+  }
   std::shared_ptr<LogSegment> segment = std::move(created).value();
+  if (Status s = old_active->OnBecomeInactive(); !s.ok()) {
+    (void)segment->DeleteFiles();
+    // Trimmed or not, its indexes grow back: it stays the active segment.
+    (void)old_active->ResizeIndexes(config_.segment_index_bytes);
+    return s.Annotate(fmt::format("partition {} cannot roll a new segment", tp_.DirName()));
+  }
   {
     std::unique_lock lock(segments_mu_);
     segments_[new_base] = std::move(segment);
@@ -322,6 +374,7 @@ Status Log::RollLocked(Offset new_base) {
 }
 
 Result<ReadResult> Log::Read(Offset offset, char* out, int64_t max, ReadCursor* cursor) const {
+  if (!offline_.ok()) return offline_;
   // Offsets below the log start were removed: continue at the first survivor.
   offset = std::max(offset, log_start_offset());
   ReadResult total{0, offset, offset};
@@ -357,6 +410,7 @@ Result<ReadResult> Log::Read(Offset offset, char* out, int64_t max, ReadCursor* 
 }
 
 Result<std::optional<Offset>> Log::OffsetForTimestamp(Timestamp ts) const {
+  if (!offline_.ok()) return offline_;
   const Offset start = log_start_offset();
   for (const auto& segment : Segments()) {
     if (segment->next_offset() <= start || segment->empty()) continue;
@@ -368,6 +422,7 @@ Result<std::optional<Offset>> Log::OffsetForTimestamp(Timestamp ts) const {
 }
 
 Result<Offset> Log::FirstRecordAtOrAfter(Offset offset) const {
+  if (!offline_.ok()) return offline_;
   offset = std::max(offset, log_start_offset());
   const Offset end = log_end_offset();
   if (offset >= end) return end;
@@ -379,6 +434,7 @@ Result<Offset> Log::FirstRecordAtOrAfter(Offset offset) const {
 }
 
 Result<Offset> Log::OffsetOfNthRecordFromEnd(int64_t n) const {
+  if (!offline_.ok()) return offline_;
   const Offset start = log_start_offset();
   auto segments = Segments();
   int64_t remaining = n;
@@ -455,10 +511,16 @@ Status Log::FlushLocked() {
     Status s = segment->Flush();
     if (!s.ok()) return Fence(s);
   }
-  if (created_segments_since_flush_) {
-    Status s = SyncDirectory(dir_);
+  if (created_segments_since_flush_ || new_directory_) {
+    Status s = SyncDirectory(dir_, *io_);
     if (!s.ok()) return Fence(s);
     created_segments_since_flush_ = false;
+  }
+  if (new_directory_) {
+    // The directory's own name, in the data directory.
+    Status s = SyncDirectory(ParentDirectory(dir_), *io_);
+    if (!s.ok()) return Fence(s);
+    new_directory_ = false;
   }
   recovery_point_ = std::max(recovery_point_.load(), end.value);
   unflushed_records_ = 0;
@@ -481,7 +543,7 @@ Status Log::FlushRolledSegments() {
     if (segment->next_offset() <= recovery_point()) continue;
     if (!(s = segment->Flush()).ok()) break;
   }
-  if (s.ok()) s = SyncDirectory(dir_);
+  if (s.ok()) s = SyncDirectory(dir_, *io_);
   std::lock_guard lock(append_mu_);
   if (!s.ok()) return Fence(s);
   recovery_point_ = std::max(recovery_point_.load(), up_to.value);

@@ -73,12 +73,30 @@ class Log {
     FileIo* io = &FileIo::Default();
     // Runs delayed deletion of .deleted files; nullptr deletes at once.
     Scheduler* scheduler = nullptr;
+    // Bounds the segment files open at once; nullptr: no bound.
+    FileCache* file_cache = nullptr;
   };
 
   // Loads (and if needed recovers) the partition directory, creating it if
   // missing. docs/recovery.md lists the steps.
   static Result<std::unique_ptr<Log>> Open(Options options);
+  // A partition that could not be loaded (its directory is no directory, a
+  // segment cannot be opened, recovery failed): reads and appends fail with
+  // `why`, and nothing on disk is touched. The checkpoint values it was
+  // given stay what the data directory's checkpoints hold for it.
+  static std::unique_ptr<Log> Offline(Options options, Status why);
   ~Log();
+
+  // Why the partition is offline; ok() when it is not.
+  const Status& offline() const { return offline_; }
+  // Refuses appends from now on (kReadOnly, saying why), and retention and
+  // the cleaner leave it alone: its config could not be read, and neither
+  // may act on a guess.
+  void SetReadOnly(std::string why);
+  bool read_only() const { return read_only_.load(); }
+  // Whether this Open made the partition directory (so discarding a
+  // partition whose creation failed may remove it).
+  bool created_directory() const { return created_directory_; }
 
   // Appends lines (values without their "\n") as records, in as few batches
   // as max.message.bytes allows. All-or-nothing validation: a line too large
@@ -208,6 +226,9 @@ class Log {
   // REQUIRES: append_mu_. Finishes the batch in builder_ (stamped `now`)
   // and writes it; next_offset is the log end after it.
   Status WriteBuiltBatch(Timestamp now, Offset next_offset);
+  // REQUIRES: append_mu_. Where the batch in builder_ goes, but for its
+  // position and size (known once it is finished).
+  BatchLocation BuiltBatchLocation(Timestamp now) const;
   Status FlushLocked();
   // Kafka's flush after a roll (flushUptoOffsetExclusive of the new
   // segment's base): syncs the segments below roll_flushed_up_to_ and the
@@ -222,15 +243,19 @@ class Log {
   // Loading (store/log_loader.cc).
   Status Load();
   Status RemoveTempFilesAndCompleteSwaps();
+  Result<bool> CompleteSwap(const std::vector<std::string>& swap_names,
+                            const std::vector<std::string>& deleted_names);
   Status LoadSegments();
-  Status RecoverFromRecoveryPoint();
-  Status QuarantineSegment(const std::shared_ptr<LogSegment>& segment, const Status& why);
+  Status RecoverSegments();
+  Status RecoverSegment(const std::shared_ptr<LogSegment>& segment);
+  Status SetSegmentAside(const std::shared_ptr<LogSegment>& segment, std::string_view suffix);
 
   const std::string dir_;
   const TopicPartition tp_;
   const Clock* clock_;
   FileIo* io_;
   Scheduler* scheduler_;
+  FileCache* file_cache_;
   const bool had_clean_shutdown_;
 
   // Serialises retention and segment swaps, which hold it across their
@@ -241,10 +266,14 @@ class Log {
   LogConfig config_;  // written under append_mu_ and config_mu_
   mutable std::mutex config_mu_;
   BatchBuilder builder_;     // guarded by append_mu_
+  std::string multi_batch_;  // guarded by append_mu_: the batches of one append, gathered
   std::string append_buf_;   // guarded by append_mu_: AppendText's first line
   int64_t unflushed_records_ = 0;  // guarded by append_mu_
   int64_t last_flush_ms_;          // guarded by append_mu_
   bool created_segments_since_flush_ = false;  // guarded by append_mu_
+  // The partition directory was made by this process and its name in the
+  // data directory is not synced yet; guarded by append_mu_.
+  bool new_directory_ = false;
 
   mutable std::shared_mutex segments_mu_;
   std::map<Offset, std::shared_ptr<LogSegment>> segments_;  // guarded by segments_mu_
@@ -258,6 +287,10 @@ class Log {
   std::atomic<int64_t> last_modified_ms_{0};
   std::atomic<bool> fenced_{false};
   std::string fence_reason_;  // guarded by append_mu_
+  std::atomic<bool> read_only_{false};
+  std::string read_only_reason_;  // guarded by append_mu_
+  Status offline_;                // set before the log is shared
+  bool created_directory_ = false;  // set while loading
   std::vector<std::string> warnings_;  // written only while loading
 };
 

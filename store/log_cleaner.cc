@@ -149,7 +149,7 @@ Result<std::optional<CleanResult>> LogCleaner::CleanFilthiest(
   std::shared_ptr<Log> filthiest;
   double best = -1;
   for (const auto& log : logs) {
-    if (!log->config().cleanup_compact || log->fenced()) continue;
+    if (!log->config().cleanup_compact || log->fenced() || log->read_only()) continue;
     CleanableRange range = Range(*log);
     if (!range.eligible()) continue;
     double score = range.needs_compaction_now ? 2.0 + range.dirty_ratio : range.dirty_ratio;

@@ -24,7 +24,7 @@ Result<int> Log::DeleteOldSegments() {
   std::unique_lock files_lock(files_mu_);
   {
     std::lock_guard lock(append_mu_);
-    if (fenced_) return 0;
+    if (fenced_ || read_only_) return 0;
     auto segments = Segments();
     std::vector<SegmentSummary> summaries;
     summaries.reserve(segments.size());

@@ -318,8 +318,8 @@ std::string ConfigValueText(const LogConfig& config, std::string_view name) {
   return spec == nullptr ? std::string() : spec->get(config);
 }
 
-Result<ConfigOverrides> ReadConfigFile(const std::string& path) {
-  Result<std::string> contents = ReadSmallFile(path);
+Result<ConfigOverrides> ReadConfigFile(const std::string& path, FileIo& io) {
+  Result<std::string> contents = ReadSmallFile(path, io);
   if (!contents.ok()) {
     // A topic nobody configured has no file: all defaults.
     if (contents.status().code() == Code::kNotFound) return ConfigOverrides{};
@@ -328,14 +328,14 @@ Result<ConfigOverrides> ReadConfigFile(const std::string& path) {
   return ParseConfigFile(path, *contents);
 }
 
-Status WriteConfigFile(const std::string& path, const ConfigOverrides& overrides) {
+Status WriteConfigFile(const std::string& path, const ConfigOverrides& overrides, FileIo& io) {
   std::string text(kConfigFileHeader);
   for (const auto& [name, value] : overrides) {
     // Never persist what ReadConfigFile would call corrupt.
     RETURN_IF_ERROR(ValidateConfigValue(name, value).Annotate(path));
     text += fmt::format("{}={}\n", name, EscapeValue(value));
   }
-  return WriteFileAtomically(path, text);
+  return WriteFileAtomically(path, text, io);
 }
 
 }  // namespace topicfs::store

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/file_io.h"
 #include "store/status.h"
 
 namespace topicfs::store {
@@ -64,7 +65,9 @@ std::string ConfigValueText(const LogConfig& config, std::string_view name);
 
 // Java-properties-style persistence: "name=value" lines, '#' comments. Write
 // replaces the file atomically (temp file, fsync, rename, fsync directory).
-Result<ConfigOverrides> ReadConfigFile(const std::string& path);  // missing file = empty
-Status WriteConfigFile(const std::string& path, const ConfigOverrides& overrides);
+// A missing file reads as no overrides.
+Result<ConfigOverrides> ReadConfigFile(const std::string& path, FileIo& io = FileIo::Default());
+Status WriteConfigFile(const std::string& path, const ConfigOverrides& overrides,
+                       FileIo& io = FileIo::Default());
 
 }  // namespace topicfs::store

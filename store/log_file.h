@@ -5,16 +5,25 @@
 //
 // Visibility: size() moves forward only after the bytes are written, with
 // release order, so a reader that loads size() sees whole batches only.
-// Thread safety: Write, Publish, TruncateTo, Rename, Close need the owner's append
-// lock; size(), Map() and Flush() may run on any thread.
+//
+// Descriptors: with a FileCache, the file's descriptor and mapping may be
+// parked while nobody uses them and are reopened on the next use; size()
+// and path() stay known. A deleted file is never parked (its holders must
+// be able to finish reading it).
+//
+// Thread safety: Write, Publish, DropUnpublished, TruncateTo, Rename and
+// Close need the owner's append lock; size(), Map(), Flush() and the time
+// calls may run on any thread. mu_ guards the descriptor, the mapping and
+// the path.
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 
+#include "store/file_cache.h"
 #include "store/file_io.h"
 #include "store/status.h"
 
@@ -26,31 +35,44 @@ class LogFile {
   // taking the mapping stay valid while the mapping is held.
   class Mapping {
    public:
-    Mapping(const char* data, int64_t capacity) : data_(data), capacity_(capacity) {}
-    ~Mapping();
+    Mapping(FileIo* io, const char* data, int64_t capacity) : io_(io), data_(data), capacity_(capacity) {}
+    ~Mapping() { io_->Unmap(data_, capacity_); }
     Mapping(const Mapping&) = delete;
     Mapping& operator=(const Mapping&) = delete;
     const char* data() const { return data_; }
     int64_t capacity() const { return capacity_; }
 
    private:
+    FileIo* const io_;
     const char* data_;
     int64_t capacity_;
   };
 
-  // Opens (or with create, creates) the file. map_capacity_hint is how large
-  // the file is expected to grow (segment.bytes): the read mapping reserves
-  // that much address space so it rarely has to be remapped.
-  static Result<std::unique_ptr<LogFile>> Open(std::string path, bool create,
-                                               int64_t map_capacity_hint);
+  enum class OpenMode {
+    kExisting,  // the file must exist
+    kNew,       // a new segment: an empty file of that name is taken over,
+                // one holding bytes is refused (kAlreadyExists), never cut
+    kScratch,   // a file of the store's own making (cleaner output): created
+                // or emptied
+  };
+
+  // map_capacity_hint is how large the file is expected to grow
+  // (segment.bytes): the read mapping reserves that much address space so it
+  // rarely has to be remapped. cache may be null (never parked).
+  static Result<std::unique_ptr<LogFile>> Open(std::string path, OpenMode mode,
+                                               int64_t map_capacity_hint, FileIo* io,
+                                               FileCache* cache);
   ~LogFile();
 
-  const std::string& path() const { return path_; }
+  std::string path() const;
   int64_t size() const { return size_.load(std::memory_order_acquire); }
 
   // Writes bytes at size() without publishing them: readers see [0, size())
   // only, until Publish. On failure the file is cut back to size() (best
-  // effort).
+  // effort). With first_size > 0 the bytes after the first first_size are
+  // written before those: a process killed in between leaves a hole of
+  // zeros where the first batch goes, which recovery reads as the end, so
+  // none of the batches of one write survives without the others.
   //
   // Disk blocks are reserved a few MiB ahead of the end (fallocate keeping
   // the size, so the file's bytes and length are what they would be
@@ -58,15 +80,19 @@ class LogFile {
   // reserving delayed-allocation blocks page by page, which made a 137 KB
   // append at an unaligned end 25-30% slower. A failed reservation (a full
   // disk, a filesystem without fallocate) only stops reserving.
-  Status Write(std::string_view bytes, FileIo& io);
+  Status Write(std::string_view bytes, int64_t first_size = 0);
   // Makes the `bytes` that Write wrote visible: size() grows by them.
   void Publish(int64_t bytes);
   // Cuts off what Write wrote and Publish did not make visible.
-  void DropUnpublished();
+  Status DropUnpublished();
   // Gives back the blocks reserved past size() (on roll and close).
   void ReleaseReserved();
   Status TruncateTo(int64_t size);
-  Status Flush(FileIo& io);
+  // Removes the bytes [from, to) from the file (recovery cutting out a
+  // damaged range): the rest is written to scratch_path, synced and renamed
+  // over the file, so a crash leaves the old file or the new one.
+  Status RemoveRange(int64_t from, int64_t to, const std::string& scratch_path);
+  Status Flush();
   Status Rename(const std::string& new_path);
   Status Delete();
   void Close();
@@ -78,20 +104,33 @@ class LogFile {
   Result<std::shared_ptr<const Mapping>> Map() const;
 
  private:
-  LogFile(std::string path, int fd, int64_t size, int64_t map_capacity_hint)
-      : path_(std::move(path)), fd_(fd), size_(size), map_capacity_hint_(map_capacity_hint) {}
+  LogFile(std::string path, int fd, int64_t size, int64_t map_capacity_hint, FileIo* io,
+          FileCache* cache);
+  static bool Park(void* self);
 
-  void Reserve(int64_t end);
+  // The descriptor, reopened if it was parked; REQUIRES: mu_ held (any
+  // mode). Runs fn(fd) with mu_ shared and the descriptor open.
+  template <typename Fn>
+  auto WithDescriptor(Fn&& fn) const -> decltype(fn(0));
+  // REQUIRES: mu_ held exclusively.
+  Status ReopenLocked() const;
+  void ReleaseReservedLocked();
 
-  std::string path_;
-  int fd_;
-  std::atomic<int64_t> size_;
+  FileIo* const io_;
   const int64_t map_capacity_hint_;
+  std::atomic<int64_t> size_;
   // Blocks are allocated up to here (Write); guarded by the append lock.
   int64_t reserved_end_ = 0;
   bool reserve_ = true;  // false once a reservation failed
-  mutable std::mutex map_mu_;
-  mutable std::shared_ptr<const Mapping> map_;  // guarded by map_mu_
+
+  mutable std::shared_mutex mu_;
+  std::string path_;                                   // guarded by mu_
+  mutable int fd_;                                     // guarded by mu_; -1 when parked or closed
+  mutable std::shared_ptr<const Mapping> map_;        // guarded by mu_
+  bool closed_ = false;                                // guarded by mu_
+  bool deleted_ = false;                               // guarded by mu_
+  // Last: destroyed first, so Park never sees the fields above destroyed.
+  mutable FileCache::Entry cache_entry_;
 };
 
 }  // namespace topicfs::store

@@ -1,13 +1,11 @@
 #include "store/log_manager.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <charconv>
-#include <filesystem>
 #include <random>
 
 #include "store/atomic_file.h"
@@ -25,11 +23,10 @@ constexpr std::string_view kDefaultsFile = ".topicfs/defaults.properties";
 // per topic keeps the file name short for the longest (249-character) names.
 constexpr std::string_view kTopicConfigFile = "config.properties";
 constexpr std::string_view kDeleteDirSuffix = "-delete";
-
-Status MakeDir(const std::string& path) {
-  if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) return Status::FromErrno("mkdir", path);
-  return Status::Ok();
-}
+// A topic being deleted: its config directory renamed ~<32 hex>.deleting
+// (no topic name is one), holding a file naming the topic.
+constexpr std::string_view kDeletingConfigSuffix = ".deleting";
+constexpr std::string_view kDeletingMarker = "deleting";
 
 // "<topic>-<partition>": split at the last '-', the partition a number.
 std::optional<TopicPartition> ParsePartitionDir(std::string_view name) {
@@ -45,18 +42,6 @@ std::optional<TopicPartition> ParsePartitionDir(std::string_view name) {
   return TopicPartition{topic, partition};
 }
 
-Result<std::vector<std::string>> ListDir(const std::string& dir) {
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return Status::FromErrno("opendir", dir);
-  std::vector<std::string> names;
-  while (dirent* e = ::readdir(d)) {
-    std::string name = e->d_name;
-    if (name != "." && name != "..") names.push_back(std::move(name));
-  }
-  ::closedir(d);
-  return names;
-}
-
 std::string RandomHex32() {
   std::random_device rd;
   std::mt19937_64 gen(rd());
@@ -70,6 +55,9 @@ LogManager::LogManager(Options options)
       clock_(options.clock),
       io_(options.io),
       options_(options),
+      file_cache_(std::make_shared<FileCache>(options.max_open_files > 0
+                                                  ? options.max_open_files
+                                                  : FileCache::CapacityFromLimits())),
       scheduler_(std::make_unique<Scheduler>(options.clock, 0)),
       cleaner_(std::make_unique<LogCleaner>(
           options.data_dir + "/" + std::string(kCleanerOffsetCheckpoint), options.clock,
@@ -85,12 +73,21 @@ Result<std::unique_ptr<LogManager>> LogManager::Open(Options options) {
   // A manager that failed to open owns nothing to flush or checkpoint: its
   // destructor must not write into a directory another process may hold.
   manager->closed_ = true;
-  RETURN_IF_ERROR(MakeDir(manager->data_dir_));
+  RETURN_IF_ERROR(manager->io_->MakeDir(manager->data_dir_).status());
   RETURN_IF_ERROR(manager->Lock());
   Status loaded = manager->LoadAll();
   if (!loaded.ok()) {
     manager->StopBackground();
-    ::close(manager->lock_fd_);
+    {
+      // Opened partitions close without writing: nothing is trimmed or
+      // checkpointed on the way out of a failed open.
+      std::unique_lock lock(manager->topics_mu_);
+      for (auto& [name, t] : manager->topics_) {
+        for (const auto& log : t.partitions) log->CloseWithoutFlush();
+      }
+      manager->topics_.clear();
+    }
+    manager->Unlock();
     return loaded;
   }
   manager->closed_ = false;
@@ -98,73 +95,115 @@ Result<std::unique_ptr<LogManager>> LogManager::Open(Options options) {
   return manager;
 }
 
+// Two locks: an flock on the data directory itself, which nothing can
+// unlink from under its holder, and Kafka's .lock file holding our pid, for
+// people and for tools that look there.
 Status LogManager::Lock() {
-  std::string path = data_dir_ + "/" + std::string(kLockFile);
-  lock_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock_fd_ < 0) return Status::FromErrno("open", path);
-  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+  ASSIGN_OR_RETURN(dir_lock_fd_, io_->Open(data_dir_, O_RDONLY | O_DIRECTORY));
+  const std::string path = data_dir_ + "/" + std::string(kLockFile);
+  if (::flock(dir_lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     int e = errno;
-    char pid[32] = {};
-    ssize_t n = ::pread(lock_fd_, pid, sizeof(pid) - 1, 0);
-    ::close(lock_fd_);
-    lock_fd_ = -1;
-    if (e != EWOULDBLOCK) return Status::IoError(e, "flock " + path + ": " + Status::ErrnoName(e));
-    std::string holder = n > 0 ? fmt::format(" (pid {})", std::string_view(pid).substr(0, n - (pid[n - 1] == '\n'))) : "";
+    Unlock();
+    if (e != EWOULDBLOCK) return Status::IoError(e, "flock " + data_dir_ + ": " + Status::ErrnoName(e));
+    std::string holder;
+    if (auto pid = ReadSmallFile(path, *io_); pid.ok() && !pid->empty()) {
+      holder = fmt::format(" (pid {})", std::string_view(*pid).substr(0, pid->find('\n')));
+    }
     return Status::Busy(fmt::format("data directory {} is in use by another process{}", data_dir_, holder));
   }
-  std::string pid = fmt::format("{}\n", ::getpid());
-  if (::ftruncate(lock_fd_, 0) != 0 || ::pwrite(lock_fd_, pid.data(), pid.size(), 0) < 0) {
-    return Status::FromErrno("write", path);
+  auto fd = io_->Open(path, O_RDWR | O_CREAT);
+  if (!fd.ok()) {
+    // The directory lock excludes other daemons; a .lock that cannot be
+    // written (a directory of that name, say) only loses the pid.
+    warnings_.push_back(fmt::format("cannot write our pid to {}: {}", path, fd.status().message()));
+    return Status::Ok();
   }
-  return Status::Ok();
+  lock_fd_ = *fd;
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    // Held by something that does not lock the directory: an older topicfs.
+    int e = errno;
+    Unlock();
+    return Status::Busy(fmt::format("data directory {} is in use by another process ({} is locked: {})",
+                                    data_dir_, path, Status::ErrnoName(e)));
+  }
+  std::string pid = fmt::format("{}\n", ::getpid());
+  RETURN_IF_ERROR(io_->Truncate(lock_fd_, 0, path));
+  return io_->PWrite(lock_fd_, pid.data(), pid.size(), 0, path);
+}
+
+void LogManager::Unlock() {
+  io_->Close(lock_fd_);
+  io_->Close(dir_lock_fd_);
+  lock_fd_ = dir_lock_fd_ = -1;
+}
+
+std::string LogManager::TopicConfigDir(std::string_view topic) const {
+  return fmt::format("{}/{}/{}", data_dir_, kTopicsDir, topic);
 }
 
 std::string LogManager::TopicConfigPath(std::string_view topic) const {
-  return fmt::format("{}/{}/{}/{}", data_dir_, kTopicsDir, topic, kTopicConfigFile);
+  return fmt::format("{}/{}", TopicConfigDir(topic), kTopicConfigFile);
 }
 
 Status LogManager::WriteTopicConfig(std::string_view topic, const ConfigOverrides& overrides) {
-  RETURN_IF_ERROR(MakeDir(fmt::format("{}/{}/{}", data_dir_, kTopicsDir, topic)));
-  return WriteConfigFile(TopicConfigPath(topic), overrides);
-}
-
-Status LogManager::DeleteTopicConfigFile(std::string_view topic) {
-  // The whole directory: a crash may have left a config.properties.tmp.
-  std::string dir = fmt::format("{}/{}/{}", data_dir_, kTopicsDir, topic);
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
-  if (ec) return Status::IoError(ec.value(), fmt::format("remove {}: {}", dir, ec.message()));
+  ASSIGN_OR_RETURN(bool created, io_->MakeDir(TopicConfigDir(topic)));
+  RETURN_IF_ERROR(WriteConfigFile(TopicConfigPath(topic), overrides, *io_));
+  // A new topic's directory name, in .topicfs/topics.
+  if (created) RETURN_IF_ERROR(io_->SyncDir(data_dir_ + "/" + std::string(kTopicsDir)));
   return Status::Ok();
 }
 
+// A config file's overrides, if they parse and resolve over `defaults`.
+Result<ConfigOverrides> LogManager::ReadResolvableConfig(const std::string& path,
+                                                         const ConfigOverrides& defaults) const {
+  ASSIGN_OR_RETURN(ConfigOverrides overrides, ReadConfigFile(path, *io_));
+  RETURN_IF_ERROR(ResolveConfig(defaults, overrides).status().Annotate(path));
+  return overrides;
+}
+
+// Makes a directory the store keeps its own files in; a new one's name is
+// synced into its parent.
+static Status MakeMetaDir(FileIo& io, const std::string& parent, std::string_view name) {
+  ASSIGN_OR_RETURN(bool created, io.MakeDir(parent + "/" + std::string(name)));
+  return created ? io.SyncDir(parent) : Status::Ok();
+}
+
 Status LogManager::LoadAll() {
-  RETURN_IF_ERROR(MakeDir(data_dir_ + "/" + std::string(kMetaDir)));
-  RETURN_IF_ERROR(MakeDir(data_dir_ + "/" + std::string(kTopicsDir)));
+  RETURN_IF_ERROR(MakeMetaDir(*io_, data_dir_, kMetaDir));
+  RETURN_IF_ERROR(MakeMetaDir(*io_, data_dir_ + "/" + std::string(kMetaDir), "topics"));
 
   // The marker goes at once: a crash while loading must count as unclean.
   std::string marker = data_dir_ + "/" + std::string(kCleanShutdownFile);
   had_clean_shutdown_ = ::access(marker.c_str(), F_OK) == 0;
   if (had_clean_shutdown_) {
-    if (::unlink(marker.c_str()) != 0) return Status::FromErrno("unlink", marker);
-    RETURN_IF_ERROR(SyncDirectory(data_dir_));
+    RETURN_IF_ERROR(io_->Remove(marker));
+    RETURN_IF_ERROR(io_->SyncDir(data_dir_));
   }
   // Unreadable checkpoints mean "no checkpoint", as in Kafka: recovery then
   // starts from the first segment.
-  auto rp = ReadCheckpointFile(data_dir_ + "/" + std::string(kRecoveryPointCheckpoint));
+  auto rp = ReadCheckpointFile(data_dir_ + "/" + std::string(kRecoveryPointCheckpoint), *io_);
   if (rp.ok()) recovery_points_ = *rp;
   else warnings_.push_back(rp.status().message());
-  auto ls = ReadCheckpointFile(data_dir_ + "/" + std::string(kLogStartOffsetCheckpoint));
+  auto ls = ReadCheckpointFile(data_dir_ + "/" + std::string(kLogStartOffsetCheckpoint), *io_);
   if (ls.ok()) log_start_offsets_ = *ls;
   else warnings_.push_back(ls.status().message());
 
   RETURN_IF_ERROR(cleaner_->Load());
-  ASSIGN_OR_RETURN(defaults_, ReadConfigFile(data_dir_ + "/" + std::string(kDefaultsFile)));
-  RETURN_IF_ERROR(ResolveConfig(defaults_, {}).status().Annotate("data directory defaults"));
+  auto defaults = ReadResolvableConfig(data_dir_ + "/" + std::string(kDefaultsFile), {});
+  if (!defaults.ok()) {
+    // Every topic's effective config depends on them: none may be written
+    // to or cleaned up on a guess.
+    defaults_damaged_ = defaults.status().Annotate("data directory defaults");
+    warnings_.push_back(fmt::format("{}: every topic is read-only until it is fixed", defaults_damaged_.message()));
+  } else {
+    defaults_ = std::move(defaults).value();
+  }
 
   // Topics: every config file, plus partition directories without one (a
   // Kafka log directory copied in), adopted with as many partitions as found.
+  RETURN_IF_ERROR(FinishTopicDeletions());
   std::map<std::string, int32_t> partitions_seen;
-  ASSIGN_OR_RETURN(auto names, ListDir(data_dir_));
+  ASSIGN_OR_RETURN(auto names, io_->List(data_dir_));
   for (const auto& name : names) {
     if (name.size() > kDeleteDirSuffix.size() && name.ends_with(kDeleteDirSuffix)) {
       RemoveDirectoryInBackground(data_dir_ + "/" + name);
@@ -175,11 +214,21 @@ Status LogManager::LoadAll() {
     int32_t& count = partitions_seen[tp->topic];
     count = std::max(count, tp->partition + 1);
   }
-  ASSIGN_OR_RETURN(auto config_files, ListDir(data_dir_ + "/" + std::string(kTopicsDir)));
+  ASSIGN_OR_RETURN(auto config_dirs, io_->List(data_dir_ + "/" + std::string(kTopicsDir)));
   std::map<std::string, ConfigOverrides> topic_overrides;
-  for (const auto& topic : config_files) {
+  std::map<std::string, Status> damaged;
+  for (const auto& topic : config_dirs) {
     if (!ValidateTopicName(topic).ok() || ::access(TopicConfigPath(topic).c_str(), F_OK) != 0) continue;
-    ASSIGN_OR_RETURN(topic_overrides[topic], ReadConfigFile(TopicConfigPath(topic)));
+    auto read = ReadResolvableConfig(TopicConfigPath(topic), defaults_);
+    if (read.ok()) {
+      topic_overrides[topic] = std::move(read).value();
+      continue;
+    }
+    // Only this topic: served read-only, with the defaults and as many
+    // partitions as it has directories.
+    damaged[topic] = read.status();
+    topic_overrides[topic] = {{"partitions", std::to_string(std::max(1, partitions_seen[topic]))}};
+    warnings_.push_back(fmt::format("topic {} is read-only: {}", topic, read.status().message()));
   }
   for (const auto& [topic, count] : partitions_seen) {
     if (topic_overrides.count(topic)) continue;
@@ -190,20 +239,30 @@ Status LogManager::LoadAll() {
 
   std::unique_lock lock(topics_mu_);
   for (auto& [topic, overrides] : topic_overrides) {
+    ASSIGN_OR_RETURN(LogConfig config, ResolveConfig(defaults_, overrides));
     Topic t;
-    RETURN_IF_ERROR(ApplyTopicOverrides(topic, t, std::move(overrides)));
+    ASSIGN_OR_RETURN(t.partitions, OpenPartitions(topic, 0, config, /*loading=*/true));
+    t.overrides = std::move(overrides);
+    t.config = config;
+    if (auto it = damaged.find(topic); it != damaged.end()) t.read_only = it->second;
+    else if (!defaults_damaged_.ok()) t.read_only = defaults_damaged_;
+    if (!t.read_only.ok()) {
+      for (const auto& log : t.partitions) log->SetReadOnly(t.read_only.message());
+    }
     topics_.emplace(topic, std::move(t));
   }
   return Status::Ok();
 }
 
 Result<std::shared_ptr<Log>> LogManager::OpenLog(const std::string& topic, int32_t partition,
-                                                 const LogConfig& config) {
+                                                 const LogConfig& config, bool loading) {
   TopicPartition tp{topic, partition};
   Log::Options o;
   o.dir = data_dir_ + "/" + tp.DirName();
   o.topic_partition = tp;
   o.config = config;
+  // A partition missing from the checkpoint starts at 0, below any end it
+  // has: the loader then validates all of it, clean shutdown or not.
   auto rp = recovery_points_.find(tp);
   o.recovery_point = rp == recovery_points_.end() ? Offset(0) : rp->second;
   auto ls = log_start_offsets_.find(tp);
@@ -212,30 +271,82 @@ Result<std::shared_ptr<Log>> LogManager::OpenLog(const std::string& topic, int32
   o.clock = clock_;
   o.io = io_;
   o.scheduler = scheduler_.get();
-  ASSIGN_OR_RETURN(auto log, Log::Open(std::move(o)));
-  {
-    std::lock_guard lock(warnings_mu_);
-    for (const auto& w : log->warnings()) warnings_.push_back(w);
+  o.file_cache = file_cache_.get();
+  auto log = Log::Open(o);
+  if (!log.ok()) {
+    if (!loading) return log.status();
+    // One partition that cannot be loaded is not a dead mount: it is served
+    // offline (every read and write says why), and its files stay as found.
+    AddWarning(fmt::format("partition {} is offline: {}", tp.DirName(), log.status().message()));
+    return std::shared_ptr<Log>(Log::Offline(std::move(o), log.status()));
   }
-  return std::shared_ptr<Log>(std::move(log));
+  for (const auto& w : (*log)->warnings()) AddWarning(w);
+  return std::shared_ptr<Log>(std::move(log).value());
 }
 
-// REQUIRES: topics_mu_ held exclusively. Resolves, opens partitions up to the
-// configured count, and pushes the config to every open log.
-Status LogManager::ApplyTopicOverrides(const std::string& topic, Topic& t,
-                                       ConfigOverrides overrides) {
+void LogManager::AddWarning(std::string warning) {
+  std::lock_guard lock(warnings_mu_);
+  warnings_.push_back(std::move(warning));
+}
+
+Result<std::vector<std::shared_ptr<Log>>> LogManager::OpenPartitions(const std::string& topic,
+                                                                     int32_t from,
+                                                                     const LogConfig& config,
+                                                                     bool loading) {
+  std::vector<std::shared_ptr<Log>> opened;
+  for (int32_t p = from; p < config.partitions; ++p) {
+    auto log = OpenLog(topic, p, config, loading);
+    if (!log.ok()) {
+      DiscardPartitions(opened);
+      return log.status().Annotate(fmt::format("topic '{}': creating partition {} of {}", topic, p,
+                                               config.partitions));
+    }
+    opened.push_back(std::move(log).value());
+  }
+  return opened;
+}
+
+void LogManager::DiscardPartitions(const std::vector<std::shared_ptr<Log>>& logs) {
+  for (const auto& log : logs) {
+    log->CloseWithoutFlush();
+    // Only what this attempt made: a directory that was there before keeps
+    // whatever it held.
+    if (log->created_directory()) (void)io_->RemoveTree(log->dir());
+  }
+  if (!logs.empty()) (void)io_->SyncDir(data_dir_);
+}
+
+// REQUIRES: topics_mu_ held exclusively. Checks what a new set of overrides
+// makes of the topic and opens the partitions it adds (all or none), without
+// changing the topic yet.
+Result<LogManager::TopicChange> LogManager::PrepareTopicChange(const std::string& topic, const Topic& t,
+                                                               ConfigOverrides overrides) {
+  if (!t.read_only.ok()) return Status::ReadOnly(fmt::format("topic '{}': {}", topic, t.read_only.message()));
   ASSIGN_OR_RETURN(LogConfig config, ResolveConfig(defaults_, overrides));
   if (config.partitions < static_cast<int32_t>(t.partitions.size())) {
     return Status::InvalidArgument(fmt::format("partitions of topic '{}' can only grow: it has {}, asked for {}",
                                                topic, t.partitions.size(), config.partitions));
   }
-  for (int32_t p = static_cast<int32_t>(t.partitions.size()); p < config.partitions; ++p) {
-    ASSIGN_OR_RETURN(auto log, OpenLog(topic, p, config));
-    t.partitions.push_back(std::move(log));
+  TopicChange change;
+  ASSIGN_OR_RETURN(change.added, OpenPartitions(topic, static_cast<int32_t>(t.partitions.size()), config,
+                                                /*loading=*/false));
+  change.overrides = std::move(overrides);
+  change.config = config;
+  return change;
+}
+
+// REQUIRES: topics_mu_ held exclusively. The change is persisted, then
+// applied; if it cannot be persisted, the partitions it opened go again.
+Status LogManager::CommitTopicChange(const std::string& topic, Topic& t, TopicChange change) {
+  Status written = WriteTopicConfig(topic, change.overrides);
+  if (!written.ok()) {
+    DiscardPartitions(change.added);
+    return written;
   }
-  for (const auto& log : t.partitions) log->UpdateConfig(config);
-  t.overrides = std::move(overrides);
-  t.config = config;
+  for (auto& log : change.added) t.partitions.push_back(std::move(log));
+  for (const auto& log : t.partitions) log->UpdateConfig(change.config);
+  t.overrides = std::move(change.overrides);
+  t.config = change.config;
   return Status::Ok();
 }
 
@@ -266,18 +377,19 @@ Status LogManager::CreateTopic(std::string_view topic, const ConfigOverrides& ov
           fmt::format("topic '{}' collides with existing topic '{}' ('.' and '_' collide)", topic, name));
     }
   }
+  if (!defaults_damaged_.ok()) return Status::ReadOnly(defaults_damaged_.message());
   ASSIGN_OR_RETURN(LogConfig config, ResolveConfig(defaults_, overrides));
   // The partition count is pinned at creation so a later change of the
   // default does not resize existing topics.
   ConfigOverrides stored = overrides;
   stored["partitions"] = std::to_string(config.partitions);
   std::string name(topic);
-  RETURN_IF_ERROR(WriteTopicConfig(name, stored));
   Topic t;
-  Status s = ApplyTopicOverrides(name, t, std::move(stored));
-  if (!s.ok()) {
-    (void)DeleteTopicConfigFile(name);
-    return s;
+  ASSIGN_OR_RETURN(TopicChange change, PrepareTopicChange(name, t, std::move(stored)));
+  Status committed = CommitTopicChange(name, t, std::move(change));
+  if (!committed.ok()) {
+    (void)io_->RemoveTree(TopicConfigDir(name));
+    return committed;
   }
   topics_.emplace(name, std::move(t));
   return Status::Ok();
@@ -295,36 +407,77 @@ Status LogManager::EnsureInternalTopic(std::string_view topic, const ConfigOverr
 }
 
 Status LogManager::DeleteTopic(std::string_view topic) {
-  {
-    std::unique_lock lock(topics_mu_);
-    auto it = topics_.find(topic);
-    if (it == topics_.end()) return Status::NotFound(fmt::format("no topic '{}'", topic));
-    // Partition directories are renamed out of the way first (a crash then
-    // leaves "-delete" directories, removed at the next open, never data to
-    // adopt); if one rename fails, the others are put back and nothing changed.
-    std::vector<std::pair<std::string, std::string>> renamed;
-    for (const auto& log : it->second.partitions) {
-      std::string dir = log->dir();
-      std::string doomed = DeleteDirName(dir);
-      if (::rename(dir.c_str(), doomed.c_str()) != 0) {
-        Status failed = Status::FromErrno("rename", dir);
-        for (const auto& [from, to] : renamed) (void)::rename(to.c_str(), from.c_str());
-        return failed;
-      }
-      renamed.emplace_back(dir, doomed);
-    }
-    for (const auto& log : it->second.partitions) {
-      log->CloseWithoutFlush();
-      cleaner_->Forget(log->topic_partition());
-      // A topic created again under this name starts from nothing.
-      recovery_points_.erase(log->topic_partition());
-      log_start_offsets_.erase(log->topic_partition());
-    }
-    topics_.erase(it);
-    for (const auto& [from, to] : renamed) RemoveDirectoryInBackground(to);
-    RETURN_IF_ERROR(DeleteTopicConfigFile(topic));
+  std::unique_lock lock(topics_mu_);
+  auto it = topics_.find(topic);
+  if (it == topics_.end()) return Status::NotFound(fmt::format("no topic '{}'", topic));
+  // The commit point is the config directory leaving its name, with the
+  // topic's name written inside it: before, the topic is whole; after, the
+  // next open finishes the deletion (FinishTopicDeletions) whatever a crash
+  // left, and nothing brings the topic back.
+  const std::string config_dir = TopicConfigDir(topic);
+  const std::string marker = config_dir + "/" + std::string(kDeletingMarker);
+  RETURN_IF_ERROR(WriteFileAtomically(marker, topic, *io_));
+  const std::string doomed =
+      fmt::format("{}/{}/~{}{}", data_dir_, kTopicsDir, RandomHex32(), kDeletingConfigSuffix);
+  if (Status renamed = io_->Rename(config_dir, doomed); !renamed.ok()) {
+    (void)io_->Remove(marker);
+    return renamed;
   }
-  return SyncDirectory(data_dir_);
+  Status synced = io_->SyncDir(data_dir_ + "/" + std::string(kTopicsDir));
+  for (const auto& log : it->second.partitions) {
+    log->CloseWithoutFlush();
+    cleaner_->Forget(log->topic_partition());
+    // A topic created again under this name starts from nothing.
+    recovery_points_.erase(log->topic_partition());
+    log_start_offsets_.erase(log->topic_partition());
+  }
+  topics_.erase(it);
+  Status moved = RemovePartitionDirectories(topic);
+  RemoveDirectoryInBackground(doomed);
+  if (!moved.ok()) return moved;
+  return synced.ok() ? io_->SyncDir(data_dir_) : synced;
+}
+
+// Every <topic>-<n> directory on disk, whether the topic knew it or a
+// failed partition creation left it, renamed out of the way and removed in
+// the background.
+Status LogManager::RemovePartitionDirectories(std::string_view topic) {
+  ASSIGN_OR_RETURN(auto names, io_->List(data_dir_));
+  Status first;
+  for (const auto& name : names) {
+    auto tp = ParsePartitionDir(name);
+    if (!tp || tp->topic != topic) continue;
+    const std::string dir = data_dir_ + "/" + name;
+    const std::string doomed = DeleteDirName(dir);
+    Status renamed = io_->Rename(dir, doomed);
+    if (renamed.ok()) RemoveDirectoryInBackground(doomed);
+    else if (first.ok()) first = renamed;
+  }
+  return first;
+}
+
+// Deletions a crash interrupted: a config directory renamed
+// ~<id>.deleting names its topic; the topic's partition directories go
+// (unless the topic was created again since), then the directory. A live
+// config directory still holding the marker had not committed its deletion.
+Status LogManager::FinishTopicDeletions() {
+  const std::string topics_dir = data_dir_ + "/" + std::string(kTopicsDir);
+  ASSIGN_OR_RETURN(auto names, io_->List(topics_dir));
+  for (const auto& name : names) {
+    const std::string dir = topics_dir + "/" + name;
+    if (!name.starts_with('~') || !name.ends_with(kDeletingConfigSuffix)) {
+      // Not a directory, or one without a marker: nothing to undo.
+      (void)io_->Remove(dir + "/" + std::string(kDeletingMarker));
+      continue;
+    }
+    auto topic = ReadSmallFile(dir + "/" + std::string(kDeletingMarker), *io_);
+    if (topic.ok() && ValidateTopicName(*topic).ok() && ::access(TopicConfigPath(*topic).c_str(), F_OK) != 0) {
+      RETURN_IF_ERROR(RemovePartitionDirectories(*topic));
+      warnings_.push_back(fmt::format("finished deleting topic {}", *topic));
+    }
+    RemoveDirectoryInBackground(dir);
+  }
+  return Status::Ok();
 }
 
 // "<dir>.<32 hex>-delete", the partition directory's own name shortened so
@@ -339,10 +492,7 @@ std::string LogManager::DeleteDirName(const std::string& dir) const {
 
 void LogManager::RemoveDirectoryInBackground(std::string path) {
   std::lock_guard lock(background_mu_);
-  deleters_.emplace_back([path = std::move(path)] {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  });
+  deleters_.emplace_back([this, path = std::move(path)] { (void)io_->RemoveTree(path); });
 }
 
 Result<int32_t> LogManager::PartitionCount(std::string_view topic) const {
@@ -375,13 +525,14 @@ ConfigOverrides LogManager::DefaultOverrides() const {
 }
 
 Status LogManager::ApplyDefaults(ConfigOverrides defaults) {
+  if (!defaults_damaged_.ok()) return Status::ReadOnly(defaults_damaged_.message());
   // Every topic must still resolve under the new defaults, or nothing changes.
   std::map<std::string, LogConfig> resolved;
   for (const auto& [name, t] : topics_) {
     ASSIGN_OR_RETURN(resolved[name], ResolveConfig(defaults, t.overrides));
   }
   RETURN_IF_ERROR(ResolveConfig(defaults, {}).status());
-  RETURN_IF_ERROR(WriteConfigFile(data_dir_ + "/" + std::string(kDefaultsFile), defaults));
+  RETURN_IF_ERROR(WriteConfigFile(data_dir_ + "/" + std::string(kDefaultsFile), defaults, *io_));
   defaults_ = std::move(defaults);
   for (auto& [name, t] : topics_) {
     t.config = resolved[name];
@@ -430,14 +581,10 @@ Status LogManager::SetTopicConfig(std::string_view topic, std::string_view name,
   if (it == topics_.end()) return Status::NotFound(fmt::format("no topic '{}'", topic));
   ConfigOverrides overrides = it->second.overrides;
   overrides[std::string(name)] = std::string(value);
-  // Check before persisting so a refused value changes nothing on disk.
-  ASSIGN_OR_RETURN(LogConfig config, ResolveConfig(defaults_, overrides));
-  if (config.partitions < static_cast<int32_t>(it->second.partitions.size())) {
-    return Status::InvalidArgument(fmt::format("partitions of topic '{}' can only grow: it has {}, asked for {}",
-                                               topic, it->second.partitions.size(), config.partitions));
-  }
-  RETURN_IF_ERROR(WriteTopicConfig(topic, overrides));
-  return ApplyTopicOverrides(it->first, it->second, std::move(overrides));
+  // Checked, and new partitions opened, before anything is persisted: a
+  // refused value changes nothing on disk.
+  ASSIGN_OR_RETURN(TopicChange change, PrepareTopicChange(it->first, it->second, std::move(overrides)));
+  return CommitTopicChange(it->first, it->second, std::move(change));
 }
 
 Status LogManager::RemoveTopicConfig(std::string_view topic, std::string_view name) {
@@ -454,14 +601,8 @@ Status LogManager::RemoveTopicConfig(std::string_view topic, std::string_view na
   if (overrides.erase(std::string(name)) == 0) {
     return Status::NotFound(fmt::format("'{}' is not set on topic '{}'", name, topic));
   }
-  ASSIGN_OR_RETURN(LogConfig config, ResolveConfig(defaults_, overrides));
-  if (config.partitions < static_cast<int32_t>(it->second.partitions.size())) {
-    return Status::InvalidArgument(fmt::format(
-        "removing 'partitions' would shrink topic '{}' from {} to {} partitions", topic,
-        it->second.partitions.size(), config.partitions));
-  }
-  RETURN_IF_ERROR(WriteTopicConfig(topic, overrides));
-  return ApplyTopicOverrides(it->first, it->second, std::move(overrides));
+  ASSIGN_OR_RETURN(TopicChange change, PrepareTopicChange(it->first, it->second, std::move(overrides)));
+  return CommitTopicChange(it->first, it->second, std::move(change));
 }
 
 Status LogManager::FlushAll() {
@@ -552,7 +693,9 @@ Status LogManager::Close() {
   bool all_clean = true;
   for (const auto& log : AllLogs()) {
     // A fenced log had a failed write or fsync: only recovery may trust it.
-    if (log->fenced()) all_clean = false;
+    // An offline one was never loaded: its checkpoint values, kept as they
+    // were, make the next open validate it wherever it may need it.
+    if (log->fenced() && log->offline().ok()) all_clean = false;
     Status s = log->Close();
     if (!s.ok()) all_clean = false;
     if (first.ok()) first = s;
@@ -568,8 +711,7 @@ Status LogManager::Close() {
     std::unique_lock lock(topics_mu_);
     topics_.clear();
   }
-  if (lock_fd_ >= 0) ::close(lock_fd_);
-  lock_fd_ = -1;
+  Unlock();
   return first;
 }
 

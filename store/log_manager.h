@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "store/clock.h"
+#include "store/file_cache.h"
 #include "store/file_io.h"
 #include "store/log.h"
 #include "store/log_cleaner.h"
@@ -48,6 +49,10 @@ class LogManager {
     // How often the cleaner looks for a log to clean (log.cleaner.backoff.ms).
     int64_t cleaner_backoff_ms = 15'000;
     int background_threads = 2;
+    // How many segment files may hold a descriptor and a mapping at once;
+    // 0: as many as RLIMIT_NOFILE and vm.max_map_count leave room for
+    // (FileCache::CapacityFromLimits).
+    size_t max_open_files = 0;
     CleanerOptions cleaner;
     // Told what a background task failed at (an aborted cleaning, a failed
     // retention), for the daemon's log; nothing is told when unset.
@@ -56,7 +61,10 @@ class LogManager {
 
   // Locks the directory (kBusy if another process holds it), reads the
   // clean-shutdown marker (and removes it, so a crash while loading counts
-  // as unclean), the checkpoints and configs, and loads every partition.
+  // as unclean), the checkpoints and configs, and loads every partition. A
+  // partition that cannot be loaded is served offline (Log::Offline), a
+  // topic whose config cannot be read read-only (Log::SetReadOnly): the
+  // rest of the directory opens. A failed open leaves every file as found.
   static Result<std::unique_ptr<LogManager>> Open(Options options);
   ~LogManager();
 
@@ -83,8 +91,9 @@ class LogManager {
   // for a name that is not internal. The fs layer keeps refusing users'
   // mkdir and writes under "__" names; this is not reachable from there.
   Status EnsureInternalTopic(std::string_view topic, const ConfigOverrides& forced);
-  // Closes the topic's logs, renames their directories out of the way
-  // (<topic>-<p>.<id>-delete) and removes them in the background.
+  // Closes the topic's logs, renames their directories (every <topic>-<n>
+  // on disk) out of the way (<topic>-<p>.<id>-delete) and removes them in
+  // the background. Crash-safe: once it has begun, the next open finishes it.
   Status DeleteTopic(std::string_view topic);
   Result<int32_t> PartitionCount(std::string_view topic) const;
   // nullptr when the topic or partition does not exist.
@@ -98,7 +107,8 @@ class LogManager {
   Result<ConfigOverrides> TopicOverrides(std::string_view topic) const;
   Result<LogConfig> TopicConfig(std::string_view topic) const;
   // Validates, persists (atomically) and applies. Raising `partitions`
-  // creates the new partitions at once; lowering it is kInvalidArgument.
+  // creates the new partitions at once, all or none; lowering it is
+  // kInvalidArgument. kReadOnly for a topic whose config could not be read.
   Status SetTopicConfig(std::string_view topic, std::string_view name, std::string_view value);
   Status RemoveTopicConfig(std::string_view topic, std::string_view name);
 
@@ -127,19 +137,42 @@ class LogManager {
     ConfigOverrides overrides;
     LogConfig config;
     std::vector<std::shared_ptr<Log>> partitions;
+    Status read_only;  // why the topic is read-only; ok() when it is not
+  };
+  // A topic's next overrides, their config, and the partitions they add
+  // (opened, not yet part of the topic).
+  struct TopicChange {
+    ConfigOverrides overrides;
+    LogConfig config;
+    std::vector<std::shared_ptr<Log>> added;
   };
 
   explicit LogManager(Options options);
   Status Lock();
+  void Unlock();
   Status LoadAll();
+  Result<ConfigOverrides> ReadResolvableConfig(const std::string& path,
+                                               const ConfigOverrides& defaults) const;
+  // loading: a partition that fails to load is returned offline instead.
   Result<std::shared_ptr<Log>> OpenLog(const std::string& topic, int32_t partition,
-                                       const LogConfig& config);
+                                       const LogConfig& config, bool loading);
+  // Partitions [from, config.partitions), all or none.
+  Result<std::vector<std::shared_ptr<Log>>> OpenPartitions(const std::string& topic, int32_t from,
+                                                           const LogConfig& config, bool loading);
+  // Closes partitions a failed change opened and removes the directories
+  // they made.
+  void DiscardPartitions(const std::vector<std::shared_ptr<Log>>& logs);
+  // REQUIRES: topics_mu_ held exclusively.
+  Result<TopicChange> PrepareTopicChange(const std::string& topic, const Topic& t,
+                                         ConfigOverrides overrides);
+  Status CommitTopicChange(const std::string& topic, Topic& t, TopicChange change);
+  std::string TopicConfigDir(std::string_view topic) const;
   std::string TopicConfigPath(std::string_view topic) const;
   Status WriteTopicConfig(std::string_view topic, const ConfigOverrides& overrides);
-  Status DeleteTopicConfigFile(std::string_view topic);
+  Status RemovePartitionDirectories(std::string_view topic);
+  Status FinishTopicDeletions();
   std::string DeleteDirName(const std::string& partition_dir) const;
-  // REQUIRES: topics_mu_ held exclusively.
-  Status ApplyTopicOverrides(const std::string& topic, Topic& t, ConfigOverrides overrides);
+  void AddWarning(std::string warning);
   Status ApplyDefaults(ConfigOverrides defaults);
   void StopBackground();
   void RemoveDirectoryInBackground(std::string path);
@@ -147,7 +180,8 @@ class LogManager {
   const std::string data_dir_;
   const Clock* clock_;
   FileIo* io_;
-  int lock_fd_ = -1;
+  int lock_fd_ = -1;      // .lock, flock()ed, holding our pid
+  int dir_lock_fd_ = -1;  // the data directory, flock()ed
   bool had_clean_shutdown_ = false;
   bool closed_ = false;
   OffsetMap recovery_points_;  // as read at open; guarded by topics_mu_
@@ -155,11 +189,13 @@ class LogManager {
 
   mutable std::shared_mutex topics_mu_;
   ConfigOverrides defaults_;                  // guarded by topics_mu_
+  Status defaults_damaged_;  // why defaults.properties could not be read; set while loading
   std::map<std::string, Topic, std::less<>> topics_;  // guarded by topics_mu_
   mutable std::mutex warnings_mu_;
   std::vector<std::string> warnings_;         // guarded by warnings_mu_
 
   const Options options_;
+  std::shared_ptr<FileCache> file_cache_;
   std::unique_ptr<Scheduler> scheduler_;  // owns the background threads
   std::unique_ptr<LogCleaner> cleaner_;
   std::mutex background_mu_;

@@ -26,60 +26,6 @@ uint64_t NextSegmentId() {
 
 bool FileExists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
 
-// Reads the header of the batch at pos, which must lie inside [0, size).
-Result<BatchLocation> LocateBatch(const char* data, int64_t size, int64_t pos,
-                                  const std::string& path) {
-  // Positions come from index files, which may hold anything after a crash.
-  if (pos < 0) {
-    return Status::Corruption(fmt::format("{}: negative batch position {}", path, pos));
-  }
-  if (size - pos < format::kBatchHeaderSize) {
-    return Status::Corruption(fmt::format("{}: {} bytes at position {} are too few for a batch header",
-                                          path, size - pos, pos));
-  }
-  auto header = ParseBatchHeader(std::string_view(data + pos, static_cast<size_t>(size - pos)));
-  if (!header.ok()) return header.status().Annotate(fmt::format("{} at position {}", path, pos));
-  if (pos + header->size() > size) {
-    return Status::Corruption(fmt::format("{}: batch at position {} of {} bytes runs past the end ({})",
-                                          path, pos, header->size(), size));
-  }
-  BatchLocation loc;
-  loc.position = FilePosition(pos);
-  loc.size = header->size();
-  loc.base_offset = header->base_offset;
-  loc.last_offset = header->last_offset();
-  loc.records = header->records_count;
-  loc.max_timestamp = header->max_timestamp;
-  loc.control = header->is_control();
-  return loc;
-}
-
-// The position after the last presented byte of a batch: its last record's
-// offset plus that record's presented size. An empty batch (kept by the
-// cleaner to remember its offsets) ends after its last offset.
-Result<Offset> BatchPresentedEnd(std::string_view batch, const BatchLocation& loc) {
-  if (loc.records == 0 || loc.control) return loc.last_offset + 1;
-  RecordReader reader(batch);
-  RecordView rec;
-  Offset end = loc.last_offset + 1;
-  while (reader.Next(&rec)) end = rec.offset + PresentedSize(rec);
-  if (!reader.status().ok()) return reader.status();
-  return end;
-}
-
-// A batch with a matching checksum in a format topicfs refuses to decode:
-// magic 0/1 (CRC-32) or a compressed v2 batch (CRC-32C).
-bool IsIntactButUnreadable(std::string_view batch) {
-  if (static_cast<int8_t>(batch[format::kMagicPos]) != format::kMagicV2) {
-    return IsValidLegacyEntry(batch);
-  }
-  if (batch.size() < static_cast<size_t>(format::kBatchHeaderSize)) return false;
-  uint32_t stored = be::Load<uint32_t>(batch.data() + format::kCrcPos);
-  uint32_t actual = crc32c::Value(batch.data() + format::kAttributesPos,
-                                  batch.size() - format::kAttributesPos);
-  return stored == actual && VerifyBatch(batch).code() == Code::kUnsupported;
-}
-
 }  // namespace
 
 LogSegment::LogSegment(const Options& options, std::unique_ptr<LogFile> log,
@@ -91,6 +37,7 @@ LogSegment::LogSegment(const Options& options, std::unique_ptr<LogFile> log,
       max_index_bytes_(options.max_index_bytes),
       clock_(options.clock),
       io_(options.io),
+      dir_(options.dir),
       file_state_suffix_(options.file_state_suffix),
       log_(std::move(log)),
       offset_index_(std::move(offset_index)),
@@ -107,17 +54,18 @@ Result<std::unique_ptr<LogSegment>> LogSegment::OpenFiles(const Options& options
   std::string index_path = SegmentFilePath(options.dir, options.base_offset, kIndexSuffix, suffix);
   std::string time_path = SegmentFilePath(options.dir, options.base_offset, kTimeIndexSuffix, suffix);
   bool indexes_missing = !FileExists(index_path) || !FileExists(time_path);
-  if (create) {
-    // A stray file under the new name (a crash between creating and using it)
-    // must not leak into the new segment.
-    for (const auto& p : {log_path, index_path, time_path}) ::unlink(p.c_str());
-  }
-  ASSIGN_OR_RETURN(auto log, LogFile::Open(log_path, create, options.segment_bytes));
+  // The .log first: a new segment must not be made over one holding bytes,
+  // and nothing else may be touched before that is known.
+  using Mode = LogFile::OpenMode;
+  const Mode mode = !create ? Mode::kExisting : suffix == kCleanedSuffix ? Mode::kScratch : Mode::kNew;
+  ASSIGN_OR_RETURN(auto log, LogFile::Open(log_path, mode, options.segment_bytes, options.io,
+                                           options.file_cache));
   ASSIGN_OR_RETURN(auto offset_index,
                    OffsetIndex::Open(index_path, options.base_offset, options.max_index_bytes,
-                                     options.io));
-  ASSIGN_OR_RETURN(auto time_index, TimeIndex::Open(time_path, options.base_offset,
-                                                    options.max_index_bytes, options.io));
+                                     options.io, options.file_cache, /*fresh=*/create));
+  ASSIGN_OR_RETURN(auto time_index,
+                   TimeIndex::Open(time_path, options.base_offset, options.max_index_bytes,
+                                   options.io, options.file_cache, /*fresh=*/create));
   auto segment = std::unique_ptr<LogSegment>(new LogSegment(
       options, std::move(log), std::move(offset_index), std::move(time_index)));
   segment->needs_recovery_ = !create && indexes_missing;
@@ -179,7 +127,10 @@ Status LogSegment::LoadTail() {
 // them: on a full disk the index write can fail after the batch's.
 Status LogSegment::Append(const AppendInfo& info) {
   const int64_t physical = size();
-  RETURN_IF_ERROR(log_->Write(info.batches, *io_));
+  // With several batches the first is written last (LogFile::Write): one
+  // append's batches are recovered all together or not at all.
+  const int64_t first_size = info.locations.size() > 1 ? info.locations.front().size : 0;
+  RETURN_IF_ERROR(log_->Write(info.batches, first_size));
   const int64_t max_timestamp = max_timestamp_so_far_, offset_of_max = offset_of_max_timestamp_;
   const std::optional<Timestamp> rolling_based = rolling_based_timestamp_;
   const int64_t since_last_entry = bytes_since_last_index_entry_;
@@ -196,13 +147,13 @@ Status LogSegment::Append(const AppendInfo& info) {
     Status indexed = IndexBatch(placed, &bytes_since_last_index_entry_);
     if (!indexed.ok()) {
       // Entries of this append are keyed at or after its first offset.
-      offset_index_->TruncateTo(info.locations.front().base_offset);
-      time_index_->TruncateTo(info.locations.front().base_offset);
+      (void)offset_index_->TruncateTo(info.locations.front().base_offset);
+      (void)time_index_->TruncateTo(info.locations.front().base_offset);
       max_timestamp_so_far_ = max_timestamp;
       offset_of_max_timestamp_ = offset_of_max;
       rolling_based_timestamp_ = rolling_based;
       bytes_since_last_index_entry_ = since_last_entry;
-      log_->DropUnpublished();
+      (void)log_->DropUnpublished();
       return indexed;
     }
   }
@@ -229,6 +180,12 @@ Status LogSegment::IndexBatch(const BatchLocation& loc, int64_t* bytes_since_las
   return Status::Ok();
 }
 
+Result<BatchLocation> LogSegment::BatchAt(const char* data, int64_t size, int64_t pos) const {
+  auto loc = LocateBatch(data, size, pos);
+  if (!loc.ok()) return loc.status().Annotate(log_path());
+  return loc;
+}
+
 Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
                                     ReadCursor* cursor) const {
   ReadResult result{0, offset, offset};
@@ -248,7 +205,7 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
   int64_t stop_batch = -1, stop_record = -1;
   int32_t stop_left = 0;
   while (pos < size && result.bytes < max) {
-    ASSIGN_OR_RETURN(BatchLocation loc, LocateBatch(data, size, pos, log_path()));
+    ASSIGN_OR_RETURN(BatchLocation loc, BatchAt(data, size, pos));
     const int64_t next_pos = pos + loc.size;
     // Skip whole batches that end before the offset: the next batch starts
     // at or before it. Only the batch holding the offset is decoded.
@@ -309,7 +266,7 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
     *cursor = ReadCursor{id_, result.next, stop_batch, stop_record, stop_left};
     if (stop_left == 0) {
       // The batch is used up: the next read starts at the batch after it.
-      ASSIGN_OR_RETURN(BatchLocation loc, LocateBatch(data, size, stop_batch, log_path()));
+      ASSIGN_OR_RETURN(BatchLocation loc, BatchAt(data, size, stop_batch));
       cursor->batch_position = stop_batch + loc.size;
       cursor->record_position = -1;
     }
@@ -357,7 +314,7 @@ Status LogSegment::ScanBatches(FilePosition from,
   if (from.value >= size) return Status::Ok();
   ASSIGN_OR_RETURN(auto map, log_->Map());
   for (int64_t pos = from.value; pos < size;) {
-    ASSIGN_OR_RETURN(BatchLocation loc, LocateBatch(map->data(), size, pos, log_path()));
+    ASSIGN_OR_RETURN(BatchLocation loc, BatchAt(map->data(), size, pos));
     if (!fn(loc)) break;
     pos += loc.size;
   }
@@ -392,72 +349,6 @@ Status LogSegment::ForEachRecord(const BatchLocation& loc,
   return reader.status();
 }
 
-Result<int64_t> LogSegment::Recover() {
-  RETURN_IF_ERROR(offset_index_->Reset());
-  RETURN_IF_ERROR(time_index_->Reset());
-  max_timestamp_so_far_ = -1;
-  offset_of_max_timestamp_ = base_offset_.value;
-  rolling_based_timestamp_.reset();
-  bytes_since_last_index_entry_ = 0;
-
-  const int64_t size = this->size();
-  std::shared_ptr<const LogFile::Mapping> map;
-  if (size > 0) {
-    ASSIGN_OR_RETURN(map, log_->Map());
-  }
-  const char* data = size > 0 ? map->data() : nullptr;
-  int64_t valid = 0;
-  int64_t records = 0;
-  Offset next = base_offset_;
-  std::optional<BatchLocation> last;
-  while (size - valid > format::kHeaderSizeUpToMagic) {
-    std::string_view rest(data + valid, static_cast<size_t>(size - valid));
-    BatchFrame frame = PeekFrame(rest);
-    if (frame.length < format::kMinLegacyEntrySize || frame.size() > static_cast<int64_t>(rest.size())) {
-      break;  // a torn tail or zeros: cut here
-    }
-    std::string_view batch = rest.substr(0, static_cast<size_t>(frame.size()));
-    // Only a batch whose checksum holds is "valid but unreadable" (legacy or
-    // compressed); anything else that fails is a torn or garbage tail.
-    if (IsIntactButUnreadable(batch)) {
-      return Status::Unsupported(fmt::format("{} at position {}: {}", log_path(), valid,
-                                             VerifyBatch(batch).message()));
-    }
-    if (!VerifyBatch(batch).ok()) break;
-    auto loc = LocateBatch(data, size, valid, log_path());
-    if (!loc.ok()) break;
-    // Offsets must rise batch after batch and fit the segment's int32
-    // relative offsets; anything else is not a batch this segment wrote.
-    if (loc->base_offset < next || loc->last_offset < loc->base_offset ||
-        loc->last_offset - base_offset_ > kMaxRelativeOffset) {
-      break;
-    }
-    auto end = BatchPresentedEnd(batch, *loc);
-    if (!end.ok()) break;
-    if (loc->max_timestamp.value > max_timestamp_so_far_) {
-      max_timestamp_so_far_ = loc->max_timestamp.value;
-      offset_of_max_timestamp_ = loc->last_offset.value;
-    }
-    if (!rolling_based_timestamp_) rolling_based_timestamp_ = loc->max_timestamp;
-    RETURN_IF_ERROR(IndexBatch(*loc, &bytes_since_last_index_entry_));
-    records += loc->control ? 0 : loc->records;
-    next = std::max(*end, loc->last_offset + 1);
-    last = *loc;
-    valid += loc->size;
-  }
-  int64_t truncated = size - valid;
-  if (truncated > 0) RETURN_IF_ERROR(log_->TruncateTo(valid));
-  next_offset_.store(next.value, std::memory_order_release);
-  record_count_ = records;
-  // End as Kafka's recover() does, like a closed segment: the final time
-  // index entry written and both indexes trimmed. An untrimmed index would
-  // be read back as all entries after a crash; the loader grows the active
-  // segment's indexes again.
-  RETURN_IF_ERROR(OnBecomeInactive());
-  needs_recovery_ = false;
-  return truncated;
-}
-
 Result<int64_t> LogSegment::TruncateTo(Offset offset) {
   FilePosition from = offset_index_->Lookup(offset).position;
   ASSIGN_OR_RETURN(auto batches, Batches(from));
@@ -466,8 +357,8 @@ Result<int64_t> LogSegment::TruncateTo(Offset offset) {
   if (first_gone == batches.end()) return int64_t{0};
   int64_t cut_at = first_gone->position.value;
   int64_t truncated = size() - cut_at;
-  offset_index_->TruncateTo(offset);
-  time_index_->TruncateTo(offset);
+  RETURN_IF_ERROR(offset_index_->TruncateTo(offset));
+  RETURN_IF_ERROR(time_index_->TruncateTo(offset));
   RETURN_IF_ERROR(log_->TruncateTo(cut_at));
   RETURN_IF_ERROR(ResizeIndexes(max_index_bytes_));
   if (cut_at == 0) {
@@ -537,9 +428,9 @@ Status LogSegment::ResizeIndexes(int32_t max_index_bytes) {
 }
 
 Status LogSegment::Flush() {
-  RETURN_IF_ERROR(log_->Flush(*io_));
-  RETURN_IF_ERROR(offset_index_->Flush(*io_));
-  return time_index_->Flush(*io_);
+  RETURN_IF_ERROR(log_->Flush());
+  RETURN_IF_ERROR(offset_index_->Flush());
+  return time_index_->Flush();
 }
 
 Status LogSegment::ChangeFileSuffixes(std::string_view old_suffix, std::string_view new_suffix) {

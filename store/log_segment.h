@@ -21,7 +21,9 @@
 #include <string_view>
 #include <vector>
 
+#include "store/batch_check.h"
 #include "store/clock.h"
+#include "store/file_cache.h"
 #include "store/file_io.h"
 #include "store/log_file.h"
 #include "store/offset_index.h"
@@ -30,17 +32,6 @@
 #include "store/types.h"
 
 namespace topicfs::store {
-
-// Where a batch sits in a segment, from its header alone.
-struct BatchLocation {
-  FilePosition position;
-  int64_t size = 0;
-  Offset base_offset;
-  Offset last_offset;
-  int32_t records = 0;
-  Timestamp max_timestamp;
-  bool control = false;
-};
 
 // Where a sequential reader's last read stopped, so that its next read
 // resumes at that record instead of decoding the record's batch from its
@@ -75,9 +66,20 @@ class LogSegment {
     std::string file_state_suffix;          // "" normally, ".cleaned" for cleaner output
     const Clock* clock = &Clock::System();
     FileIo* io = &FileIo::Default();
+    FileCache* file_cache = nullptr;  // parks idle files; null: never
   };
 
-  // Creates a new, empty segment (files created or truncated to empty).
+  // What Recover cut out of the .log, and where the bytes went.
+  struct RecoveryResult {
+    int64_t cut_bytes = 0;
+    std::vector<std::string> side_files;  // <base>.log.<position>.corrupt
+  };
+
+  // Creates a new, empty segment. A .log of that name left empty (a crash
+  // right after a roll) is taken over; one holding bytes is refused
+  // (kAlreadyExists) and left as it is. Index files of that name are caches
+  // of nothing and are emptied. Cleaner output (a .cleaned suffix) is
+  // created or emptied.
   static Result<std::unique_ptr<LogSegment>> Create(const Options& options);
   // Opens an existing segment. Missing index files are created empty and
   // reported through needs_recovery(); indexes failing their sanity check too.
@@ -91,7 +93,7 @@ class LogSegment {
   bool empty() const { return size() == 0; }
   // Set at Open when an index was missing or failed its sanity check.
   bool needs_recovery() const { return needs_recovery_; }
-  const std::string& log_path() const { return log_->path(); }
+  std::string log_path() const { return log_->path(); }
   const OffsetIndex& offset_index() const { return *offset_index_; }
   const TimeIndex& time_index() const { return *time_index_; }
 
@@ -138,11 +140,16 @@ class LogSegment {
   Result<std::pair<std::shared_ptr<const LogFile::Mapping>, std::string_view>> BatchBytes(
       const BatchLocation& loc) const;
 
-  // Rebuilds both indexes from the log, validating every batch (size, CRC,
-  // offsets in order and in range). Truncates the log at the first invalid
-  // or partial batch; returns the number of bytes cut. kUnsupported if the
-  // segment holds a valid batch topicfs cannot read (magic 0/1, compressed).
-  Result<int64_t> Recover();
+  // Rebuilds both indexes from the log, validating every batch: size,
+  // CRC-32C, records, and offsets that follow the byte-position rule (every
+  // record at or after the end of the one before). Bytes that are not such
+  // batches are moved into side files (docs/recovery.md): a torn, zeroed or
+  // garbage tail is cut off; a damaged batch with valid ones after it is cut
+  // out and the walk resumes at the next valid batch. Nothing else changes.
+  // kUnsupported, with the .log untouched, when the segment holds a valid
+  // batch topicfs does not decode (magic 0/1, compressed) or valid batches
+  // whose offsets do not follow the rule (a Kafka broker's data).
+  Result<RecoveryResult> Recover();
   // Removes every batch whose last offset >= offset (Kafka's truncateTo).
   Result<int64_t> TruncateTo(Offset offset);
 
@@ -167,6 +174,7 @@ class LogSegment {
   // Renames all three files from <name><old> to <name><new> (state suffixes).
   Status ChangeFileSuffixes(std::string_view old_suffix, std::string_view new_suffix);
   Status SetLastModifiedMs(int64_t ms) { return log_->SetLastModifiedMs(ms); }
+  int64_t LastModifiedMs() const { return log_->LastModifiedMs(); }
   // Closes (trims indexes) without deleting.
   Status Close();
   // Deletes all files.
@@ -176,9 +184,17 @@ class LogSegment {
   LogSegment(const Options& options, std::unique_ptr<LogFile> log,
              std::unique_ptr<OffsetIndex> offset_index, std::unique_ptr<TimeIndex> time_index);
   static Result<std::unique_ptr<LogSegment>> OpenFiles(const Options& options, bool create);
+  // store/log_segment_recovery.cc: one validating walk over the .log,
+  // rebuilding the indexes; the ranges to cut, or kUnsupported.
+  struct Walk;
+  Result<Walk> ValidateAndIndex();
+  // Moves [from, to) of the .log into a side file, then out of the .log.
+  Result<std::string> CutRange(int64_t from, int64_t to);
   // Recomputes next_offset and the max timestamp from the last batches.
   Status LoadTail();
   Status IndexBatch(const BatchLocation& loc, int64_t* bytes_since_last_entry);
+  // LocateBatch, its failure naming this segment's .log.
+  Result<BatchLocation> BatchAt(const char* data, int64_t size, int64_t pos) const;
 
   const Offset base_offset_;
   const uint64_t id_;
@@ -186,6 +202,7 @@ class LogSegment {
   int32_t max_index_bytes_;
   const Clock* clock_;
   FileIo* io_;
+  std::string dir_;
   std::string file_state_suffix_;
   std::unique_ptr<LogFile> log_;
   std::unique_ptr<OffsetIndex> offset_index_;

@@ -49,7 +49,7 @@ Result<std::optional<AppendResult>> Log::AppendTextAsOneBatch(std::string_view p
   // Records take more bytes than their lines, so text over the limit never
   // fits one batch; the general path splits it (or refuses a long line).
   const int64_t text_bytes = static_cast<int64_t>(pending.size() + text.size());
-  if (fenced_ || !cfg.key_separator.empty() || cfg.cleanup_compact ||
+  if (fenced_ || read_only_ || !cfg.key_separator.empty() || cfg.cleanup_compact ||
       format::kBatchHeaderSize + text_bytes > batch_limit) {
     return std::optional<AppendResult>();
   }

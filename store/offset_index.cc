@@ -19,14 +19,16 @@ constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
 
 }  // namespace
 
-OffsetIndex::OffsetIndex(std::string path, Offset base_offset, int64_t max_index_size, FileIo* io)
-    : IndexFile(std::move(path), kEntrySize, max_index_size, io), base_offset_(base_offset) {}
+OffsetIndex::OffsetIndex(std::string path, Offset base_offset, int64_t max_index_size, FileIo* io,
+                 FileCache* cache)
+    : IndexFile(std::move(path), kEntrySize, max_index_size, io, cache), base_offset_(base_offset) {}
 
 Result<std::unique_ptr<OffsetIndex>> OffsetIndex::Open(std::string path, Offset base_offset,
-                                                       int64_t max_index_size, FileIo* io) {
+                                                       int64_t max_index_size, FileIo* io,
+                                       FileCache* cache, bool fresh) {
   // The constructor is private, so make_unique cannot reach it.
-  std::unique_ptr<OffsetIndex> index(new OffsetIndex(std::move(path), base_offset, max_index_size, io));
-  RETURN_IF_ERROR(index->Map());
+  std::unique_ptr<OffsetIndex> index(new OffsetIndex(std::move(path), base_offset, max_index_size, io, cache));
+  RETURN_IF_ERROR(index->Map(fresh));
   return index;
 }
 
@@ -38,7 +40,7 @@ OffsetIndex::Entry OffsetIndex::EntryAtLocked(int n) const {
 }
 
 OffsetIndex::Entry OffsetIndex::Lookup(Offset target) const {
-  std::shared_lock lock(mu_);
+  auto lock = ReadLock();
   // Compare absolute offsets, so a target far outside the int32 range of
   // relative offsets still orders correctly.
   const int slot = LargestLowerBoundSlot(
@@ -49,7 +51,7 @@ OffsetIndex::Entry OffsetIndex::Lookup(Offset target) const {
 
 std::optional<OffsetIndex::Entry> OffsetIndex::FetchUpperBoundOffset(FilePosition start,
                                                                      int64_t size) const {
-  std::shared_lock lock(mu_);
+  auto lock = ReadLock();
   const int slot = SmallestUpperBoundSlot(start.value + size, [this](int n) {
     return int64_t{be::Load<int32_t>(slot_ptr(n) + kPositionField)};
   });
@@ -58,21 +60,21 @@ std::optional<OffsetIndex::Entry> OffsetIndex::FetchUpperBoundOffset(FilePositio
 }
 
 OffsetIndex::Entry OffsetIndex::EntryAt(int n) const {
-  std::shared_lock lock(mu_);
+  auto lock = ReadLock();
   // Asking past the end is a caller bug; answering "no entry" beats reading
   // past the mapping.
-  if (n < 0 || n >= entries_) return {base_offset_, FilePosition(0)};
+  if (n < 0 || n >= visible_entries()) return {base_offset_, FilePosition(0)};
   return EntryAtLocked(n);
 }
 
 Offset OffsetIndex::last_offset() const {
-  std::shared_lock lock(mu_);
-  return entries_ == 0 ? base_offset_ : base_offset_ + RelativeAt(entries_ - 1);
+  auto lock = ReadLock();
+  const int entries = visible_entries();
+  return entries == 0 ? base_offset_ : base_offset_ + RelativeAt(entries - 1);
 }
 
 Status OffsetIndex::Append(Offset offset, FilePosition position) {
-  std::unique_lock lock(mu_);
-  if (fd_ < 0) return Status::IoError(EBADF, fmt::format("index {} is closed", path_));
+  ASSIGN_OR_RETURN(auto lock, WriteLock());
   if (entries_ >= max_entries_) {
     return Status::InvalidArgument(fmt::format(
         "append to full offset index {} ({} of {} entries)", path_, entries_, max_entries_));
@@ -107,8 +109,8 @@ bool OffsetIndex::IsFull() const {
   return entries_ >= max_entries_;
 }
 
-void OffsetIndex::TruncateTo(Offset offset) {
-  std::unique_lock lock(mu_);
+Status OffsetIndex::TruncateTo(Offset offset) {
+  ASSIGN_OR_RETURN(auto lock, WriteLock());
   const auto key_of = [this](int n) { return base_offset_.value + RelativeAt(n); };
   const int slot = LargestLowerBoundSlot(offset.value, key_of);
   if (slot < 0) {
@@ -118,12 +120,13 @@ void OffsetIndex::TruncateTo(Offset offset) {
   } else {
     entries_ = slot + 1;
   }
+  return Status::Ok();
 }
 
 Status OffsetIndex::SanityCheck() const {
-  std::shared_lock lock(mu_);
-  if (entries_ != 0) {
-    const Offset last = base_offset_ + RelativeAt(entries_ - 1);
+  auto lock = ReadLock();
+  if (visible_entries() != 0) {
+    const Offset last = base_offset_ + RelativeAt(visible_entries() - 1);
     if (last < base_offset_) {
       return Status::Corruption(
           fmt::format("offset index {} has {} entries but its last offset {} is below the base "

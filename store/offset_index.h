@@ -21,7 +21,8 @@ class OffsetIndex : public IndexFile {
 
   static Result<std::unique_ptr<OffsetIndex>> Open(std::string path, Offset base_offset,
                                                    int64_t max_index_size,
-                                                   FileIo* io = &FileIo::Default());
+                                                   FileIo* io = &FileIo::Default(),
+                                                   FileCache* cache = nullptr, bool fresh = false);
 
   // The entry with the largest offset <= target, or {base_offset, 0}.
   Entry Lookup(Offset target) const;
@@ -39,12 +40,13 @@ class OffsetIndex : public IndexFile {
   Status Append(Offset offset, FilePosition position);
   bool IsFull() const;
   // Removes every entry with offset >= offset.
-  void TruncateTo(Offset offset);
+  Status TruncateTo(Offset offset);
   // Corrupt if the length is not a multiple of 8 or the last offset < base.
   Status SanityCheck() const;
 
  private:
-  OffsetIndex(std::string path, Offset base_offset, int64_t max_index_size, FileIo* io);
+  OffsetIndex(std::string path, Offset base_offset, int64_t max_index_size, FileIo* io,
+              FileCache* cache);
   Entry EntryAtLocked(int n) const;
   int64_t RelativeAt(int n) const;
 

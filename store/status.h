@@ -24,6 +24,7 @@ enum class Code {
   kFenced,           // a partition refusing appends after a failed write or fsync
   kBusy,             // the data directory is locked by another process
   kOutOfRange,       // a numeric config value outside its range
+  kReadOnly,         // a partition served read-only: its config could not be read
 };
 
 class [[nodiscard]] Status {
@@ -51,6 +52,7 @@ class [[nodiscard]] Status {
   static Status Fenced(std::string what) { return {Code::kFenced, 0, std::move(what)}; }
   static Status Busy(std::string what) { return {Code::kBusy, 0, std::move(what)}; }
   static Status OutOfRange(std::string what) { return {Code::kOutOfRange, 0, std::move(what)}; }
+  static Status ReadOnly(std::string what) { return {Code::kReadOnly, EROFS, std::move(what)}; }
 
   // An IoError built from the current errno, naming the call and the path.
   static Status FromErrno(std::string_view call, std::string_view path) {

@@ -19,14 +19,16 @@ constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
 
 }  // namespace
 
-TimeIndex::TimeIndex(std::string path, Offset base_offset, int64_t max_index_size, FileIo* io)
-    : IndexFile(std::move(path), kEntrySize, max_index_size, io), base_offset_(base_offset) {}
+TimeIndex::TimeIndex(std::string path, Offset base_offset, int64_t max_index_size, FileIo* io,
+                 FileCache* cache)
+    : IndexFile(std::move(path), kEntrySize, max_index_size, io, cache), base_offset_(base_offset) {}
 
 Result<std::unique_ptr<TimeIndex>> TimeIndex::Open(std::string path, Offset base_offset,
-                                                   int64_t max_index_size, FileIo* io) {
+                                                   int64_t max_index_size, FileIo* io,
+                                       FileCache* cache, bool fresh) {
   // The constructor is private, so make_unique cannot reach it.
-  std::unique_ptr<TimeIndex> index(new TimeIndex(std::move(path), base_offset, max_index_size, io));
-  RETURN_IF_ERROR(index->Map());
+  std::unique_ptr<TimeIndex> index(new TimeIndex(std::move(path), base_offset, max_index_size, io, cache));
+  RETURN_IF_ERROR(index->Map(fresh));
   return index;
 }
 
@@ -36,12 +38,13 @@ TimeIndex::Entry TimeIndex::EntryAtLocked(int n) const {
 }
 
 TimeIndex::Entry TimeIndex::LastEntryLocked() const {
-  if (entries_ == 0) return {kNoTimestamp, base_offset_};
-  return EntryAtLocked(entries_ - 1);
+  const int entries = visible_entries();
+  if (entries == 0) return {kNoTimestamp, base_offset_};
+  return EntryAtLocked(entries - 1);
 }
 
 TimeIndex::Entry TimeIndex::Lookup(Timestamp target) const {
-  std::shared_lock lock(mu_);
+  auto lock = ReadLock();
   const int slot = LargestLowerBoundSlot(
       target.value, [this](int n) { return be::Load<int64_t>(slot_ptr(n)); });
   if (slot < 0) return {kNoTimestamp, base_offset_};
@@ -49,21 +52,20 @@ TimeIndex::Entry TimeIndex::Lookup(Timestamp target) const {
 }
 
 TimeIndex::Entry TimeIndex::EntryAt(int n) const {
-  std::shared_lock lock(mu_);
+  auto lock = ReadLock();
   // Asking past the end is a caller bug; answering "no entry" beats reading
   // past the mapping.
-  if (n < 0 || n >= entries_) return {kNoTimestamp, base_offset_};
+  if (n < 0 || n >= visible_entries()) return {kNoTimestamp, base_offset_};
   return EntryAtLocked(n);
 }
 
 TimeIndex::Entry TimeIndex::LastEntry() const {
-  std::shared_lock lock(mu_);
+  auto lock = ReadLock();
   return LastEntryLocked();
 }
 
 Status TimeIndex::MaybeAppend(Timestamp timestamp, Offset offset, bool skip_full_check) {
-  std::unique_lock lock(mu_);
-  if (fd_ < 0) return Status::IoError(EBADF, fmt::format("index {} is closed", path_));
+  ASSIGN_OR_RETURN(auto lock, WriteLock());
   // The reserved last slot may be used only with skip_full_check, and no
   // flag lets a write go past the mapping.
   const bool full = skip_full_check ? entries_ >= max_entries_ : entries_ >= max_entries_ - 1;
@@ -104,8 +106,8 @@ bool TimeIndex::IsFull() const {
   return entries_ >= max_entries_ - 1;
 }
 
-void TimeIndex::TruncateTo(Offset offset) {
-  std::unique_lock lock(mu_);
+Status TimeIndex::TruncateTo(Offset offset) {
+  ASSIGN_OR_RETURN(auto lock, WriteLock());
   // Offsets in the time index never decrease, so they can be searched too.
   const auto key_of = [this](int n) { return EntryAtLocked(n).offset.value; };
   const int slot = LargestLowerBoundSlot(offset.value, key_of);
@@ -116,11 +118,12 @@ void TimeIndex::TruncateTo(Offset offset) {
   } else {
     entries_ = slot + 1;
   }
+  return Status::Ok();
 }
 
 Status TimeIndex::SanityCheck() const {
-  std::shared_lock lock(mu_);
-  if (entries_ != 0) {
+  auto lock = ReadLock();
+  if (visible_entries() != 0) {
     const Entry first = EntryAtLocked(0);
     const Entry last = LastEntryLocked();
     if (last.timestamp < first.timestamp) {

@@ -21,7 +21,8 @@ class TimeIndex : public IndexFile {
 
   static Result<std::unique_ptr<TimeIndex>> Open(std::string path, Offset base_offset,
                                                  int64_t max_index_size,
-                                                 FileIo* io = &FileIo::Default());
+                                                 FileIo* io = &FileIo::Default(),
+                                                 FileCache* cache = nullptr, bool fresh = false);
 
   // The entry with the largest timestamp <= target, or {-1, base_offset}.
   Entry Lookup(Timestamp target) const;
@@ -39,13 +40,14 @@ class TimeIndex : public IndexFile {
   // Full at max_entries - 1: the last slot is reserved.
   bool IsFull() const;
   // Removes every entry with offset >= offset.
-  void TruncateTo(Offset offset);
+  Status TruncateTo(Offset offset);
   // Corrupt if the length is not a multiple of 12, the last timestamp is
   // below the first, or the last offset is below base.
   Status SanityCheck() const;
 
  private:
-  TimeIndex(std::string path, Offset base_offset, int64_t max_index_size, FileIo* io);
+  TimeIndex(std::string path, Offset base_offset, int64_t max_index_size, FileIo* io,
+              FileCache* cache);
   Entry EntryAtLocked(int n) const;
   Entry LastEntryLocked() const;
 

@@ -304,6 +304,25 @@ class MountedTestCase(unittest.TestCase):
         finally:
             os.close(fd)
 
+    def append_in_writes(self, rel, data, max_write):
+        """Appends whole lines, one write(2) of at most max_write bytes each
+        (a longer line alone). The lines of one write go into one segment,
+        so tests of small segments write less than segment.bytes at a time."""
+        if isinstance(data, str):
+            data = data.encode()
+        fd = os.open(self.path(rel), os.O_WRONLY | os.O_APPEND)
+        try:
+            chunk = b""
+            for line in data.splitlines(keepends=True):
+                if chunk and len(chunk) + len(line) > max_write:
+                    os.write(fd, chunk)
+                    chunk = b""
+                chunk += line
+            if chunk:
+                os.write(fd, chunk)
+        finally:
+            os.close(fd)
+
     def xattr(self, rel, name):
         return os.getxattr(self.path(rel), PREFIX + name).decode()
 

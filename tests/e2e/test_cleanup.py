@@ -192,10 +192,9 @@ class CompactionTest(CleanupTestCase):
         """keys x versions lines "key-N:version-V", version after version,
         with cat >>. Returns the lines."""
         lines = [f"key-{k}:version-{v}" for v in range(versions) for k in keys]
-        src = os.path.join(self.tmp, "versions.txt")
-        with open(src, "w") as f:
-            f.write("".join(line + "\n" for line in lines))
-        self.sh(f"cat {src} >> {shlex.quote(rel)}")
+        # Writes of at most 2 KB: a write's lines go into one segment, and
+        # the test wants many segments of 4 KB.
+        self.append_in_writes(rel, "".join(line + "\n" for line in lines), 2048)
         return lines
 
     def check_order(self, out_lines, offsets):
@@ -327,7 +326,7 @@ class PolicyTest(CleanupTestCase):
         self.setfattrs("p", key_separator=":", cleanup_policy="compact", segment_bytes=1000,
                        retention_ms=500, file_delete_delay_ms=0)
         content = "".join(f"unique-{i}:{'v' * 30}\n" for i in range(300)).encode()
-        self.append("p/0", content)
+        self.append_in_writes("p/0", content, 500)
         segments = self.figure("p/0", "segments")
         self.assertGreater(segments, 5)
         time.sleep(1.5)  # three times retention.ms, seven retention checks

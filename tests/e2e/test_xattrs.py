@@ -98,7 +98,7 @@ class TopicConfigTest(MountedTestCase):
     def test_config_takes_effect_without_remount(self):
         self.sh("setfattr -n user.topicfs.segment.bytes -v 4096 t")
         content = lines_text("s", 2000)
-        self.append("t/0", content)
+        self.append_in_writes("t/0", content, 2048)
         figures = self.figures("t/0")
         self.assertGreater(figures["segments"], 10)
         self.assertEqual(figures["log_end_offset"], len(content))

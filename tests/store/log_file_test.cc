@@ -53,13 +53,14 @@ TEST(LogFile, AppendsReserveBlocksAheadWithoutChangingTheBytes) {
   TempDir dir;
   if (!CanReserve(dir)) GTEST_SKIP() << "no fallocate on " << dir.path();
   const std::string path = dir / "00000000000000000000.log";
-  auto file = LogFile::Open(path, /*create=*/true, /*map_capacity_hint=*/1 << 30);
+  auto file = LogFile::Open(path, LogFile::OpenMode::kNew, /*map_capacity_hint=*/1 << 30, &FileIo::Default(),
+                            nullptr);
   ASSERT_TRUE(file.ok()) << file.status().ToString();
   std::string appended;
   int64_t most_ahead = 0;
   for (int i = 0; i < 30; ++i) {
     std::string bytes(100'000 + i, static_cast<char>('a' + i % 26));
-    ASSERT_TRUE((*file)->Write(bytes, FileIo::Default()).ok());
+    ASSERT_TRUE((*file)->Write(bytes).ok());
     (*file)->Publish(static_cast<int64_t>(bytes.size()));
     appended += bytes;
     OnDisk d = Stat(path);
@@ -84,9 +85,10 @@ TEST(LogFile, ReservationStopsAtTheExpectedSizeAndCloseGivesItBack) {
   if (!CanReserve(dir)) GTEST_SKIP() << "no fallocate on " << dir.path();
   const std::string path = dir / "00000000000000000000.log";
   // A segment expected to stay under 300 KB reserves no further than that.
-  auto file = LogFile::Open(path, /*create=*/true, /*map_capacity_hint=*/300'000);
+  auto file = LogFile::Open(path, LogFile::OpenMode::kNew, /*map_capacity_hint=*/300'000, &FileIo::Default(),
+                            nullptr);
   ASSERT_TRUE(file.ok());
-  ASSERT_TRUE((*file)->Write(std::string(10'000, 'x'), FileIo::Default()).ok());
+  ASSERT_TRUE((*file)->Write(std::string(10'000, 'x')).ok());
   (*file)->Publish(10'000);
   EXPECT_LE(Stat(path).allocated, 300'000 + 8192);
   struct stat before {};

@@ -590,23 +590,46 @@ TEST_F(LogManagerTest, OpenThatFailsWhileLoadingReleasesTheLockAndWritesNothing)
     AppendLines(*m->GetLog("t", 0), {"a"});
     ASSERT_TRUE(m->Close().ok());
   }
-  const std::string defaults = data_ + "/.topicfs/defaults.properties";
-  testing::WriteFile(defaults, "segment.bytes=lots\n");
   const std::string checkpoint = ReadFile(data_ + "/recovery-point-offset-checkpoint");
+  FaultInjectingFileIo io;
+  // The listing of the data directory fails (after that of .topicfs/topics).
+  io.FailAfter(FaultInjectingFileIo::kList, 1, EIO);
   LogManager::Options o;
   o.data_dir = data_;
+  o.io = &io;
   auto failed = LogManager::Open(o);
   ASSERT_FALSE(failed.ok());
-  EXPECT_NE(failed.status().code(), Code::kBusy) << failed.status().ToString();
+  EXPECT_EQ(failed.status().sys_errno(), EIO) << failed.status().ToString();
   EXPECT_EQ(ReadFile(data_ + "/recovery-point-offset-checkpoint"), checkpoint);
   // The marker was consumed by the failed open: the next one is unclean.
   EXPECT_FALSE(FileExists(data_ + "/.kafka_cleanshutdown"));
 
-  ASSERT_EQ(::unlink(defaults.c_str()), 0);
   auto m = Open();
   ASSERT_NE(m, nullptr) << "the failed open kept the lock";
   EXPECT_FALSE(m->had_clean_shutdown());
   EXPECT_EQ(ReadAll(*m->GetLog("t", 0)), "a\n");
+}
+
+// Damaged defaults affect every topic's config: all are served read-only
+// (reads work, appends and config changes fail with kReadOnly), the rest
+// of the directory opens.
+TEST_F(LogManagerTest, DamagedDefaultsMakeEveryTopicReadOnly) {
+  {
+    auto m = Open();
+    ASSERT_TRUE(m->CreateTopic("t").ok());
+    AppendLines(*m->GetLog("t", 0), {"a"});
+    ASSERT_TRUE(m->Close().ok());
+  }
+  const std::string defaults = data_ + "/.topicfs/defaults.properties";
+  testing::WriteFile(defaults, "segment.bytes=lots\n");
+  auto m = Open();
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(ReadAll(*m->GetLog("t", 0)), "a\n");
+  std::string_view line = "b";
+  EXPECT_EQ(m->GetLog("t", 0)->Append({&line, 1}).status().code(), Code::kReadOnly);
+  EXPECT_EQ(m->SetTopicConfig("t", "retention.ms", "1000").code(), Code::kReadOnly);
+  EXPECT_EQ(m->SetDefault("retention.ms", "1000").code(), Code::kReadOnly);
+  EXPECT_EQ(ReadFile(defaults), "segment.bytes=lots\n");
 }
 
 // ---- clean shutdown, checkpoints, recovery -------------------------------------

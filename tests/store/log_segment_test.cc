@@ -451,7 +451,7 @@ TEST_F(LogSegmentTest, RecordCountIgnoresControlBatchesBeforeAndAfterRecovery) {
   EXPECT_EQ(*count, 3);
   auto recovered = seg->Recover();
   ASSERT_TRUE(recovered.ok()) << recovered.status().ToString();
-  EXPECT_EQ(*recovered, 0);
+  EXPECT_EQ(recovered->cut_bytes, 0);
   count = seg->RecordCount();
   ASSERT_TRUE(count.ok());
   EXPECT_EQ(*count, 3);
@@ -482,7 +482,7 @@ TEST_F(LogSegmentTest, RecoveryFixesCorruptOffsetIndex) {
   WriteNonsense(index_path, 5, testing::FileSize(index_path) - 5, rng);
   auto recovered = seg->Recover();
   ASSERT_TRUE(recovered.ok()) << recovered.status().ToString();
-  EXPECT_EQ(*recovered, 0);
+  EXPECT_EQ(recovered->cut_bytes, 0);
   char buf[8];
   for (const auto& r : recs) {
     auto got = seg->Read(Offset(r.offset), buf, sizeof(buf));
@@ -556,7 +556,7 @@ TEST_F(LogSegmentTest, RecoveryWithCorruptMessageKeepsExactlyTheBatchesBeforeIt)
 
     auto recovered = seg->Recover();
     ASSERT_TRUE(recovered.ok()) << recovered.status().ToString();
-    EXPECT_EQ(*recovered, size_before - victim.position.value);
+    EXPECT_EQ(recovered->cut_bytes, size_before - victim.position.value);
     EXPECT_EQ(seg->size(), victim.position.value);
     auto left = seg->Batches();
     ASSERT_TRUE(left.ok());
@@ -659,7 +659,7 @@ TEST_F(LogSegmentTest, GarbageWhoseMagicIsNotTwoIsTruncatedNotUnsupported) {
     auto seg = std::move(opened).value();
     auto recovered = seg->Recover();
     ASSERT_TRUE(recovered.ok()) << recovered.status().ToString();
-    EXPECT_EQ(*recovered, 100);
+    EXPECT_EQ(recovered->cut_bytes, 100);
     EXPECT_EQ(seg->size(), static_cast<int64_t>(good.size()));
     EXPECT_EQ(ReadAll(*seg, 0), "first\nsecond\n");
     EXPECT_EQ(seg->next_offset(), Offset(13));
@@ -679,7 +679,7 @@ TEST_F(LogSegmentTest, RecoverCutsATornTailAndTrailingZeros) {
   auto reopened = Open(0);
   auto recovered = reopened->Recover();
   ASSERT_TRUE(recovered.ok()) << recovered.status().ToString();
-  EXPECT_EQ(*recovered, 320);
+  EXPECT_EQ(recovered->cut_bytes, 320);
   EXPECT_EQ(reopened->size(), keep);
   EXPECT_EQ(ReadAll(*reopened, 0), "keep\n");
   EXPECT_EQ(reopened->next_offset(), Offset(5));

@@ -364,19 +364,27 @@ TEST_F(LogTest, OneAppendOverMaxMessageBytesMakesSeveralBatchesNoneOverTheLimit)
   EXPECT_EQ(ReadAll(*log), Joined(lines));
 }
 
-TEST_F(LogTest, OneAppendWhoseBatchesCrossSegmentRollsReadsBackWhole) {
+// The batches of one append go into one segment (rolling first if they do
+// not fit the active one), so that they are written, published and
+// recovered together.
+TEST_F(LogTest, OneAppendsBatchesGoIntoOneSegmentAfterARoll) {
   LogConfig config = SmallConfig(/*segment_bytes=*/400);
   config.max_message_bytes = 250;
   auto log = OpenLog(config);
+  AppendEach(*log, {std::string(150, 'a')});
   std::vector<std::string> lines;
   for (int i = 0; i < 40; ++i) lines.push_back("line-" + std::to_string(i) + std::string(20, 'q'));
   std::vector<std::string_view> views(lines.begin(), lines.end());
   std::vector<Offset> offsets;
   auto r = log->Append(views, &offsets);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_GT(log->Segments().size(), 3u);
-  for (const auto& s : log->Segments()) EXPECT_LE(s->size(), config.segment_bytes);
-  EXPECT_EQ(ReadAll(*log), Joined(lines));
+  EXPECT_GT(r->batches, 3);
+  ASSERT_EQ(log->Segments().size(), 2u);
+  auto batches = log->Segments().back()->Batches();
+  ASSERT_TRUE(batches.ok());
+  EXPECT_EQ(static_cast<int64_t>(batches->size()), r->batches);
+  EXPECT_EQ(log->Segments().back()->base_offset(), offsets[0]);
+  EXPECT_EQ(ReadAll(*log), std::string(150, 'a') + "\n" + Joined(lines));
   for (size_t i = 0; i < lines.size(); i += 7) EXPECT_EQ(ReadAll(*log, offsets[i]), Joined(lines, i));
 }
 
@@ -598,26 +606,61 @@ TEST_F(LogTest, WriteFailingWithEnospcFencesTheLogAndLosesNothingEarlier) {
   EXPECT_EQ(ReadAll(*log), Joined(lines) + "again\n");
 }
 
-TEST_F(LogTest, WriteFailingInTheSecondBatchOfAnAppendKeepsTheFirst) {
-  FaultInjectingFileIo io;
+TEST_F(LogTest, WriteFailingInAnyBatchOfAnAppendKeepsNone) {
+  for (int successes : {0, 1}) {
+    SCOPED_TRACE("failing write " + std::to_string(successes));
+    TempDir dir;
+    FaultInjectingFileIo io;
+    LogConfig config = SmallConfig();
+    config.max_message_bytes = 150;
+    Log::Options o;
+    o.dir = dir / "t-0";
+    o.topic_partition = {"t", 0};
+    o.config = config;
+    o.clock = &clock_;
+    o.io = &io;
+    auto opened = Log::Open(o);
+    ASSERT_TRUE(opened.ok());
+    auto log = std::move(opened).value();
+    AppendEach(*log, {"before"});
+    std::vector<std::string> lines(6, std::string(40, 'z'));
+    std::vector<std::string_view> views(lines.begin(), lines.end());
+    io.FailWriteAfter(successes, EIO);
+    auto r = log->Append(views);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().sys_errno(), EIO);
+    // Nothing of it: not in the log end, not in reads, not on disk.
+    EXPECT_EQ(log->log_end_offset(), Offset(7));
+    EXPECT_EQ(ReadAll(*log), "before\n");
+    EXPECT_EQ(testing::FileSize(log->Segments().back()->log_path()), log->Segments().back()->size());
+    EXPECT_TRUE(log->fenced());
+  }
+}
+
+// A process killed between the writes of a multi-batch append leaves a
+// hole where the first batch goes: recovery reads it as the end, so none
+// of the append's batches comes back.
+TEST_F(LogTest, AKilledMultiBatchAppendIsRecoveredAsNone) {
   LogConfig config = SmallConfig();
   config.max_message_bytes = 150;
-  auto log = OpenLog(config, false, Offset(0), &io);
-  std::vector<std::string> lines(6, std::string(40, 'z'));
-  std::vector<std::string_view> views(lines.begin(), lines.end());
-  io.FailWriteAfter(1, EIO);
-  auto r = log->Append(views);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().sys_errno(), EIO);
-  // The first batch landed; the log end says so and reads show whole lines.
-  const Offset end = log->log_end_offset();
-  EXPECT_GT(end, Offset(0));
-  EXPECT_LT(end, Offset(6 * 41));
-  EXPECT_EQ(end.value % 41, 0);
-  std::string expected;
-  for (int64_t i = 0; i < end.value / 41; ++i) expected += lines[0] + "\n";
-  EXPECT_EQ(ReadAll(*log), expected);
-  EXPECT_TRUE(log->fenced());
+  auto log = OpenLog(config);
+  AppendEach(*log, {"before"});
+  const std::string path = log->Segments().back()->log_path();
+  const int64_t end = log->Segments().back()->size();
+  log.reset();
+  // What LogFile::Write writes first: the batches after the first.
+  BatchBuilder builder;
+  std::string rest;
+  int64_t offset = 7 + 41 * 3;
+  for (int b = 0; b < 2; ++b) {
+    builder.Reset(Offset(offset), Timestamp(1));
+    for (int i = 0; i < 3; ++i, offset += 41) builder.Add(Offset(offset), Timestamp(1), std::nullopt, std::string(40, 'z'));
+    rest += builder.Finish();
+  }
+  testing::PokeFile(path, end + 300, rest);  // a hole where the first batch would be
+  auto reopened = OpenLog(config, /*clean=*/false);
+  EXPECT_EQ(ReadAll(*reopened), "before\n");
+  EXPECT_EQ(reopened->log_end_offset(), Offset(7));
 }
 
 TEST_F(LogTest, FsyncFailureOnFlushFencesTheLog) {

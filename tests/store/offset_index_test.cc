@@ -31,8 +31,9 @@ using Entry = OffsetIndex::Entry;
 Entry E(int64_t offset, int64_t position) { return {Offset(offset), FilePosition(position)}; }
 
 std::unique_ptr<OffsetIndex> OpenOrDie(const std::string& path, Offset base = kBase,
-                                       int64_t max_size = kThirtySlots) {
-  auto index = OffsetIndex::Open(path, base, max_size);
+                                       int64_t max_size = kThirtySlots,
+                                       FileIo* io = &FileIo::Default()) {
+  auto index = OffsetIndex::Open(path, base, max_size, io);
   EXPECT_TRUE(index.ok()) << index.status().ToString();
   return index.ok() ? std::move(index).value() : nullptr;
 }
@@ -281,7 +282,7 @@ TEST_F(OffsetIndexTest, ReopenOfAnUntrimmedFileCountsEveryByteAsEntries) {
   // A crash leaves the preallocated file: its zeroed tail reads as entries
   // (base, 0). Kafka relies on recovery rebuilding the active segment's index.
   ASSERT_TRUE(index_->Append(Offset(50), FilePosition(100)).ok());
-  ASSERT_TRUE(index_->Flush(FileIo::Default()).ok());
+  ASSERT_TRUE(index_->Flush().ok());
   const std::string copy = dir_ / "copy.index";
   WriteFile(copy, topicfs::testing::ReadFile(path_));
 
@@ -433,7 +434,7 @@ TEST_F(OffsetIndexTest, MutationsAfterCloseFailAndLookupsSeeNoEntries) {
   EXPECT_EQ(st.sys_errno(), EBADF);
   EXPECT_FALSE(index_->Resize(kThirtySlots).ok());
   EXPECT_FALSE(index_->Reset().ok());
-  EXPECT_FALSE(index_->Flush(FileIo::Default()).ok());
+  EXPECT_FALSE(index_->Flush().ok());
   EXPECT_EQ(index_->Lookup(Offset(100)), E(45, 0));
 }
 
@@ -445,11 +446,14 @@ TEST_F(OffsetIndexTest, DestructorTrimsTheFile) {
 
 TEST_F(OffsetIndexTest, FlushReportsTheSyncErrno) {
   FaultInjectingFileIo io;
-  ASSERT_TRUE(index_->Flush(io).ok());
+  index_.reset();
+  index_ = OpenOrDie(path_, kBase, kThirtySlots, &io);
+  ASSERT_TRUE(index_->Flush().ok());
   io.FailSyncAfter(0, EIO);
-  Status st = index_->Flush(io);
+  Status st = index_->Flush();
   EXPECT_EQ(st.code(), Code::kIoError);
   EXPECT_EQ(st.sys_errno(), EIO);
+  index_.reset();  // before io goes
 }
 
 TEST_F(OffsetIndexTest, OpenInMissingDirectoryKeepsErrno) {
