@@ -4,6 +4,7 @@
 // unmounted or signalled (SIGINT, SIGTERM, SIGHUP, fusermount3 -u), then
 // flushes, writes the checkpoints and the clean-shutdown marker.
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -95,6 +96,20 @@ void PrintUsage(const char* prog) {
   fuse_lowlevel_help();
 }
 
+// Raises the soft limit on open files to the hard one: the store keeps as
+// many segment files open as the limit leaves room for (store/file_cache.h).
+void RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  const rlim_t before = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    spdlog::info("open file limit raised from {} to {}", before, limit.rlim_cur);
+  } else {
+    spdlog::warn("cannot raise the open file limit from {}: {}", before, std::strerror(errno));
+  }
+}
+
 // Serves until the session ends; returns the loop's status.
 int Serve(fuse_session* se, const fuse_cmdline_opts& opts) {
   if (opts.singlethread) return fuse_session_loop(se);
@@ -149,6 +164,7 @@ int Run(int argc, char** argv) {
   std::filesystem::path absolute = std::filesystem::absolute(args.data_dir, ec);
   if (!ec) args.data_dir = absolute.lexically_normal().string();
 
+  RaiseOpenFileLimit();
   // Recover before mounting: a data directory that cannot be opened (or that
   // another daemon holds) is reported here, in the foreground.
   topicfs::store::LogManager::Options mopts;

@@ -78,9 +78,11 @@ Result<std::unique_ptr<Log>> Log::Open(Options options) {
 
 std::unique_ptr<Log> Log::Offline(Options options, Status why) {
   std::unique_ptr<Log> log(new Log(std::move(options)));
-  log->offline_ = why;
-  log->fenced_ = true;
   log->fence_reason_ = fmt::format("partition {} is offline: {}", log->tp_.DirName(), why.message());
+  // Whatever failed the load (EMFILE, EACCES, ...), what a reader or writer
+  // of this partition gets is EIO with the reason.
+  log->offline_ = Status::Fenced(log->fence_reason_);
+  log->fenced_ = true;
   return log;
 }
 

@@ -58,7 +58,11 @@ LogManager::LogManager(Options options)
       file_cache_(std::make_shared<FileCache>(options.max_open_files > 0
                                                   ? options.max_open_files
                                                   : FileCache::CapacityFromLimits())),
-      scheduler_(std::make_unique<Scheduler>(options.clock, 0)),
+      scheduler_(std::make_unique<Scheduler>(
+          options.clock, 0,
+          [this](const std::string& task, const std::string& what) {
+            ReportBackground(task, Status::IoError(0, fmt::format("threw: {}", what)));
+          })),
       cleaner_(std::make_unique<LogCleaner>(
           options.data_dir + "/" + std::string(kCleanerOffsetCheckpoint), options.clock,
           options.cleaner)) {}
@@ -633,26 +637,50 @@ Status LogManager::WriteCheckpoints() {
   return WriteCheckpointFile(data_dir_ + "/" + std::string(kLogStartOffsetCheckpoint), start, *io_);
 }
 
+// Every background pass reports how it went: a failure is told at once, and
+// again if it changes or a minute later if it persists, and its end is told
+// too; so a failing flush every second is one line a minute, not sixty.
+void LogManager::ReportBackground(std::string_view task, const Status& s) {
+  if (!options_.background_warning) return;
+  std::string told;
+  {
+    std::lock_guard lock(background_mu_);
+    const int64_t now = clock_->MonotonicMs();
+    auto it = background_failures_.find(task);
+    if (s.ok()) {
+      if (it == background_failures_.end()) return;
+      background_failures_.erase(it);
+      told = fmt::format("{}: works again", task);
+    } else {
+      std::string message = s.ToString();
+      if (it != background_failures_.end() && it->second.first == message &&
+          now - it->second.second < 60'000) {
+        return;
+      }
+      background_failures_[std::string(task)] = {message, now};
+      told = fmt::format("{} failed: {}", task, message);
+    }
+  }
+  options_.background_warning(told);
+}
+
 void LogManager::StartBackground(int64_t interval_ms) {
   scheduler_->Start(options_.background_threads);
-  scheduler_->SchedulePeriodic("flush", interval_ms, interval_ms, [this] { (void)FlushDueLogs(); });
+  // A failed pass is retried at the next period; the daemon logs why.
+  scheduler_->SchedulePeriodic("flush", interval_ms, interval_ms,
+                               [this] { ReportBackground("flush", FlushDueLogs()); });
   // Not every second: a checkpoint's fsync makes the journal write out
   // appended data too.
   scheduler_->SchedulePeriodic("checkpoint", options_.checkpoint_interval_ms,
-                               options_.checkpoint_interval_ms, [this] { (void)WriteCheckpoints(); });
-  // A failed pass is retried at the next period; the daemon logs why.
-  auto warn = [this](std::string_view task, const Status& s) {
-    if (!s.ok() && options_.background_warning) {
-      options_.background_warning(fmt::format("{}: {}", task, s.ToString()));
-    }
-  };
+                               options_.checkpoint_interval_ms,
+                               [this] { ReportBackground("checkpoint", WriteCheckpoints()); });
   scheduler_->SchedulePeriodic("retention", options_.retention_check_interval_ms,
                                options_.retention_check_interval_ms,
-                               [this, warn] { warn("retention", RunRetention().status()); });
+                               [this] { ReportBackground("retention", RunRetention().status()); });
   // Retention taking a segment of the group being cleaned aborts the
   // cleaning ("cleaning aborted"); the next pass starts over.
   scheduler_->SchedulePeriodic("cleaner", options_.cleaner_backoff_ms, options_.cleaner_backoff_ms,
-                               [this, warn] { warn("cleaner", RunCleaner().status()); });
+                               [this] { ReportBackground("cleaner", RunCleaner().status()); });
 }
 
 Result<int> LogManager::RunRetention() {

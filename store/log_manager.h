@@ -54,8 +54,9 @@ class LogManager {
     // (FileCache::CapacityFromLimits).
     size_t max_open_files = 0;
     CleanerOptions cleaner;
-    // Told what a background task failed at (an aborted cleaning, a failed
-    // retention), for the daemon's log; nothing is told when unset.
+    // Told what a background task failed at (a flush, a checkpoint, an
+    // aborted cleaning, a failed retention, anything a task threw) and when
+    // it works again, for the daemon's log; nothing is told when unset.
     std::function<void(const std::string&)> background_warning;
   };
 
@@ -175,6 +176,7 @@ class LogManager {
   void AddWarning(std::string warning);
   Status ApplyDefaults(ConfigOverrides defaults);
   void StopBackground();
+  void ReportBackground(std::string_view task, const Status& s);
   void RemoveDirectoryInBackground(std::string path);
 
   const std::string data_dir_;
@@ -200,6 +202,8 @@ class LogManager {
   std::unique_ptr<LogCleaner> cleaner_;
   std::mutex background_mu_;
   std::vector<std::thread> deleters_;  // guarded by background_mu_
+  // Per failing background task: its message and when it was last told.
+  std::map<std::string, std::pair<std::string, int64_t>, std::less<>> background_failures_;  // guarded by background_mu_
 };
 
 }  // namespace topicfs::store

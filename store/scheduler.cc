@@ -4,7 +4,20 @@
 
 namespace topicfs::store {
 
-Scheduler::Scheduler(const Clock* clock, int threads) : clock_(clock) { Start(threads); }
+Scheduler::Scheduler(const Clock* clock, int threads, FailureHandler on_failure)
+    : clock_(clock), on_failure_(std::move(on_failure)) {
+  Start(threads);
+}
+
+void Scheduler::Run(const Task& task) const {
+  try {
+    task.fn();
+  } catch (const std::exception& e) {
+    if (on_failure_) on_failure_(task.name, e.what());
+  } catch (...) {
+    if (on_failure_) on_failure_(task.name, "an exception that is not a std::exception");
+  }
+}
 
 void Scheduler::Start(int threads) {
   std::lock_guard lock(mu_);
@@ -57,7 +70,7 @@ int Scheduler::RunDueTasks() {
       std::lock_guard lock(mu_);
       if (stopping_ || !TakeDue(now, &task)) break;
     }
-    task.fn();
+    Run(task);
     ++ran;
     Finish(std::move(task), now);
   }
@@ -71,7 +84,7 @@ void Scheduler::WorkerLoop() {
     int64_t now = clock_->MonotonicMs();
     if (TakeDue(now, &task)) {
       lock.unlock();
-      task.fn();
+      Run(task);
       Finish(std::move(task), clock_->MonotonicMs());
       lock.lock();
       continue;

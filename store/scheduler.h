@@ -6,6 +6,10 @@
 // milliseconds. With threads == 0 nothing runs by itself: tests advance a
 // FakeClock and call RunDueTasks(), so they never sleep.
 //
+// A task that throws does not end the process: the exception is caught, told
+// to the failure handler (the daemon logs it), and a periodic task runs again
+// at its next period.
+//
 // Thread safety: all methods may be called from any thread, including from
 // inside a task. Shutdown() waits for running tasks and drops pending ones.
 
@@ -24,7 +28,10 @@ namespace topicfs::store {
 
 class Scheduler {
  public:
-  Scheduler(const Clock* clock, int threads);
+  // Told the task's name and what it threw.
+  using FailureHandler = std::function<void(const std::string& task, const std::string& what)>;
+
+  Scheduler(const Clock* clock, int threads, FailureHandler on_failure = nullptr);
   // Adds worker threads (a daemon starts them after it has forked).
   void Start(int threads);
   ~Scheduler();
@@ -53,8 +60,11 @@ class Scheduler {
   // REQUIRES: mu_. Pops a due task, if any.
   bool TakeDue(int64_t now, Task* out);
   void Finish(Task task, int64_t now);
+  // Runs the task, catching whatever it throws.
+  void Run(const Task& task) const;
 
   const Clock* clock_;
+  const FailureHandler on_failure_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::multimap<int64_t, Task> queue_;  // by due time; guarded by mu_
