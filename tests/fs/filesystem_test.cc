@@ -143,7 +143,7 @@ TEST_F(FilesystemTest, OverlongLineIsEMSGSIZEAndAppendsNothing) {
 
 // ---- Refused writes: nothing of a refused line is appended, now or at close ----
 
-// The default max.message.bytes (1048588) takes a line of about 1,048,500
+// The default max.message.bytes (1048588) takes a line of up to 1,048,516
 // bytes: a million-byte line fits, a mebibyte does not.
 constexpr size_t kMiB = 1024 * 1024;
 

@@ -98,6 +98,9 @@ TEST_F(LogLineCheckTest, TheDefaultLimitRefusesAMebibyteLineAndTakesAMillionByte
   // line can never be a record; ten 100,000-byte writes can.
   auto log = OpenLog(LogConfig{});
   EXPECT_TRUE(log->CheckUnfinishedLine(std::string(1'000'000, 'x')).ok());
+  // README.md states the figure.
+  EXPECT_TRUE(log->CheckLine(std::string(1'048'516, 'x')).ok());
+  EXPECT_EQ(log->CheckLine(std::string(1'048'517, 'x')).code(), Code::kRecordTooLarge);
   EXPECT_EQ(log->CheckUnfinishedLine(std::string(1'048'568, 'x')).code(), Code::kRecordTooLarge);
   EXPECT_EQ(log->CheckUnfinishedLine(std::string(1'048'576, 'x')).code(), Code::kRecordTooLarge);
   EXPECT_EQ(log->CheckLine(std::string(1'048'576, 'x')).code(), Code::kRecordTooLarge);
