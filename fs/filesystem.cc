@@ -357,9 +357,28 @@ int Filesystem::Poll(uint64_t fh, Followers::Wake on_ready, unsigned* revents) {
 
 int Filesystem::Flush(uint64_t fh) {
   OpenFile& file = *Handle(fh);
-  if (file.group.empty()) return 0;
+  if (!file.group.empty()) {
+    std::lock_guard lock(file.mu);
+    return CommitGroupPosition(file);
+  }
+  if (!file.writable) return 0;
   std::lock_guard lock(file.mu);
-  return CommitGroupPosition(file);
+  if (file.refusing_line) {
+    spdlog::warn("close {}: its last line was refused (it outgrew max.message.bytes) and its newline "
+                 "has not come yet; nothing of it is appended: EMSGSIZE",
+                 file.name);
+    return EMSGSIZE;
+  }
+  if (file.partial.empty()) return 0;
+  // The held line is appended at the last close (RELEASE), whose error
+  // reaches no one; close(2) waits for FLUSH, so what that append would
+  // refuse is said here. The line stays held: a descriptor sharing the open
+  // file (a parent shell's, after a child's close) may still finish it.
+  store::Status s = file.log->CheckLine(file.partial);
+  if (s.ok()) return 0;
+  spdlog::warn("close {}: the unfinished last line ({} bytes) cannot be appended as it stands: {}",
+               file.name, file.partial.size(), s.ToString());
+  return AppendErrno(file, s);
 }
 
 void Filesystem::Shutdown() { followers_.Shutdown(); }
@@ -378,31 +397,111 @@ int Filesystem::Write(uint64_t fh, std::string_view data, size_t* written) {
 }
 
 // REQUIRES: file.mu. Appends the whole lines of partial + data in one call
-// and keeps what follows the last newline.
+// and keeps what follows the last newline. All or nothing: a refused write
+// appends none of its lines. An EMSGSIZE also drops the held line, which
+// the refused write went on with, and the write's own unfinished tail, so
+// that none of their bytes ends up in a record later; other errors (a full
+// disk, a fenced or deleted partition) leave the held line as it was, so a
+// write tried again continues it.
 int Filesystem::AppendLines(OpenFile& file, std::string_view data) {
-  size_t last_newline = data.rfind('\n');
+  if (file.refusing_line) return RefuseRestOfLine(file, data);
+  const size_t last_newline = data.rfind('\n');
   if (last_newline == std::string_view::npos) {
-    int64_t limit = file.log->config().max_message_bytes;
-    if (static_cast<int64_t>(file.partial.size() + data.size()) > limit) {
-      spdlog::warn("write {}/{}: an unfinished line of {} bytes exceeds max.message.bytes={}: EMSGSIZE",
-                   file.topic, file.partition, file.partial.size() + data.size(), limit);
-      return EMSGSIZE;
-    }
     file.partial.append(data);
+    store::Status fits = file.log->CheckUnfinishedLine(file.partial);
+    if (!fits.ok()) return RefuseUnfinishedLine(file, data.size(), fits);
     return 0;
+  }
+  // A line that begins here and can never be a record refuses the write
+  // now, with the lines before it: write(2) then fails with EMSGSIZE rather
+  // than return a short count that ends mid-line (the kernel sends a large
+  // write(2) as 1 MiB pieces and reports the pieces that succeeded).
+  const std::string_view tail = data.substr(last_newline + 1);
+  if (!tail.empty()) {
+    store::Status fits = file.log->CheckUnfinishedLine(tail);
+    if (!fits.ok()) return RefuseUnfinishedLine(file, data.size(), fits);
   }
   // The store finds the lines; the first continues what earlier writes
   // left unfinished.
   auto r = file.log->AppendText(file.partial, data.substr(0, last_newline + 1));
   if (!r.ok()) {
-    spdlog::warn("write {}/{} ({} bytes of lines): {}", file.topic, file.partition,
-                 file.partial.size() + last_newline + 1, r.status().ToString());
-    // A deleted partition is fenced too, but it is gone, not failing: ENOENT, not EIO.
-    if (manager_.GetLog(file.topic, file.partition) != file.log) return ENOENT;
-    return ToErrno(r.status());
+    const bool too_large = r.status().code() == store::Code::kRecordTooLarge;
+    spdlog::warn("write {} ({} bytes of lines): {}{}", file.name, file.partial.size() + last_newline + 1,
+                 r.status().ToString(),
+                 too_large ? "; nothing of the write is appended, and the line it continued "
+                             "and the unfinished line it ends with are dropped"
+                           : "");
+    if (too_large) {
+      if (RefusedLineBeganEarlier(file, data)) {
+        // This write may be a later piece of a write(2) over 1 MiB whose
+        // first piece, holding the line's start, was appended: the kernel
+        // then returns a short count, and the writer (stdio, Python's
+        // buffered files) sends the rest of the line again. Refuse that
+        // too, up to its newline, rather than append it as a line.
+        spdlog::warn("write {}: the refused line began in an earlier write; the next write is "
+                     "refused up to its newline, in case it sends the line's rest again",
+                     file.name);
+        file.refusing_line = true;
+      }
+      file.partial.clear();
+      file.partial.shrink_to_fit();
+    }
+    return AppendErrno(file, r.status());
   }
-  file.partial.assign(data.substr(last_newline + 1));
+  file.partial.assign(tail);
   return 0;
+}
+
+// REQUIRES: file.mu, and AppendText refused partial + data as too large.
+// Whether the line refused is the first, which began in an earlier write.
+bool Filesystem::RefusedLineBeganEarlier(const OpenFile& file, std::string_view data) {
+  if (file.partial.empty()) return false;
+  // The append validates lines in order and judged every one: if the first
+  // is too large, it is the one (a rare error path, so the copy is fine).
+  std::string first = file.partial;
+  first.append(data.substr(0, data.find('\n')));
+  return file.log->CheckLine(first).code() == store::Code::kRecordTooLarge;
+}
+
+// REQUIRES: file.mu. The unfinished line this write of write_bytes would
+// leave held can never be a record (why says how large it is): the write is
+// refused, the held bytes dropped, and the writes that go on with the line
+// are refused up to its newline (RefuseRestOfLine).
+int Filesystem::RefuseUnfinishedLine(OpenFile& file, size_t write_bytes, const store::Status& why) {
+  spdlog::warn("write {} ({} bytes): {}; nothing of the write is appended, the unfinished line is "
+               "dropped and the writes that continue it are refused up to its newline: EMSGSIZE",
+               file.name, write_bytes, why.message());
+  file.partial.clear();
+  file.partial.shrink_to_fit();  // it may hold a mebibyte
+  file.refusing_line = true;
+  return ToErrno(why);
+}
+
+// REQUIRES: file.mu, file.refusing_line. A write going on with a refused
+// line is refused; so is the one that holds its newline, whatever follows
+// the newline in it (nothing of a refused write is appended), and the next
+// write starts a new line.
+int Filesystem::RefuseRestOfLine(OpenFile& file, std::string_view data) {
+  const size_t newline = data.find('\n');
+  if (newline == std::string_view::npos) {
+    spdlog::warn("write {} ({} bytes): more of a line refused as too long (over max.message.bytes); "
+                 "refused up to its newline: EMSGSIZE",
+                 file.name, data.size());
+    return EMSGSIZE;
+  }
+  file.refusing_line = false;
+  spdlog::warn("write {} ({} bytes): it ends a line refused as too long (over max.message.bytes) "
+               "and is refused with it; the next write starts a new line: EMSGSIZE",
+               file.name, data.size());
+  return EMSGSIZE;
+}
+
+int Filesystem::AppendErrno(const OpenFile& file, const store::Status& status) {
+  if (manager_.GetLog(file.topic, file.partition) != file.log) {
+    spdlog::info("{}: the partition was deleted: ENOENT", file.name);
+    return ENOENT;
+  }
+  return ToErrno(status);
 }
 
 int Filesystem::Fsync(uint64_t fh) {
@@ -435,14 +534,20 @@ int Filesystem::Release(uint64_t fh) {
   std::unique_lock lock(file->mu);
   if (file->poll_wait != 0) followers_.Cancel(std::exchange(file->poll_wait, 0));
   if (!file->group.empty()) return CommitGroupPosition(*file);
+  if (file->refusing_line) {
+    spdlog::warn("release {}: closed before the newline of a line refused as too long; nothing of "
+                 "it was appended",
+                 file->name);
+    return EMSGSIZE;
+  }
   if (file->partial.empty()) return 0;
   std::string_view line = file->partial;
   auto r = file->log->Append({&line, 1});
   lock.unlock();
   if (!r.ok()) {
-    spdlog::error("close {}: the unfinished last line ({} bytes) could not be appended: {}",
+    spdlog::error("release {}: the unfinished last line ({} bytes) could not be appended: {}",
                   file->name, line.size(), r.status().ToString());
-    return ToErrno(r.status());
+    return AppendErrno(*file, r.status());
   }
   followers_.Notify(file->log.get());
   return 0;

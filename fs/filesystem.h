@@ -84,13 +84,24 @@ class Filesystem {
   // poll(2): readable unless a follow view is at its end; then on_ready is
   // parked (replacing the handle's earlier one) and called when data comes.
   int Poll(uint64_t fh, Followers::Wake on_ready, unsigned* revents);
-  // Every close(2) of the file: a group view commits what it has returned.
+  // Every close(2) of the file, which waits for the answer (RELEASE's
+  // reaches no one): a group view commits what it has returned; a writer's
+  // held partial line is checked, and what its append at the last close
+  // would refuse is returned (EMSGSIZE, EINVAL, EIO, ENOENT), the line kept
+  // held for the descriptors still open. EMSGSIZE while the rest of a
+  // refused line is being refused.
   int Flush(uint64_t fh);
   // Appends whole lines at the end whatever the position; holds a partial
-  // line until its newline. Nothing of a refused write is appended.
+  // line until its newline. Nothing of a refused write is appended. A write
+  // that leaves an unfinished line no record can hold is refused (EMSGSIZE),
+  // and so are the writes that go on with that line, up to and including
+  // the one holding its newline; the same after a line refused at its
+  // newline that began in an earlier write (a short count's retry sends its
+  // rest again). After an EMSGSIZE the held line is dropped.
   int Write(uint64_t fh, std::string_view data, size_t* written);
   int Fsync(uint64_t fh);
-  // The last close of the handle: a held partial line becomes a record.
+  // The last close of the handle: a held partial line becomes a record
+  // (a failure is logged; the kernel drops RELEASE's answer).
   int Release(uint64_t fh);
   // Releases every handle still open (at unmount the kernel's releases may
   // not all have arrived), so no held partial line is lost.
@@ -110,6 +121,13 @@ class Filesystem {
  private:
   int Stat(const Node& node, uint64_t ino, struct stat* out);
   int AppendLines(OpenFile& file, std::string_view data);
+  // REQUIRES: file.mu. Refusals of unfinished lines (rules in filesystem.cc).
+  int RefuseUnfinishedLine(OpenFile& file, size_t write_bytes, const store::Status& why);
+  int RefuseRestOfLine(OpenFile& file, std::string_view data);
+  bool RefusedLineBeganEarlier(const OpenFile& file, std::string_view data);
+  // The errno of a failed append or check: ENOENT when the partition was
+  // deleted (its log is fenced too, but gone rather than failing).
+  int AppendErrno(const OpenFile& file, const store::Status& status);
   // fs/views.cc
   int LookupView(const Node& topic, std::string_view name, EntryReply* out);
   int StatView(const View& view, uint64_t ino, struct stat* out);

@@ -33,6 +33,13 @@ struct OpenFile {
   // Bytes written after the last "\n": a record once its newline arrives or
   // the file is released.
   std::string partial;
+  // Set when a line was refused before its newline came (it had grown past
+  // what any record holds), or at its newline when it began in an earlier
+  // write (a writer retrying a short count sends its rest again): its held
+  // bytes were dropped, and the writes that go on with it are refused too,
+  // up to and including the one holding a newline, so that no fragment of
+  // it ever becomes a record. A close meanwhile reports EMSGSIZE.
+  bool refusing_line = false;
   // Sequential reads: the kernel position the next read is expected at, and
   // the log offset it continues from. They differ once a read skipped
   // removed records, so a reader going on sees survivors back to back.

@@ -4,6 +4,7 @@
 
 #include "store/atomic_file.h"
 #include "store/format.h"
+#include "store/log_line_rules.h"
 #include "store/varint.h"
 
 namespace topicfs::store {
@@ -48,6 +49,20 @@ size_t SeparatorHeaderSize(std::string_view separator) {
 }
 
 }  // namespace
+
+// The helpers above, for store/log_line_check.cc.
+namespace line_rules {
+
+LineRecord DescribeLine(std::string_view line, std::string_view separator) {
+  LineParts parts = SplitLine(line, separator);
+  return {parts.key, parts.value, parts.tombstone ? SeparatorHeaderSize(separator) : 0};
+}
+
+int64_t SizeBound(const LineRecord& record) {
+  return RecordSizeBound(record.key, record.value, record.headers_size);
+}
+
+}  // namespace line_rules
 
 Log::Log(Options options)
     : dir_(std::move(options.dir)),

@@ -120,6 +120,22 @@ class Log {
   // it fits one batch (store/log_text_append.cc).
   Result<AppendResult> AppendText(std::string_view pending, std::string_view text);
 
+  // Whether Append({line}) would take the line now, judged as Append judges
+  // before it writes anything, and appending nothing: kFenced while the log
+  // refuses appends, kInvalidArgument for a keyless line on a compacted
+  // topic, kRecordTooLarge when its record alone makes a batch over
+  // min(max.message.bytes, segment.bytes). Ok is no promise: the disk can
+  // still fail the append. The filesystem asks at close, where a line still
+  // held would be appended only later (store/log_line_check.cc).
+  Status CheckLine(std::string_view line) const;
+  // Whether a line that begins with `start` (its newline not written yet)
+  // can still become a record: kRecordTooLarge when `start` alone, as a
+  // keyless value, already makes a batch over the limit. No line beginning
+  // so makes a smaller record, so a line is never refused before its end
+  // would be. Only the size is judged: key and fence are judged once the
+  // line ends (CheckLine).
+  Status CheckUnfinishedLine(std::string_view start) const;
+
   // Copies presented bytes from `offset` into out[0, max): the bytes stored
   // there, continuing at the next surviving record where records are gone
   // (below the log start, or removed by compaction). ReadResult says where

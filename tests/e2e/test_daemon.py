@@ -104,8 +104,12 @@ class DeletedTopicTest(MountedTestCase):
             self.assertErrno(errno.ENOENT, os.read, reader, 100)
             self.assertErrno(errno.ENOENT, os.pread, reader, 100, 0)
         finally:
-            os.close(writer)
-            os.close(reader)
+            # The held partial line can no longer be appended: close(2)
+            # says so (FLUSH), as RELEASE's error would reach no one.
+            try:
+                self.assertErrno(errno.ENOENT, os.close, writer)
+            finally:
+                os.close(reader)
         self.assertEqual(os.listdir(self.mnt), [])
         self.mkdir("gone")
         self.assertEqual(self.read("gone", "0"), b"")

@@ -141,6 +141,213 @@ TEST_F(FilesystemTest, OverlongLineIsEMSGSIZEAndAppendsNothing) {
   EXPECT_EQ(Size(part), 0);
 }
 
+// ---- Refused writes: nothing of a refused line is appended, now or at close ----
+
+// The default max.message.bytes (1048588) takes a line of up to 1,048,516
+// bytes: a million-byte line fits, a mebibyte does not.
+constexpr size_t kMiB = 1024 * 1024;
+
+// Write() with the count checked: a successful write takes all of it.
+int WriteErr(Filesystem& fs, uint64_t fh, std::string_view data) {
+  size_t written = 0;
+  int err = fs.Write(fh, data, &written);
+  if (err == 0) {
+    EXPECT_EQ(written, data.size());
+  }
+  return err;
+}
+
+TEST_F(FilesystemTest, CatSizedWritesOfAnOverlongLineAreRefusedAndNothingIsAppendedAtClose) {
+  // cat writes 128 KiB (or the file's 512 KiB st_blksize) at a time, stops
+  // at the first error and closes: the bytes already held must not become a
+  // record then.
+  for (size_t chunk : {128 * size_t{1024}, 512 * size_t{1024}}) {
+    SCOPED_TRACE(chunk);
+    uint64_t part = LookupIno(MakeTopic("cat" + std::to_string(chunk)), "0");
+    Append(part, "before\n");
+    const std::string line = std::string(1'500'000, 'L') + "\n";
+    uint64_t fh = OpenFile(part, O_WRONLY | O_APPEND);
+    size_t refused_at = 0;
+    int err = 0;
+    for (size_t at = 0; at < line.size(); at += chunk, ++refused_at) {
+      err = WriteErr(*fs_, fh, std::string_view(line).substr(at, chunk));
+      if (err != 0) break;
+    }
+    EXPECT_EQ(err, EMSGSIZE);
+    EXPECT_EQ(refused_at, kMiB / chunk - 1) << "refused at the write that holds 1 MiB of the line";
+    EXPECT_EQ(Size(part), 7);
+    EXPECT_EQ(fs_->Flush(fh), EMSGSIZE) << "close(2) reports that the line was refused";
+    EXPECT_EQ(fs_->Release(fh), EMSGSIZE);
+    EXPECT_EQ(Size(part), 7);
+    EXPECT_EQ(Cat(part), "before\n");
+  }
+}
+
+TEST_F(FilesystemTest, WriteOfAnUnfinishedLineThatCannotFitIsRefusedWhole) {
+  // The first 1 MiB piece of write(2) of "ok line\n" + 2,000,000 bytes + "\n":
+  // its unfinished line can already never be a record, so the piece is
+  // refused, "ok line" too, and write(2) fails with EMSGSIZE.
+  uint64_t part = LookupIno(MakeTopic("t"), "0");
+  uint64_t fh = OpenFile(part, O_WRONLY | O_APPEND);
+  const std::string first_piece = "ok line\n" + std::string(kMiB - 8, 'x');
+  EXPECT_EQ(WriteErr(*fs_, fh, first_piece), EMSGSIZE);
+  EXPECT_EQ(Size(part), 0) << "nothing of the refused write, not even its complete line";
+  EXPECT_EQ(fs_->Flush(fh), EMSGSIZE);
+  EXPECT_EQ(fs_->Release(fh), EMSGSIZE);
+  EXPECT_EQ(Size(part), 0);
+}
+
+TEST_F(FilesystemTest, WritesThatContinueARefusedLineAreRefusedUpToAndIncludingItsNewline) {
+  uint64_t part = LookupIno(MakeTopic("t"), "0");
+  Append(part, "before\n");
+  uint64_t fh = OpenFile(part, O_WRONLY | O_APPEND);
+  ASSERT_EQ(WriteErr(*fs_, fh, "ok line\n" + std::string(kMiB - 8, 'x')), EMSGSIZE);
+  EXPECT_EQ(WriteErr(*fs_, fh, std::string(100, 'x')), EMSGSIZE) << "more of the refused line";
+  EXPECT_EQ(fs_->Flush(fh), EMSGSIZE) << "a close while the line is being refused";
+  EXPECT_EQ(WriteErr(*fs_, fh, "x"), EMSGSIZE) << "another descriptor of the file goes on";
+  EXPECT_EQ(WriteErr(*fs_, fh, "xx\nafter\ntail"), EMSGSIZE)
+      << "the write holding its newline is refused too, with all it holds";
+  EXPECT_EQ(Size(part), 7);
+  EXPECT_EQ(WriteErr(*fs_, fh, "fresh\n"), 0) << "the next write starts a new line";
+  EXPECT_EQ(fs_->Flush(fh), 0);
+  EXPECT_EQ(fs_->Release(fh), 0);
+  EXPECT_EQ(Cat(part), "before\nfresh\n");
+}
+
+TEST_F(FilesystemTest, TwelveWritesOfOneLineAreRefusedFromTheOneThatOutgrowsAnyRecord) {
+  uint64_t part = LookupIno(MakeTopic("t"), "0");
+  uint64_t fh = OpenFile(part, O_WRONLY | O_APPEND);
+  const std::string piece(100'000, 'p');
+  for (int i = 1; i <= 12; ++i) {
+    EXPECT_EQ(WriteErr(*fs_, fh, piece), i <= 10 ? 0 : EMSGSIZE) << "write " << i;
+  }
+  EXPECT_EQ(Size(part), 0);
+  EXPECT_EQ(fs_->Flush(fh), EMSGSIZE);
+  EXPECT_EQ(fs_->Release(fh), EMSGSIZE);
+  EXPECT_EQ(Size(part), 0) << "the million bytes held before the refusal are not a record";
+}
+
+TEST_F(FilesystemTest, AfterARefusedWriteNothingOfItOrOfTheHeldLineIsKept) {
+  uint64_t topic = MakeTopic("t");
+  ASSERT_EQ(fs_->SetXattr(topic, "user.topicfs.max.message.bytes", "200"), 0);
+  uint64_t part = LookupIno(topic, "0");
+  uint64_t fh = OpenFile(part, O_WRONLY | O_APPEND);
+  ASSERT_EQ(WriteErr(*fs_, fh, "abc"), 0);
+  EXPECT_EQ(WriteErr(*fs_, fh, "def\n" + std::string(300, 'x') + "\nok\n"), EMSGSIZE);
+  EXPECT_EQ(Size(part), 0);
+  EXPECT_EQ(WriteErr(*fs_, fh, "ghi\n"), 0) << "the held \"abc\" went with the refused write";
+  ASSERT_EQ(WriteErr(*fs_, fh, "p"), 0);
+  EXPECT_EQ(WriteErr(*fs_, fh, "q\n" + std::string(300, 'y') + "\ntail"), EMSGSIZE);
+  EXPECT_EQ(WriteErr(*fs_, fh, "end\n"), 0) << "the refused write's unfinished tail is not held";
+  EXPECT_EQ(fs_->Flush(fh), 0);
+  EXPECT_EQ(fs_->Release(fh), 0);
+  EXPECT_EQ(Cat(part), "ghi\nend\n");
+}
+
+TEST_F(FilesystemTest, ALineRefusedAtItsNewlineThatBeganEarlierIsRefusedWhenItsRestComesAgain) {
+  // A write(2) over 1 MiB from an unaligned buffer: its first piece (less
+  // than 1 MiB) held the line's start and was appended, the second ends the
+  // line and is refused, and write(2) returns a short count; the writer
+  // then sends the rest again. That must not become a record either.
+  uint64_t topic = MakeTopic("t");
+  ASSERT_EQ(fs_->SetXattr(topic, "user.topicfs.max.message.bytes", "200"), 0);
+  uint64_t part = LookupIno(topic, "0");
+  uint64_t fh = OpenFile(part, O_WRONLY | O_APPEND);
+  ASSERT_EQ(WriteErr(*fs_, fh, "ok line\n" + std::string(100, 'x')), 0) << "the first piece";
+  const std::string rest = std::string(150, 'x') + "\nnext\n";
+  EXPECT_EQ(WriteErr(*fs_, fh, rest), EMSGSIZE) << "the second piece";
+  EXPECT_EQ(fs_->Flush(fh), EMSGSIZE);
+  EXPECT_EQ(WriteErr(*fs_, fh, rest), EMSGSIZE) << "the retry of the short count";
+  EXPECT_EQ(Cat(part), "ok line\n");
+  EXPECT_EQ(WriteErr(*fs_, fh, "fresh\n"), 0);
+  EXPECT_EQ(fs_->Flush(fh), 0);
+  EXPECT_EQ(fs_->Release(fh), 0);
+  EXPECT_EQ(Cat(part), "ok line\nfresh\n");
+}
+
+TEST_F(FilesystemTest, CloseReportsAKeylessLastLineOnACompactedTopic) {
+  uint64_t topic = MakeTopic("t");
+  ASSERT_EQ(fs_->SetXattr(topic, "user.topicfs.key.separator", ":"), 0);
+  ASSERT_EQ(fs_->SetXattr(topic, "user.topicfs.cleanup.policy", "compact"), 0);
+  uint64_t part = LookupIno(topic, "0");
+  uint64_t fh = OpenFile(part, O_WRONLY | O_APPEND);
+  ASSERT_EQ(WriteErr(*fs_, fh, "k:v\nnokey"), 0) << "its key may still come";
+  EXPECT_EQ(Size(part), 4);
+  EXPECT_EQ(fs_->Flush(fh), EINVAL) << "close(2) says the last line cannot be appended";
+  EXPECT_EQ(fs_->Release(fh), EINVAL);
+  EXPECT_EQ(Cat(part), "k:v\n");
+}
+
+TEST_F(FilesystemTest, AFlushThatReportsTheHeldLineKeepsItForAnotherDescriptorToFinish) {
+  uint64_t topic = MakeTopic("t");
+  ASSERT_EQ(fs_->SetXattr(topic, "user.topicfs.key.separator", ":"), 0);
+  ASSERT_EQ(fs_->SetXattr(topic, "user.topicfs.cleanup.policy", "compact"), 0);
+  uint64_t part = LookupIno(topic, "0");
+  uint64_t fh = OpenFile(part, O_WRONLY | O_APPEND);
+  ASSERT_EQ(WriteErr(*fs_, fh, "key"), 0);
+  EXPECT_EQ(fs_->Flush(fh), EINVAL) << "one descriptor closed with the line keyless";
+  ASSERT_EQ(WriteErr(*fs_, fh, ":value\n"), 0) << "another one finishes it";
+  EXPECT_EQ(fs_->Flush(fh), 0);
+  EXPECT_EQ(fs_->Release(fh), 0);
+  EXPECT_EQ(Cat(part), "key:value\n");
+}
+
+TEST_F(FilesystemTest, FlushOfAnAppendableHeldLineSucceedsAndLeavesItForRelease) {
+  uint64_t part = LookupIno(MakeTopic("t"), "0");
+  uint64_t fh = OpenFile(part, O_WRONLY | O_APPEND);
+  ASSERT_EQ(WriteErr(*fs_, fh, "abc"), 0);
+  EXPECT_EQ(fs_->Flush(fh), 0);
+  EXPECT_EQ(Size(part), 0) << "a close is not the last close";
+  EXPECT_EQ(fs_->Release(fh), 0);
+  EXPECT_EQ(Cat(part), "abc\n");
+}
+
+TEST_F(FilesystemTest, FlushOfAHeldLineThatNoLongerFitsIsEMSGSIZE) {
+  uint64_t topic = MakeTopic("t");
+  uint64_t part = LookupIno(topic, "0");
+  uint64_t fh = OpenFile(part, O_WRONLY | O_APPEND);
+  ASSERT_EQ(WriteErr(*fs_, fh, std::string(500, 'x')), 0);
+  ASSERT_EQ(fs_->SetXattr(topic, "user.topicfs.max.message.bytes", "200"), 0);
+  EXPECT_EQ(fs_->Flush(fh), EMSGSIZE);
+  EXPECT_EQ(fs_->Release(fh), EMSGSIZE);
+  EXPECT_EQ(Size(part), 0);
+}
+
+TEST_F(FilesystemTest, FlushOfAHeldLineOfADeletedPartitionIsENOENT) {
+  uint64_t part = LookupIno(MakeTopic("t"), "0");
+  uint64_t fh = OpenFile(part, O_WRONLY | O_APPEND);
+  ASSERT_EQ(WriteErr(*fs_, fh, "held"), 0);
+  ASSERT_EQ(fs_->RmDir(kRootIno, "t"), 0);
+  EXPECT_EQ(fs_->Flush(fh), ENOENT);
+  EXPECT_EQ(fs_->Release(fh), ENOENT);
+}
+
+TEST_F(FilesystemTest, ReadOnlyFilesFlushWithoutError) {
+  uint64_t part = LookupIno(MakeTopic("t"), "0");
+  uint64_t fh = OpenFile(part, O_RDONLY);
+  EXPECT_EQ(fs_->Flush(fh), 0);
+  EXPECT_EQ(fs_->Release(fh), 0);
+}
+
+class FencedFilesystemTest : public FsFixture {
+ protected:
+  FencedFilesystemTest() { io_ = &faults_; }
+  store::FaultInjectingFileIo faults_;
+};
+
+TEST_F(FencedFilesystemTest, FlushOfAHeldLineOfAFencedPartitionIsEIO) {
+  uint64_t part = LookupIno(MakeTopic("t"), "0");
+  uint64_t fh = OpenFile(part, O_WRONLY | O_APPEND);
+  ASSERT_EQ(WriteErr(*fs_, fh, "a\n"), 0);
+  faults_.FailWriteAfter(0, EIO);
+  EXPECT_EQ(WriteErr(*fs_, fh, "b\n"), EIO) << "the failed write fences the partition";
+  faults_.Clear();
+  ASSERT_EQ(WriteErr(*fs_, fh, "held"), 0) << "an unfinished line is judged by its size only";
+  EXPECT_EQ(fs_->Flush(fh), EIO);
+  EXPECT_EQ(fs_->Release(fh), EIO);
+  EXPECT_EQ(Size(part), 2);
+}
+
 TEST_F(FilesystemTest, ReadCrossesSegmentBoundaries) {
   uint64_t topic = MakeTopic("t");
   ASSERT_EQ(fs_->SetXattr(topic, "user.topicfs.segment.bytes", "200"), 0);

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "fs/filesystem.h"
+#include "store/file_io.h"
 #include "store/group_offsets.h"
 #include "store/log_manager.h"
 #include "tests/store/test_util.h"
@@ -26,6 +27,7 @@ class FsFixture : public ::testing::Test {
     store::LogManager::Options o;
     o.data_dir = dir_.path();
     if (use_fake_clock_) o.clock = &clock_;
+    if (io_ != nullptr) o.io = io_;
     auto m = store::LogManager::Open(o);
     ASSERT_TRUE(m.ok()) << m.status().ToString();
     manager_ = std::move(m).value();
@@ -87,6 +89,8 @@ class FsFixture : public ::testing::Test {
   // Set in a subclass's constructor to stamp records with clock_'s time.
   bool use_fake_clock_ = false;
   store::FakeClock clock_;
+  // Set in a subclass's constructor to make the store's writes fail on demand.
+  store::FileIo* io_ = nullptr;
   testing::TempDir dir_;
   std::unique_ptr<store::LogManager> manager_;
   std::unique_ptr<store::GroupOffsets> groups_;
