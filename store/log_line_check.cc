@@ -48,6 +48,10 @@ Status Log::CheckLine(std::string_view line) const {
         "partition {} refuses appends (a write or fsync failed, or it was closed or deleted)",
         tp_.DirName()));
   }
+  if (read_only_) {
+    return Status::ReadOnly(fmt::format("partition {} is read-only: its config could not be read",
+                                        tp_.DirName()));
+  }
   std::lock_guard lock(config_mu_);
   const LogConfig& cfg = config_;
   const line_rules::LineRecord record = line_rules::DescribeLine(line, cfg.key_separator);
