@@ -65,6 +65,11 @@ int Filesystem::Stat(const Node& node, uint64_t ino, struct stat* out) {
     case Node::Kind::kPartition: {
       auto log = manager_.GetLog(node.topic, node.partition);
       if (log == nullptr) return ENOENT;
+      // Its size is not known: saying 0 would be a lie a reader acts on.
+      if (!log->offline().ok()) {
+        spdlog::debug("stat {}/{}: {}: EIO", node.topic, node.partition, log->offline().message());
+        return EIO;
+      }
       store::LogFigures figures = log->Figures();
       out->st_mode = S_IFREG | (store::IsInternalTopic(node.topic) ? 0444 : 0644);
       out->st_nlink = 1;
@@ -256,6 +261,15 @@ int Filesystem::Open(uint64_t ino, int flags, uint64_t* fh) {
   }
   auto log = manager_.GetLog(node->topic, node->partition);
   if (log == nullptr) return ENOENT;
+  if (!log->offline().ok()) {
+    spdlog::warn("open {}: {}: EIO", name, log->offline().message());
+    return EIO;
+  }
+  if (writes && log->read_only()) {
+    spdlog::warn("open {} for writing: its topic's config could not be read (see the log at mount): EROFS",
+                 name);
+    return EROFS;
+  }
   auto file = std::make_unique<OpenFile>();
   file->log = std::move(log);
   file->topic = node->topic;
