@@ -215,17 +215,18 @@ class Passthrough:
 
 
 class Topicfs:
-    def __init__(self, root, args, name="topicfs", binary=None):
+    def __init__(self, root, args, name="topicfs", binary=None, flags=()):
         self.name = name
         self.data = os.path.join(root, name + "-data")
         self.mnt = os.path.join(root, name + "-mnt")
         self.log = os.path.join(root, name + ".log")
         self.binary = binary or args.topicfs
+        self.flags = list(flags)
         self.mount = None
 
     def start(self):
         os.makedirs(self.data)
-        self.mount = Mount([self.binary, "-f", self.data, self.mnt], self.mnt, self.log)
+        self.mount = Mount([self.binary, *self.flags, "-f", self.data, self.mnt], self.mnt, self.log)
         for topic in ("bulk", "small"):
             os.mkdir(os.path.join(self.mnt, topic))  # one partition: <topic>/0
         return os.path.join(self.mnt, "bulk", "0"), os.path.join(self.mnt, "small", "0")
@@ -336,9 +337,12 @@ def summarize(results, names):
         out.append(f"| {label} | {unit} | " + " | ".join(cells) + " |")
     out.append("")
 
-    # topicfs (and any --extra-topicfs build) against passthrough and local.
+    # topicfs (and any --extra-topicfs build) against passthrough and local,
+    # and topicfs against each --extra-topicfs build (A/B).
     pairs = [(t, b) for t in names if t not in ("local", "passthrough")
              for b in ("passthrough", "local") if b in names]
+    if "topicfs" in names:
+        pairs += [("topicfs", e) for e in names if e not in ("local", "passthrough", "topicfs")]
     if pairs:
         out.append("| metric | kind | " + " | ".join(f"{t}/{b}" for t, b in pairs) +
                    " | target (vs passthrough) |")
@@ -400,7 +404,7 @@ def main():
     p.add_argument("--tail-calls", type=int, default=20)
     p.add_argument("--targets", default="local,passthrough,topicfs",
                    help="comma-separated subset of local,passthrough,topicfs")
-    p.add_argument("--extra-topicfs", action="append", default=[], metavar="LABEL=BINARY",
+    p.add_argument("--extra-topicfs", action="append", default=[], metavar="LABEL=BINARY [FLAG...]",
                    help="another topicfs build to measure as target LABEL (A/B runs); repeatable")
     p.add_argument("--workdir", default=None,
                    help="parent of the temporary work directory (default: $TMPDIR or /tmp)")
@@ -421,12 +425,13 @@ def main():
             sys.exit(f"fs_bench: unknown target {n!r}")
     extra = {}
     for spec in args.extra_topicfs:
-        label, sep, binary = spec.partition("=")
+        label, sep, command = spec.partition("=")
+        binary, *flags = command.split()
         if not sep or not label or label in ("local", "passthrough", "topicfs") or "/" in label:
-            sys.exit(f"fs_bench: --extra-topicfs wants LABEL=BINARY, got {spec!r}")
-        extra[label] = os.path.abspath(binary)
+            sys.exit(f"fs_bench: --extra-topicfs wants LABEL=BINARY [FLAG...], got {spec!r}")
+        extra[label] = (os.path.abspath(binary), flags)
         names.append(label)
-    binaries = list(extra.values())
+    binaries = [binary for binary, _ in extra.values()]
     if "topicfs" in names:
         binaries.append(args.topicfs)
     if "passthrough" in names:
@@ -457,7 +462,8 @@ def main():
         elif n == "passthrough":
             targets[n] = Passthrough(root, args)
         else:
-            targets[n] = Topicfs(root, args, n, extra.get(n))
+            binary, flags = extra.get(n, (None, ()))
+            targets[n] = Topicfs(root, args, n, binary, flags)
     results = []
     freed_memory = FreedMemoryHold()
     try:

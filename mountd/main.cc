@@ -30,6 +30,7 @@ struct Args {
   char* log_level = nullptr;
   char* retention_check_interval_ms = nullptr;
   char* cleaner_backoff_ms = nullptr;
+  int no_read_checks = 0;
   int positional = 0;
 };
 
@@ -40,6 +41,7 @@ const fuse_opt kOptions[] = {
     {"--log-level=%s", offsetof(Args, log_level), 0},
     {"--retention-check-interval-ms=%s", offsetof(Args, retention_check_interval_ms), 0},
     {"--cleaner-backoff-ms=%s", offsetof(Args, cleaner_backoff_ms), 0},
+    {"--no-read-checks", offsetof(Args, no_read_checks), 1},
     FUSE_OPT_END,
 };
 
@@ -89,6 +91,8 @@ void PrintUsage(const char* prog) {
       "                           log.retention.check.interval.ms, default 300000)\n"
       "    --cleaner-backoff-ms=N how often the cleaner looks for a compacted topic\n"
       "                           to clean (log.cleaner.backoff.ms, default 15000)\n"
+      "    --no-read-checks       serve batches without checking their CRC-32C first\n"
+      "                           (only to measure what the check costs)\n"
       "    -h   --help            print help\n"
       "    -V   --version         print version\n\n",
       prog);
@@ -170,6 +174,8 @@ int Run(int argc, char** argv) {
   topicfs::store::LogManager::Options mopts;
   mopts.data_dir = args.data_dir;
   mopts.background_warning = [](const std::string& what) { spdlog::warn("{}", what); };
+  mopts.verify_reads = args.no_read_checks == 0;
+  if (!mopts.verify_reads) spdlog::warn("--no-read-checks: damaged batches will be served as they are");
   if (!ParseMs(retention_interval, "--retention-check-interval-ms", &mopts.retention_check_interval_ms) ||
       !ParseMs(cleaner_backoff, "--cleaner-backoff-ms", &mopts.cleaner_backoff_ms)) {
     return 2;

@@ -71,6 +71,7 @@ Log::Log(Options options)
       io_(options.io),
       scheduler_(options.scheduler),
       file_cache_(options.file_cache),
+      verify_reads_(options.verify_reads),
       had_clean_shutdown_(options.had_clean_shutdown),
       config_(std::move(options.config)),
       last_flush_ms_(options.clock->MonotonicMs()),
@@ -129,6 +130,7 @@ LogSegment::Options Log::SegmentOptions(Offset base) const {
   o.clock = clock_;
   o.io = io_;
   o.file_cache = file_cache_;
+  o.verify_reads = verify_reads_;
   return o;
 }
 
@@ -491,6 +493,14 @@ Result<Offset> Log::OffsetOfNthRecordFromEnd(int64_t n) const {
   return start;
 }
 
+Offset Log::CheckpointedRecoveryPoint() const {
+  const Offset point = recovery_point();
+  for (const auto& segment : Segments()) {
+    if (segment->needs_repair()) return std::min(point, segment->base_offset());
+  }
+  return point;
+}
+
 LogFigures Log::Figures() const {
   LogFigures f;
   f.log_start_offset = log_start_offset();
@@ -499,6 +509,7 @@ LogFigures Log::Figures() const {
   for (const auto& segment : Segments()) {
     ++f.segments;
     f.size_bytes += segment->size();
+    f.withheld_batches += segment->withheld_batches();
     auto records = segment->RecordCount();
     if (records.ok()) f.records += *records;
   }

@@ -43,6 +43,7 @@ struct LogFigures {
   int64_t size_bytes = 0;  // bytes of all .log files
   int64_t segments = 0;
   int64_t records = 0;
+  int64_t withheld_batches = 0;  // damaged batches found and not served
 };
 
 struct AppendResult {
@@ -75,6 +76,7 @@ class Log {
     Scheduler* scheduler = nullptr;
     // Bounds the segment files open at once; nullptr: no bound.
     FileCache* file_cache = nullptr;
+    bool verify_reads = true;  // LogSegment::Options::verify_reads
   };
 
   // Loads (and if needed recovers) the partition directory, creating it if
@@ -160,6 +162,11 @@ class Log {
   Offset log_start_offset() const { return Offset(log_start_offset_.load()); }
   Offset log_end_offset() const { return Offset(end_offset_.load(std::memory_order_acquire)); }
   Offset recovery_point() const { return Offset(recovery_point_.load()); }
+  // What the recovery-point checkpoint keeps for this partition: the
+  // recovery point, or the base of the first segment a read found damaged
+  // (a withheld batch, an index pointing at no batch) if that is lower, so
+  // that the next open validates it, clean shutdown or not.
+  Offset CheckpointedRecoveryPoint() const;
   const TopicPartition& topic_partition() const { return tp_; }
   const std::string& dir() const { return dir_; }
   bool fenced() const { return fenced_.load(); }
@@ -272,6 +279,7 @@ class Log {
   FileIo* io_;
   Scheduler* scheduler_;
   FileCache* file_cache_;
+  const bool verify_reads_;
   const bool had_clean_shutdown_;
 
   // Serialises retention and segment swaps, which hold it across their

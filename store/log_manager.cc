@@ -276,6 +276,7 @@ Result<std::shared_ptr<Log>> LogManager::OpenLog(const std::string& topic, int32
   o.io = io_;
   o.scheduler = scheduler_.get();
   o.file_cache = file_cache_.get();
+  o.verify_reads = options_.verify_reads;
   auto log = Log::Open(o);
   if (!log.ok()) {
     if (!loading) return log.status();
@@ -630,7 +631,7 @@ Status LogManager::FlushDueLogs() {
 Status LogManager::WriteCheckpoints() {
   OffsetMap recovery, start;
   for (const auto& log : AllLogs()) {
-    recovery[log->topic_partition()] = log->recovery_point();
+    recovery[log->topic_partition()] = log->CheckpointedRecoveryPoint();
     start[log->topic_partition()] = log->log_start_offset();
   }
   RETURN_IF_ERROR(WriteCheckpointFile(data_dir_ + "/" + std::string(kRecoveryPointCheckpoint), recovery, *io_));

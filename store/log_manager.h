@@ -53,6 +53,9 @@ class LogManager {
     // 0: as many as RLIMIT_NOFILE and vm.max_map_count leave room for
     // (FileCache::CapacityFromLimits).
     size_t max_open_files = 0;
+    // Reads check every batch's CRC-32C before serving it; off only to
+    // measure what that costs.
+    bool verify_reads = true;
     CleanerOptions cleaner;
     // Told what a background task failed at (a flush, a checkpoint, an
     // aborted cleaning, a failed retention, anything a task threw) and when

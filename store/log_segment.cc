@@ -34,6 +34,7 @@ LogSegment::LogSegment(const Options& options, std::unique_ptr<LogFile> log,
     : base_offset_(options.base_offset),
       id_(NextSegmentId()),
       index_interval_bytes_(options.index_interval_bytes),
+      verify_reads_(options.verify_reads),
       max_index_bytes_(options.max_index_bytes),
       clock_(options.clock),
       io_(options.io),
@@ -186,6 +187,42 @@ Result<BatchLocation> LogSegment::BatchAt(const char* data, int64_t size, int64_
   return loc;
 }
 
+int64_t LogSegment::StartPosition(Offset offset, const char* data, int64_t size) const {
+  if (offset < base_offset_ || index_broken_.load(std::memory_order_relaxed)) return 0;
+  const OffsetIndex::Entry entry = offset_index_->Lookup(offset);
+  if (entry.position.value == 0) return 0;
+  // An entry (o, p) says the batch at p has last offset o. Positions come
+  // from a file that may hold anything: one that does not say so is never
+  // followed.
+  auto loc = LocateBatch(data, size, entry.position.value);
+  if (loc.ok() && loc->last_offset == entry.offset) return entry.position.value;
+  index_broken_ = true;
+  return 0;
+}
+
+Result<FilePosition> LogSegment::IndexedPosition(Offset offset) const {
+  const int64_t size = this->size();
+  if (size == 0) return FilePosition(0);
+  ASSIGN_OR_RETURN(auto map, log_->Map());
+  return FilePosition(StartPosition(offset, map->data(), size));
+}
+
+Status LogSegment::VerifyServed(std::string_view batch, int64_t pos) const {
+  Status verified = VerifyBatch(batch);
+  if (verified.ok()) return verified;
+  {
+    std::lock_guard lock(withheld_mu_);
+    withheld_.insert(pos);
+  }
+  return Status::Corruption(fmt::format("{}: the batch at position {} is damaged and withheld: {}",
+                                        log_path(), pos, verified.message()));
+}
+
+int64_t LogSegment::withheld_batches() const {
+  std::lock_guard lock(withheld_mu_);
+  return static_cast<int64_t>(withheld_.size());
+}
+
 Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
                                     ReadCursor* cursor) const {
   ReadResult result{0, offset, offset};
@@ -196,10 +233,9 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
   // A matching cursor names the batch, and maybe the record, holding offset.
   const bool resume = cursor != nullptr && cursor->segment_id == id_ && cursor->offset == offset &&
                       cursor->batch_position >= 0 && cursor->batch_position < size;
-  int64_t pos = resume                  ? cursor->batch_position
-                : offset < base_offset_ ? 0
-                                        : offset_index_->Lookup(offset).position.value;
+  int64_t pos = resume ? cursor->batch_position : StartPosition(offset, data, size);
   bool resume_record = resume && cursor->record_position >= 0;
+  bool verified = !verify_reads_ || (resume && cursor->batch_verified);
   bool started = false;
   // Where the record holding result.next starts, for the cursor.
   int64_t stop_batch = -1, stop_record = -1;
@@ -219,6 +255,14 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
       continue;
     }
     std::string_view batch(data + pos, static_cast<size_t>(loc.size));
+    if (!verified) {
+      Status v = VerifyServed(batch, pos);
+      if (!v.ok()) {
+        if (result.bytes > 0) break;  // the good bytes before it first
+        return v;
+      }
+    }
+    verified = !verify_reads_;  // the next batch is checked anew
     RecordReader reader = resume_record
                               ? RecordReader(batch, cursor->record_position, cursor->records_left)
                               : RecordReader(batch);
@@ -263,12 +307,13 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
     pos = next_pos;
   }
   if (cursor != nullptr && result.bytes > 0) {
-    *cursor = ReadCursor{id_, result.next, stop_batch, stop_record, stop_left};
+    *cursor = ReadCursor{id_, result.next, stop_batch, stop_record, stop_left, /*batch_verified=*/true};
     if (stop_left == 0) {
       // The batch is used up: the next read starts at the batch after it.
       ASSIGN_OR_RETURN(BatchLocation loc, BatchAt(data, size, stop_batch));
       cursor->batch_position = stop_batch + loc.size;
       cursor->record_position = -1;
+      cursor->batch_verified = false;
     }
   }
   return result;
@@ -277,7 +322,10 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
 Result<std::optional<Offset>> LogSegment::FindOffsetByTimestamp(Timestamp ts,
                                                                 Offset starting_offset) const {
   TimeIndex::Entry entry = time_index_->Lookup(ts);
-  FilePosition from = offset_index_->Lookup(std::max(entry.offset, starting_offset)).position;
+  Offset target = std::max(entry.offset, starting_offset);
+  // A time index entry past the segment's end is damage: scan from the start.
+  if (target >= next_offset()) target = std::max(base_offset_, starting_offset);
+  ASSIGN_OR_RETURN(FilePosition from, IndexedPosition(target));
   // Batches are visited lazily: the answer is usually within an index
   // interval of `from`, and a large segment must not be walked to its end.
   std::optional<Offset> found;
@@ -294,7 +342,7 @@ Result<std::optional<Offset>> LogSegment::FindOffsetByTimestamp(Timestamp ts,
 }
 
 Result<std::optional<Offset>> LogSegment::FirstRecordAtOrAfter(Offset offset) const {
-  FilePosition from = offset < base_offset_ ? FilePosition(0) : offset_index_->Lookup(offset).position;
+  ASSIGN_OR_RETURN(FilePosition from, IndexedPosition(offset));
   std::optional<Offset> found;
   Status record_status;
   RETURN_IF_ERROR(ScanBatches(from, [&](const BatchLocation& loc) {
@@ -337,6 +385,9 @@ Result<std::pair<std::shared_ptr<const LogFile::Mapping>, std::string_view>> Log
   }
   ASSIGN_OR_RETURN(auto map, log_->Map());
   std::string_view bytes(map->data() + loc.position.value, static_cast<size_t>(loc.size));
+  // Whoever decodes it (views, the cleaner, group positions) gets only
+  // what was written: a copy of a damaged batch would carry a fresh CRC.
+  RETURN_IF_ERROR(VerifyServed(bytes, loc.position.value));
   return std::make_pair(std::move(map), bytes);
 }
 

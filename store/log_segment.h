@@ -16,7 +16,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +47,9 @@ struct ReadCursor {
   int64_t batch_position = -1;   // file position of the batch holding it
   int64_t record_position = -1;  // its record, from the batch start; -1: the batch's first
   int32_t records_left = 0;      // records from that one to the batch's end
+  // The batch at batch_position was CRC-checked by this reader: a read that
+  // resumes inside it does not check it again.
+  bool batch_verified = false;
 };
 
 // The result of copying presented bytes out of the log.
@@ -67,6 +72,9 @@ class LogSegment {
     const Clock* clock = &Clock::System();
     FileIo* io = &FileIo::Default();
     FileCache* file_cache = nullptr;  // parks idle files; null: never
+    // Reads check each batch's CRC-32C before serving it (Read). Off only
+    // to measure what the check costs (bench/).
+    bool verify_reads = true;
   };
 
   // What Recover cut out of the .log, and where the bytes went.
@@ -115,6 +123,12 @@ class LogSegment {
   // the segment. bytes == 0 when nothing at or after offset is in this
   // segment. It may write anywhere in out[0, max), not only the bytes it
   // reports. cursor (optional) resumes a sequential reader and is moved on.
+  //
+  // Every batch whose bytes it copies passes its CRC-32C first. At a batch
+  // that does not, the read stops: the bytes before it are returned, and a
+  // read that starts at it fails with kCorruption (the batch is withheld,
+  // counted in withheld_batches(), and needs_repair() says so). Reads that
+  // start after it are served.
   Result<ReadResult> Read(Offset offset, char* out, int64_t max,
                           ReadCursor* cursor = nullptr) const;
   // Unique per LogSegment object in this process and never reused (unlike
@@ -136,7 +150,8 @@ class LogSegment {
   // Calls fn(record) for each record of the batch at loc, in order.
   Status ForEachRecord(const BatchLocation& loc,
                        const std::function<void(const struct RecordView&)>& fn) const;
-  // The bytes of the batch at loc, valid while the returned mapping lives.
+  // The bytes of the batch at loc, valid while the returned mapping lives;
+  // kCorruption (and the batch withheld) if they fail their CRC-32C.
   Result<std::pair<std::shared_ptr<const LogFile::Mapping>, std::string_view>> BatchBytes(
       const BatchLocation& loc) const;
 
@@ -159,6 +174,12 @@ class LogSegment {
   Timestamp MaxTimestampSoFar() const;
   // Records in the segment, counted from batch headers (cached).
   Result<int64_t> RecordCount() const;
+  // Batches found damaged while serving (withheld from readers) since the
+  // segment was opened.
+  int64_t withheld_batches() const;
+  // A read found damage (a withheld batch, an index entry pointing at no
+  // batch): the next open must validate this segment and rebuild its indexes.
+  bool needs_repair() const { return index_broken_.load() || withheld_batches() > 0; }
 
   // Whether an append of `size` bytes ending at `last_offset` with newest
   // timestamp max_ts must go to a new segment (docs/format.md, "Roll").
@@ -195,10 +216,18 @@ class LogSegment {
   Status IndexBatch(const BatchLocation& loc, int64_t* bytes_since_last_entry);
   // LocateBatch, its failure naming this segment's .log.
   Result<BatchLocation> BatchAt(const char* data, int64_t size, int64_t pos) const;
+  // Where a scan for `offset` starts: the offset index's entry, if it names
+  // the batch it says it does; otherwise the segment start, and the index is
+  // not used again (it is rebuilt at the next open).
+  int64_t StartPosition(Offset offset, const char* data, int64_t size) const;
+  Result<FilePosition> IndexedPosition(Offset offset) const;
+  // VerifyBatch, remembering a batch that fails as withheld.
+  Status VerifyServed(std::string_view batch, int64_t pos) const;
 
   const Offset base_offset_;
   const uint64_t id_;
   const int32_t index_interval_bytes_;
+  const bool verify_reads_;
   int32_t max_index_bytes_;
   const Clock* clock_;
   FileIo* io_;
@@ -217,6 +246,9 @@ class LogSegment {
   std::optional<Timestamp> rolling_based_timestamp_;
   int64_t created_ms_;
   mutable std::atomic<int64_t> record_count_{-1};  // -1: not counted yet
+  mutable std::atomic<bool> index_broken_{false};
+  mutable std::mutex withheld_mu_;
+  mutable std::set<int64_t> withheld_;  // positions of damaged batches; guarded by withheld_mu_
 };
 
 }  // namespace topicfs::store

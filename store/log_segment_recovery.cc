@@ -58,6 +58,11 @@ Result<LogSegment::RecoveryResult> LogSegment::Recover() {
   // segment's indexes again.
   RETURN_IF_ERROR(OnBecomeInactive());
   needs_recovery_ = false;
+  index_broken_ = false;
+  {
+    std::lock_guard lock(withheld_mu_);
+    withheld_.clear();
+  }
   return result;
 }
 

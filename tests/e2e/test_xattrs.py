@@ -179,11 +179,12 @@ class PartitionFiguresTest(MountedTestCase):
         figures = self.figures("t/0")
         self.assertEqual(sorted(figures), sorted(["log_start_offset", "log_end_offset",
                                                   "recovery_point", "size_bytes", "segments",
-                                                  "records"]))
+                                                  "records", "withheld_batches"]))
         st = os.stat(self.path("t", "0"))
         self.assertEqual(figures["log_end_offset"], st.st_size)
         self.assertEqual(figures["records"], int(self.sh("wc -l < t/0").stdout))
         self.assertEqual(figures["records"], 12346)
+        self.assertEqual(figures["withheld_batches"], 0)
         self.assertEqual(figures["log_start_offset"], 0)
         self.assertEqual(figures["segments"], 1)
         # Kafka batches carry headers: more bytes on disk than presented.

@@ -442,36 +442,66 @@ TEST_F(LogLoaderTest, GarbageAppendedToTheActiveLogAndIndexIsCutOnUncleanReopen)
   }
 }
 
-TEST_F(LogLoaderTest, CleanShutdownWithTheRecoveryPointAtTheEndSkipsRecovery) {
+// After a clean shutdown the segments are trusted at open (only each one's
+// last batch is read). A damaged batch inside one is found by the first
+// read that touches it: the bytes before it are served, then the error;
+// the bytes after it stay readable; and the partition is marked so that the
+// next open validates it and moves the batch into a side file.
+TEST_F(LogLoaderTest, ADamagedBatchTrustedAtOpenIsWithheldByReadsAndRepairedAtTheNextOpen) {
   std::vector<std::string> lines = NumberedLines(100);
+  std::vector<Offset> offsets;
   Offset end;
   std::string active_log;
   {
-    auto log = OpenLog(SmallConfig(1000), false, Offset(0));
-    AppendLines(*log, lines);
+    auto log = OpenLog(SmallConfig(1 << 20), false, Offset(0));
+    offsets = AppendLines(*log, lines);
     end = log->log_end_offset();
     active_log = log->Segments().back()->log_path();
     ASSERT_TRUE(log->Close().ok());
   }
-  // Flip the last byte of the last record's value: the batch still parses,
-  // but its CRC no longer holds. Only recovery checks CRCs at load.
-  const int64_t size = testing::FileSize(active_log);
+  // Flip a byte of record 50's value: its batch still parses, but its CRC
+  // no longer holds.
   std::string bytes = testing::ReadFile(active_log);
-  ASSERT_EQ(bytes[static_cast<size_t>(size) - 2], '9');  // "...99" then the header count
-  testing::PokeFile(active_log, size - 2, "X");
+  const size_t at = bytes.find("record-50");
+  ASSERT_NE(at, std::string::npos);
+  testing::PokeFile(active_log, static_cast<int64_t>(at) + 8, "X");
+  const int64_t size = testing::FileSize(active_log);
   {
-    auto log = OpenLog(SmallConfig(1000), /*clean=*/true, end);
+    auto log = OpenLog(SmallConfig(1 << 20), /*clean=*/true, end);
     EXPECT_EQ(testing::FileSize(active_log), size);
     EXPECT_EQ(log->log_end_offset(), end);
-    EXPECT_EQ(log->recovery_point(), end);
+    // A sequential read: every good byte before the batch, then the error.
+    std::string out;
+    std::vector<char> buf(100'000);
+    Offset pos(0);
+    Status failed;
+    while (true) {
+      auto r = log->Read(pos, buf.data(), static_cast<int64_t>(buf.size()));
+      if (!r.ok()) {
+        failed = r.status();
+        break;
+      }
+      if (r->bytes == 0) break;
+      out.append(buf.data(), static_cast<size_t>(r->bytes));
+      pos = r->next;
+    }
+    EXPECT_EQ(failed.code(), Code::kCorruption) << failed.ToString();
+    EXPECT_EQ(out, Joined(lines, 0, 50));
+    EXPECT_EQ(pos, offsets[50]);
+    // Past it, everything reads.
+    EXPECT_EQ(ReadAll(*log, offsets[51]), Joined(lines, 51));
+    EXPECT_EQ(log->Figures().withheld_batches, 1);
+    EXPECT_EQ(log->CheckpointedRecoveryPoint(), Offset(0));
     ASSERT_TRUE(log->Close().ok());
   }
-  // The same files after an unclean shutdown: recovery moves the bad batch
-  // into a side file.
-  auto log = OpenLog(SmallConfig(1000), /*clean=*/false, Offset(0));
+  // The next open, clean or not, validates from the marked point: the batch
+  // goes to a side file and nothing else is lost.
+  auto log = OpenLog(SmallConfig(1 << 20), /*clean=*/true, Offset(0));
   EXPECT_LT(testing::FileSize(active_log), size);
-  EXPECT_EQ(ReadAll(*log), Joined(lines, 0, lines.size() - 1));
+  EXPECT_EQ(ReadAll(*log), Joined(lines, 0, 50) + Joined(lines, 51));
+  EXPECT_EQ(log->log_end_offset(), end);
   EXPECT_TRUE(AnyFileEndsWith(LogDir(), kCorruptSuffix));
+  EXPECT_EQ(log->Figures().withheld_batches, 0);
 }
 
 // A partition whose recovery point is below its end after a clean shutdown
@@ -811,11 +841,14 @@ TEST_F(LogLoaderTest, SegmentBelowTheRecoveryPointIsNotRecovered) {
     for (const auto& s : log->Segments()) bases.push_back(s->base_offset());
     ASSERT_GE(bases.size(), 4u);
   }
-  // A bad CRC in segment 0, which lies wholly below the recovery point:
-  // trusted as flushed, so not validated (Kafka's floor rule).
+  // A bad CRC in segment 0's first batch (its last one is read at every
+  // open), which lies wholly below the recovery point: trusted as flushed,
+  // so not validated (Kafka's floor rule).
   std::string first = SegmentPath(bases[0], kLogSuffix);
   const int64_t size = testing::FileSize(first);
-  testing::PokeFile(first, size - 2, "#");
+  const int64_t value_at = static_cast<int64_t>(testing::ReadFile(first).find("record-0"));
+  ASSERT_GT(value_at, 0);
+  testing::PokeFile(first, value_at, "#");
   auto log = OpenLog(SmallConfig(400), /*clean=*/false, /*recovery_point=*/bases[2]);
   EXPECT_EQ(testing::FileSize(first), size);
   EXPECT_EQ(log->Segments().size(), bases.size());
