@@ -67,7 +67,7 @@ int Filesystem::Stat(const Node& node, uint64_t ino, struct stat* out) {
       if (log == nullptr) return ENOENT;
       // Its size is not known: saying 0 would be a lie a reader acts on.
       if (!log->offline().ok()) {
-        spdlog::debug("stat {}/{}: {}: EIO", node.topic, node.partition, log->offline().message());
+        spdlog::warn("stat {}/{}: {}: EIO", node.topic, node.partition, log->offline().message());
         return EIO;
       }
       store::LogFigures figures = log->Figures();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "store/atomic_file.h"
+#include "store/checksum_line.h"
 
 namespace topicfs::store {
 namespace {
@@ -124,6 +125,10 @@ Result<OffsetMap> ReadCheckpointFile(const std::string& path, FileIo& io) {
     if (contents.status().code() == Code::kNotFound) return OffsetMap{};
     return contents.status();
   }
+  // Without a side file (Kafka's, or an older topicfs's) it is taken as is.
+  Result<std::string> side = ReadSmallFile(ChecksumFilePath(path), io);
+  if (side.ok()) RETURN_IF_ERROR(VerifyChecksumFile(*contents, *side, path));
+  else if (side.status().code() != Code::kNotFound) return side.status();
   return ParseCheckpoint(path, *contents);
 }
 
@@ -137,7 +142,11 @@ Status WriteCheckpointFile(const std::string& path, const OffsetMap& offsets, Fi
     }
     text += fmt::format("{} {} {}\n", tp.topic, tp.partition, offset.value);
   }
-  return WriteFileAtomically(path, text, io);
+  // The side file after the checkpoint: a crash between the two leaves a
+  // mismatch, which reads as no checkpoint (a full recovery), never as a
+  // wrong one.
+  RETURN_IF_ERROR(WriteFileAtomically(path, text, io));
+  return WriteFileAtomically(ChecksumFilePath(path), ChecksumFileText(text), io);
 }
 
 }  // namespace topicfs::store

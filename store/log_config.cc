@@ -1,5 +1,7 @@
 #include "store/log_config.h"
 
+#include "store/checksum_line.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -256,6 +258,7 @@ Status ParseConfigLine(std::string_view line, ConfigOverrides* out) {
 }
 
 Result<ConfigOverrides> ParseConfigFile(const std::string& path, std::string_view contents) {
+  ASSIGN_OR_RETURN(contents, StripChecksumLine(contents, path));
   ConfigOverrides overrides;
   size_t line_no = 0;
   size_t start = 0;
@@ -335,7 +338,7 @@ Status WriteConfigFile(const std::string& path, const ConfigOverrides& overrides
     RETURN_IF_ERROR(ValidateConfigValue(name, value).Annotate(path));
     text += fmt::format("{}={}\n", name, EscapeValue(value));
   }
-  return WriteFileAtomically(path, text, io);
+  return WriteFileAtomically(path, AppendChecksumLine(std::move(text)), io);
 }
 
 }  // namespace topicfs::store

@@ -215,6 +215,14 @@ Status LogManager::LoadAll() {
     }
     auto tp = ParsePartitionDir(name);
     if (!tp) continue;
+    // Only directories make partitions: a file of such a name is not
+    // adopted as a topic (a configured topic's partition of that name is
+    // then served offline, saying why).
+    struct stat st {};
+    if (::stat((data_dir_ + "/" + name).c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+      warnings_.push_back(fmt::format("{}/{} is not a directory: not a partition", data_dir_, name));
+      continue;
+    }
     int32_t& count = partitions_seen[tp->topic];
     count = std::max(count, tp->partition + 1);
   }
@@ -277,9 +285,15 @@ Result<std::shared_ptr<Log>> LogManager::OpenLog(const std::string& topic, int32
   o.scheduler = scheduler_.get();
   o.file_cache = file_cache_.get();
   o.verify_reads = options_.verify_reads;
+  // A new partition that fails to open leaves nothing behind (what it made
+  // of its directory goes with it); a loaded one leaves everything as found.
+  const bool existed = ::access(o.dir.c_str(), F_OK) == 0;
   auto log = Log::Open(o);
   if (!log.ok()) {
-    if (!loading) return log.status();
+    if (!loading) {
+      if (!existed) (void)io_->RemoveTree(o.dir);
+      return log.status();
+    }
     // One partition that cannot be loaded is not a dead mount: it is served
     // offline (every read and write says why), and its files stay as found.
     AddWarning(fmt::format("partition {} is offline: {}", tp.DirName(), log.status().message()));

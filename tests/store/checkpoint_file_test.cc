@@ -210,6 +210,31 @@ TEST(CheckpointFileTest, TornWriteWithoutEntriesIsCorruption) {
   EXPECT_EQ(ReadStatus(dir / "cp").code(), Code::kCorruption);
 }
 
+// A checkpoint (Kafka's format, so its checksum lives in a side file) with
+// a flipped byte, or a flipped side file, reads as damaged, never as other
+// offsets; one without a side file (a Kafka broker's) is read as it is.
+TEST(CheckpointFileTest, AFlippedByteIsRefusedAndOneWithoutSideFileIsRead) {
+  TempDir dir;
+  const std::string path = dir / "recovery-point-offset-checkpoint";
+  const OffsetMap offsets{{{"orders", 0}, Offset(123456)}, {{"orders", 1}, Offset(7)}};
+  ASSERT_TRUE(WriteCheckpointFile(path, offsets).ok());
+  for (const std::string& target : {path, path + ".crc32c"}) {
+    const std::string good = ReadFile(target);
+    for (size_t i = 0; i < good.size(); ++i) {
+      std::string bad = good;
+      bad[i] = static_cast<char>(bad[i] ^ 0x01);
+      WriteFile(target, bad);
+      Result<OffsetMap> read = ReadCheckpointFile(path);
+      EXPECT_TRUE(!read.ok() || *read == offsets) << target << " byte " << i;
+    }
+    WriteFile(target, good);
+  }
+  ASSERT_EQ(::unlink((path + ".crc32c").c_str()), 0);
+  Result<OffsetMap> read = ReadCheckpointFile(path);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(*read, offsets);
+}
+
 TEST(AtomicFileTest, ReadSmallFileOfMissingFileIsNotFound) {
   TempDir dir;
   Result<std::string> read = ReadSmallFile(dir / "absent");

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "store/crc32c.h"
+
 #include "tests/store/test_util.h"
 
 namespace topicfs::store {
@@ -353,7 +355,32 @@ TEST(ConfigFileTest, FileIsCommentedNameEqualsValueLines) {
   TempDir dir;
   const std::string path = dir / "c";
   ASSERT_TRUE(WriteConfigFile(path, {{"retention.ms", "5"}, {"key.separator", "a\\b"}}).ok());
-  EXPECT_EQ(ReadFile(path), "# topicfs topic config\nkey.separator=a\\\\b\nretention.ms=5\n");
+  const std::string text = "# topicfs topic config\nkey.separator=a\\\\b\nretention.ms=5\n";
+  // The last line is the CRC-32C of the lines before it.
+  EXPECT_EQ(ReadFile(path), fmt::format("{}# crc32c={:08x}\n", text, crc32c::Value(text.data(), text.size())));
+}
+
+// One flipped byte anywhere in a config the store wrote is refused, never
+// read as another value; a file without a checksum line (written by hand)
+// is read as it is.
+TEST(ConfigFileTest, AFlippedByteIsRefusedAndAFileWithoutChecksumIsRead) {
+  TempDir dir;
+  const std::string path = dir / "c";
+  ASSERT_TRUE(WriteConfigFile(path, {{"retention.ms", "604800000"}, {"cleanup.policy", "compact"}}).ok());
+  const std::string good = ReadFile(path);
+  for (size_t i = 0; i < good.size(); ++i) {
+    std::string bad = good;
+    bad[i] = static_cast<char>(bad[i] ^ 0x04);
+    testing::WriteFile(path, bad);
+    Result<ConfigOverrides> read = ReadConfigFile(path);
+    if (!read.ok()) continue;
+    // Accepted only when the damage left the values as they were.
+    EXPECT_EQ(read->at("retention.ms"), "604800000") << "byte " << i;
+    EXPECT_EQ(read->at("cleanup.policy"), "compact") << "byte " << i;
+  }
+  testing::WriteFile(path, "retention.ms=5\n");
+  ASSERT_TRUE(ReadConfigFile(path).ok());
+  EXPECT_EQ(ReadConfigFile(path)->at("retention.ms"), "5");
 }
 
 TEST(ConfigFileTest, EmptyOverridesRoundTrip) {
