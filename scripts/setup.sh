@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libfuse3-dev fuse3 libfmt-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  attr python3 python3-kafka kcat
+  attr python3 python3-kafka kcat strace
 )
 
 missing=()

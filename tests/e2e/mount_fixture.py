@@ -13,6 +13,7 @@ build/topicfs in the source tree.
 import atexit
 import errno
 import os
+import resource
 import shlex
 import shutil
 import signal
@@ -115,7 +116,7 @@ signal.signal(signal.SIGTERM, _on_sigterm)
 class Daemon:
     """One topicfs process serving data_dir at mountpoint."""
 
-    def __init__(self, binary, data_dir, mountpoint, log_path, extra_args=()):
+    def __init__(self, binary, data_dir, mountpoint, log_path, extra_args=(), nofile=None):
         self.binary = binary
         self.data_dir = data_dir
         self.mountpoint = mountpoint
@@ -123,13 +124,20 @@ class Daemon:
         self.proc = None
         self.returncode = None  # set once the process has been reaped
         self.extra_args = list(extra_args)
+        # RLIMIT_NOFILE, soft = hard, for the daemon only (None: inherited).
+        self.nofile = nofile
+
+    def _preexec(self):
+        if self.nofile is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (self.nofile, self.nofile))
 
     def start(self, timeout=5.0):
         log = open(self.log_path, "ab")
         try:
             self.proc = subprocess.Popen(
                 [self.binary, "-f", *self.extra_args, self.data_dir, self.mountpoint],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                preexec_fn=self._preexec if self.nofile is not None else None)
         finally:
             log.close()
         _live_daemons[self.proc.pid] = (self.proc, self.mountpoint)
@@ -145,11 +153,12 @@ class Daemon:
         self.stop()
         raise AssertionError(f"{self.mountpoint} not mounted within {timeout}s:\n{self.log()}")
 
-    def stop(self):
-        """Clean unmount; returns what had to be forced."""
+    def stop(self, timeout=10.0):
+        """Clean unmount; returns what had to be forced (the daemon is
+        killed if it has not exited `timeout` seconds after the unmount)."""
         if self.proc is None:
             return []
-        forced = unmount(self.mountpoint, self.proc)
+        forced = unmount(self.mountpoint, self.proc, timeout=timeout)
         self.returncode = self.proc.returncode
         self.proc = None
         return forced
@@ -173,9 +182,21 @@ class Daemon:
 
 
 class MountedTestCase(unittest.TestCase):
-    """Base class: self.mnt is a live topicfs mount of self.data."""
+    """Base class: self.mnt is a live topicfs mount of self.data.
+
+    A subclass may set, for every daemon it starts (remounts included):
+    daemon_args (extra command-line arguments), daemon_nofile (RLIMIT_NOFILE
+    soft = hard, set in the child before exec), daemon_start_timeout
+    (seconds until the mount must be up) and daemon_stop_timeout (seconds
+    from the unmount until the daemon must have exited): loading and closing
+    many partitions take longer than the defaults. It may override
+    set_up_data_dir() to put self.data somewhere else (a small tmpfs)."""
 
     maxDiff = 4000
+    daemon_args = ()
+    daemon_nofile = None
+    daemon_start_timeout = 5.0
+    daemon_stop_timeout = 10.0
 
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="topicfs-e2e-")
@@ -185,19 +206,26 @@ class MountedTestCase(unittest.TestCase):
         self._starts = 0
         self._logs = []
         self.daemon = None
+        # Before the unmount is registered, so that cleanups it registers
+        # run after the daemon is gone.
+        self.set_up_data_dir()
         self.addCleanup(self._teardown_mount)
         self.start_daemon()
+
+    def set_up_data_dir(self):
+        """Called once before the first daemon starts; does nothing here."""
 
     # ---- mount control -----------------------------------------------------
 
     def start_daemon(self):
         self._starts += 1
         self.daemon = Daemon(topicfs_bin(), self.data, self.mnt,
-                             os.path.join(self.tmp, f"daemon-{self._starts}.log"))
-        self.daemon.start()
+                             os.path.join(self.tmp, f"daemon-{self._starts}.log"),
+                             extra_args=self.daemon_args, nofile=self.daemon_nofile)
+        self.daemon.start(timeout=self.daemon_start_timeout)
 
     def stop_daemon(self, expect_clean=True):
-        forced = self.daemon.stop()
+        forced = self.daemon.stop(timeout=self.daemon_stop_timeout)
         if expect_clean:
             self.assertEqual(forced, [], "unmount was not clean")
             self.assertEqual(self.daemon.returncode, 0,
@@ -216,7 +244,7 @@ class MountedTestCase(unittest.TestCase):
         problems = []
         try:
             if self.daemon is not None and self.daemon.proc is not None:
-                forced = self.daemon.stop()
+                forced = self.daemon.stop(timeout=self.daemon_stop_timeout)
                 problems += forced
                 if not forced and self.daemon.returncode != 0:
                     problems.append(f"the daemon's exit status was {self.daemon.returncode} "
