@@ -230,17 +230,6 @@ class PartitionGrowTest(TmpfsDataDirTestCase):
         self.assertEqual(os.listdir(self.path("t")), ["0"], when)
         self.assertEqual(self.read("t", "0"), b"kept\n", when)
 
-    # Known bug (store/log_manager.cc, LogManager::OpenPartitions): when
-    # partition N of a grow fails to load (here: open of
-    # t-N/00000000000000000000.index, ENOSPC), DiscardPartitions removes the
-    # directories of the partitions opened before it, but not t-N itself,
-    # which the failed Log::Load made (mkdir, then the first segment's .log)
-    # before failing: t-N/00000000000000000000.log stays in the data
-    # directory, 2 inodes each time, so every failed grow fails earlier
-    # (a second attempt to reach 31 partitions stopped at partition 29 and
-    # left t-29 too). Log::Open, or OpenLog when not loading, should remove
-    # the directory it created when the load fails.
-    @unittest.expectedFailure
     def test_a_grow_past_the_inodes_fails_enospc_and_changes_nothing(self):
         directories = self.directories()
         self.assertEqual(directories, [".topicfs", "t-0"])
@@ -560,16 +549,6 @@ class OfflinePartitionTest(MountedTestCase):
         self.assertEqual(self.read("other", "0"), b"other before\nother after\n")
         self.assertEqual(self.read("t", "1"), b"t/1 before\nt/1 after\n")
 
-    # Known bug (fs/filesystem.cc): a refused open of an offline partition
-    # is not logged at the default level. The kernel looks the name up
-    # before it opens it; Lookup answers through Filesystem::Stat, which
-    # returns EIO for an offline partition but logs it with spdlog::debug,
-    # so Filesystem::Open, whose spdlog::warn("open {}: {}: EIO") would
-    # name the partition and why, is never reached. `cat t/0` prints
-    # "Input/output error" and the daemon's log says nothing at that
-    # moment (only the warning at mount), against the README's "the daemon
-    # logs the reason for every refusal".
-    @unittest.expectedFailure
     def test_a_refused_open_of_an_offline_partition_is_logged(self):
         self.take_t0_offline()
         logged = len(self.daemon.log())
