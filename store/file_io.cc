@@ -119,6 +119,15 @@ Status FileIo::SyncDir(const std::string& dir) {
   return st;
 }
 
+Status FileIo::SyncFilesystem(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::FromErrno("open", path);
+  Status st;
+  if (::syncfs(fd) != 0) st = Status::FromErrno("syncfs", path);
+  ::close(fd);
+  return st;
+}
+
 Result<std::vector<std::string>> FileIo::List(const std::string& dir) {
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) return Status::FromErrno("opendir", dir);
@@ -265,6 +274,11 @@ Status FaultInjectingFileIo::RemoveDir(const std::string& path) {
 Status FaultInjectingFileIo::SyncDir(const std::string& dir) {
   if (int err = Injected(kSyncDir)) return Fail(err, "fsync", dir);
   return skip_syncs_ ? Status::Ok() : FileIo::SyncDir(dir);
+}
+
+Status FaultInjectingFileIo::SyncFilesystem(const std::string& path) {
+  if (int err = Injected(kSyncFilesystem)) return Fail(err, "syncfs", path);
+  return skip_syncs_ ? Status::Ok() : FileIo::SyncFilesystem(path);
 }
 
 Result<std::vector<std::string>> FaultInjectingFileIo::List(const std::string& dir) {

@@ -59,6 +59,9 @@ class FileIo {
   // fsync(2) of a directory: makes the names created, renamed or removed in
   // it durable.
   virtual Status SyncDir(const std::string& dir);
+  // syncfs(2) of the filesystem holding path: every file written on it is
+  // durable once it returns (Linux reports writeback errors since 5.8).
+  virtual Status SyncFilesystem(const std::string& path);
   // The names in a directory, "." and ".." left out, sorted.
   virtual Result<std::vector<std::string>> List(const std::string& dir);
   // Removes a directory and everything under it.
@@ -89,6 +92,7 @@ class FaultInjectingFileIo : public FileIo {
     kSyncDir = 1u << 12,
     kList = 1u << 13,
     kRemoveTree = 1u << 14,
+    kSyncFilesystem = 1u << 15,
     kAll = ~0u,
   };
 
@@ -122,11 +126,12 @@ class FaultInjectingFileIo : public FileIo {
   Result<bool> MakeDir(const std::string& path) override;
   Status RemoveDir(const std::string& path) override;
   Status SyncDir(const std::string& dir) override;
+  Status SyncFilesystem(const std::string& path) override;
   Result<std::vector<std::string>> List(const std::string& dir) override;
   Status RemoveTree(const std::string& path) override;
 
  private:
-  static constexpr int kOpKinds = 15;
+  static constexpr int kOpKinds = 16;
   // Counts the call; the errno to fail it with, or 0.
   int Injected(Op op);
   // The Status a failed call returns.

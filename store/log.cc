@@ -578,12 +578,13 @@ Status Log::FlushRolledSegments() {
   return Status::Ok();
 }
 
-Status Log::Close() {
+Status Log::Close(bool sync_files) {
   // files_mu_ first: a FlushRolledSegments in progress must not see its
   // segments' files closed under it.
   std::lock_guard files_lock(files_mu_);
   std::lock_guard lock(append_mu_);
-  Status flushed = fenced_ ? Status::Ok() : FlushLocked();
+  Status flushed = fenced_ || !sync_files ? Status::Ok() : FlushLocked();
+  closed_unsynced_ = !sync_files && !fenced_;
   // Appends after Close would write to closed files.
   fenced_ = true;
   fence_reason_ = fmt::format("partition {} is closed", tp_.DirName());
@@ -593,6 +594,13 @@ Status Log::Close() {
     if (closed.ok()) closed = s;
   }
   return flushed.ok() ? closed : flushed;
+}
+
+void Log::RecordSyncedAtClose() {
+  std::lock_guard lock(append_mu_);
+  if (!closed_unsynced_) return;
+  recovery_point_ = std::max(recovery_point_.load(), end_offset_.load());
+  closed_unsynced_ = false;
 }
 
 void Log::CloseWithoutFlush() {

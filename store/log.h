@@ -186,8 +186,14 @@ class Log {
   // Starts a new active segment at the log end (if the active one is not empty).
   Status Roll();
   void UpdateConfig(const LogConfig& config);
-  // Flushes, writes the final index entries and closes every file.
-  Status Close();
+  // Flushes, writes the final index entries and closes every file. With
+  // sync_files false nothing is fsynced: the caller syncs the whole
+  // filesystem afterwards (one syncfs for thousands of partitions) and then
+  // calls RecordSyncedAtClose.
+  Status Close(bool sync_files = true);
+  // After a Close(false) and a successful syncfs: everything the log held
+  // is durable, so its recovery point is its end (unless it was fenced).
+  void RecordSyncedAtClose();
   // Closes files without flushing (for a topic being deleted).
   void CloseWithoutFlush();
 
@@ -315,6 +321,7 @@ class Log {
   std::string read_only_reason_;  // guarded by append_mu_
   Status offline_;                // set before the log is shared
   bool created_directory_ = false;  // set while loading
+  bool closed_unsynced_ = false;    // guarded by append_mu_: Close(false) of a healthy log
   std::vector<std::string> warnings_;  // written only while loading
 };
 

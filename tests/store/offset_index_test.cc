@@ -171,27 +171,27 @@ TEST_F(OffsetIndexTest, TruncateRemovesEntriesAtOrAboveTheOffset) {
   auto idx = OpenOrDie(dir_ / "0.index", Offset(0));
   for (int i = 1; i < 10; ++i) ASSERT_TRUE(idx->Append(Offset(i), FilePosition(i)).ok());
 
-  idx->TruncateTo(Offset(12));
+  ASSERT_TRUE(idx->TruncateTo(Offset(12)).ok());
   EXPECT_EQ(idx->entries(), 9);
   EXPECT_EQ(idx->Lookup(Offset(10)), E(9, 9));
 
   ASSERT_TRUE(idx->Append(Offset(10), FilePosition(10)).ok());
-  idx->TruncateTo(Offset(10));
+  ASSERT_TRUE(idx->TruncateTo(Offset(10)).ok());
   EXPECT_EQ(idx->Lookup(Offset(10)), E(9, 9));
   EXPECT_EQ(idx->last_offset(), Offset(9));
   ASSERT_TRUE(idx->Append(Offset(10), FilePosition(10)).ok());
 
-  idx->TruncateTo(Offset(9));
+  ASSERT_TRUE(idx->TruncateTo(Offset(9)).ok());
   EXPECT_EQ(idx->Lookup(Offset(10)), E(8, 8));
   EXPECT_EQ(idx->last_offset(), Offset(8));
   ASSERT_TRUE(idx->Append(Offset(9), FilePosition(9)).ok());
 
-  idx->TruncateTo(Offset(5));
+  ASSERT_TRUE(idx->TruncateTo(Offset(5)).ok());
   EXPECT_EQ(idx->Lookup(Offset(10)), E(4, 4));
   EXPECT_EQ(idx->last_offset(), Offset(4));
   ASSERT_TRUE(idx->Append(Offset(5), FilePosition(5)).ok());
 
-  idx->TruncateTo(Offset(0));
+  ASSERT_TRUE(idx->TruncateTo(Offset(0)).ok());
   EXPECT_EQ(idx->entries(), 0);
   EXPECT_EQ(idx->Lookup(Offset(10)), E(0, 0));
   ASSERT_TRUE(idx->Append(Offset(1), FilePosition(1)).ok());
@@ -200,7 +200,7 @@ TEST_F(OffsetIndexTest, TruncateRemovesEntriesAtOrAboveTheOffset) {
 TEST_F(OffsetIndexTest, TruncateToAnOffsetInAGapKeepsTheEntryBelowIt) {
   ASSERT_TRUE(index_->Append(Offset(50), FilePosition(0)).ok());
   ASSERT_TRUE(index_->Append(Offset(60), FilePosition(100)).ok());
-  index_->TruncateTo(Offset(55));
+  ASSERT_TRUE(index_->TruncateTo(Offset(55)).ok());
   EXPECT_EQ(index_->entries(), 1);
   EXPECT_EQ(index_->last_offset(), Offset(50));
 }

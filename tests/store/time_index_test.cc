@@ -197,18 +197,18 @@ TEST_F(TimeIndexTest, TruncateToTheFirstEntrysOffsetEmptiesTheIndex) {
   EXPECT_EQ(index_->entries(), 0);
 
   AppendEntries(kMaxEntries - 1);
-  index_->TruncateTo(Offset(55));
+  ASSERT_TRUE(index_->TruncateTo(Offset(55)).ok());
   EXPECT_EQ(index_->entries(), 0);
   EXPECT_EQ(index_->Lookup(Timestamp(1000)), E(-1, 45));
 }
 
 TEST_F(TimeIndexTest, TruncateRemovesEntriesAtOrAboveTheOffset) {
   AppendEntries(5);  // offsets 55, 65, 75, 85, 95
-  index_->TruncateTo(Offset(100));
+  ASSERT_TRUE(index_->TruncateTo(Offset(100)).ok());
   EXPECT_EQ(index_->entries(), 5);
-  index_->TruncateTo(Offset(95));
+  ASSERT_TRUE(index_->TruncateTo(Offset(95)).ok());
   EXPECT_EQ(index_->entries(), 4);
-  index_->TruncateTo(Offset(70));
+  ASSERT_TRUE(index_->TruncateTo(Offset(70)).ok());
   EXPECT_EQ(index_->entries(), 2);
   EXPECT_EQ(index_->LastEntry(), E(20, 65));
   ASSERT_TRUE(index_->MaybeAppend(Timestamp(30), Offset(70)).ok());
