@@ -1,5 +1,6 @@
 #include "store/file_cache.h"
 
+#include <fcntl.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -48,6 +49,20 @@ Result<int> FileCache::Open(FileCache* cache, FileIo& io, const std::string& pat
   // Something outside the cache holds descriptors too: make room for it.
   if (cache->Shrink(std::max<size_t>(16, cache->open_files() / 4)) == 0) return fd;
   return io.Open(path, flags);
+}
+
+Result<int> FileCache::Reopen(FileCache* cache, FileIo& io, const std::string& path, int64_t min_size) {
+  ASSIGN_OR_RETURN(int fd, Open(cache, io, path, O_RDWR));
+  auto size = io.Size(fd, path);
+  if (size.ok() && *size < min_size) {
+    size = Status::Corruption(
+        fmt::format("{} shrank to {} bytes while parked (it had {})", path, *size, min_size));
+  }
+  if (!size.ok()) {
+    io.Close(fd);
+    return size.status();
+  }
+  return fd;
 }
 
 size_t FileCache::open_files() const {

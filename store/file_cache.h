@@ -86,6 +86,10 @@ class FileCache : public std::enable_shared_from_this<FileCache> {
   // (EMFILE, ENFILE) idle files are parked and the open is tried once more.
   // cache may be null.
   static Result<int> Open(FileCache* cache, FileIo& io, const std::string& path, int flags);
+  // Opens a parked file again (read-write), refusing one that is now
+  // shorter than min_size: someone else cut it, and a mapping past its end
+  // would fault.
+  static Result<int> Reopen(FileCache* cache, FileIo& io, const std::string& path, int64_t min_size);
 
   size_t open_files() const;
   size_t capacity() const { return capacity_; }

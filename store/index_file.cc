@@ -144,16 +144,8 @@ bool IndexFile::Park(void* self) {
 Status IndexFile::ReopenLocked() const {
   if (fd_ >= 0) return Status::Ok();
   if (closed_) return ClosedError(path_);
-  ASSIGN_OR_RETURN(int fd, FileCache::Open(cache_entry_.cache(), *io_, path_, O_RDWR));
-  auto size = io_->Size(fd, path_);
-  // Mapping past the end of a file that shrank would fault on first touch.
-  if (size.ok() && *size < length_) {
-    size = Status::Corruption(fmt::format("index {} shrank to {} bytes while parked (it had {})",
-                                          path_, *size, length_));
-  }
-  Result<const char*> mapped = size.ok() ? (length_ > 0 ? io_->Map(fd, length_, path_)
-                                                        : Result<const char*>(nullptr))
-                                         : Result<const char*>(size.status());
+  ASSIGN_OR_RETURN(int fd, FileCache::Reopen(cache_entry_.cache(), *io_, path_, length_));
+  Result<const char*> mapped = length_ > 0 ? io_->Map(fd, length_, path_) : Result<const char*>(nullptr);
   if (!mapped.ok()) {
     io_->Close(fd);
     return mapped.status();

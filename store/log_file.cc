@@ -83,17 +83,8 @@ bool LogFile::Park(void* self) {
 Status LogFile::ReopenLocked() const {
   if (fd_ >= 0) return Status::Ok();
   if (closed_) return ClosedError(path_);
-  ASSIGN_OR_RETURN(int fd, FileCache::Open(cache_entry_.cache(), *io_, path_, O_RDWR));
-  auto size = io_->Size(fd, path_);
   // Shorter than what was published: someone else cut the file.
-  if (size.ok() && *size < this->size()) {
-    size = Status::Corruption(fmt::format("{} shrank to {} bytes while parked (it had {})", path_,
-                                          *size, this->size()));
-  }
-  if (!size.ok()) {
-    io_->Close(fd);
-    return size.status();
-  }
+  ASSIGN_OR_RETURN(int fd, FileCache::Reopen(cache_entry_.cache(), *io_, path_, size()));
   fd_ = fd;
   return Status::Ok();
 }

@@ -25,9 +25,10 @@ using testing::TempDir;
 class LogTest : public ::testing::Test {
  protected:
   std::unique_ptr<Log> OpenLog(const LogConfig& config, bool clean = false,
-                               Offset recovery_point = Offset(0), FileIo* io = nullptr) {
+                               Offset recovery_point = Offset(0), FileIo* io = nullptr,
+                               const std::string& dir_name = "t-0") {
     Log::Options o;
-    o.dir = dir_ / "t-0";
+    o.dir = dir_ / dir_name;
     o.topic_partition = {"t", 0};
     o.config = config;
     o.clock = &clock_;
@@ -609,19 +610,11 @@ TEST_F(LogTest, WriteFailingWithEnospcFencesTheLogAndLosesNothingEarlier) {
 TEST_F(LogTest, WriteFailingInAnyBatchOfAnAppendKeepsNone) {
   for (int successes : {0, 1}) {
     SCOPED_TRACE("failing write " + std::to_string(successes));
-    TempDir dir;
     FaultInjectingFileIo io;
     LogConfig config = SmallConfig();
     config.max_message_bytes = 150;
-    Log::Options o;
-    o.dir = dir / "t-0";
-    o.topic_partition = {"t", 0};
-    o.config = config;
-    o.clock = &clock_;
-    o.io = &io;
-    auto opened = Log::Open(o);
-    ASSERT_TRUE(opened.ok());
-    auto log = std::move(opened).value();
+    auto log = OpenLog(config, false, Offset(0), &io, "t-" + std::to_string(successes));
+    ASSERT_NE(log, nullptr);
     AppendEach(*log, {"before"});
     std::vector<std::string> lines(6, std::string(40, 'z'));
     std::vector<std::string_view> views(lines.begin(), lines.end());
