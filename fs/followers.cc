@@ -1,8 +1,29 @@
 #include "fs/followers.h"
 
-#include <vector>
+#include <utility>
 
 namespace topicfs::fs {
+
+// Why no wake-up is lost between a reader finding the end and parking, and
+// an append moving the end:
+//
+//   Wait (reader)                        append + Notify (writer)
+//   lock mu_                             end_offset_.store(new end)
+//   parked_.fetch_add(1)                 fence(seq_cst)
+//   fence(seq_cst)                       if parked_.load() == 0: return
+//   end = log_end_offset()               lock mu_
+//   end <= at: enter by_log_             end = log_end_offset()
+//   unlock mu_                           wake by_log_[log] entries below end
+//
+// The two fences are ordered one way or the other in the single total
+// order of seq_cst operations. If the reader's comes first, the writer's
+// load of parked_ sees the increment, so the writer takes the lock. If the
+// writer's comes first, the reader's load of the end sees the new end, and
+// the reader wakes itself instead of parking. When the writer does take
+// the lock, mu_ orders the two critical sections: if the reader's came
+// first, the writer finds the waiter in the index (and reads an end at
+// least as new as the one it stored); if the writer's came first, the
+// reader reads the end after it, sees the new end, and does not park.
 
 uint64_t Followers::Reserve() {
   std::lock_guard lock(mu_);
@@ -20,13 +41,11 @@ bool Followers::Wait(uint64_t id, const store::Log* log, store::Offset at, Wake 
       waiters_.erase(it);
       return false;
     }
-    // Dekker-style: count the waiter first, then look at the end; Notify
-    // moves the end first, then looks at the count. One of the two sees
-    // the other, so a wake-up cannot fall between them.
     parked_.fetch_add(1);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
     if (log->log_end_offset() <= at) {
       it->second.log = log;
-      it->second.at = at;
+      it->second.in_log = by_log_[log].emplace(at, id);
       it->second.wake = std::move(wake);
       return true;
     }
@@ -35,6 +54,22 @@ bool Followers::Wait(uint64_t id, const store::Log* log, store::Offset at, Wake 
   }
   wake(true);
   return true;
+}
+
+Followers::Wake Followers::Unpark(WaiterMap::iterator it) {
+  Waiter& w = it->second;
+  auto log = by_log_.find(w.log);
+  log->second.erase(w.in_log);
+  if (log->second.empty()) by_log_.erase(log);
+  Wake wake = std::move(w.wake);
+  waiters_.erase(it);
+  parked_.fetch_sub(1);
+  return wake;
+}
+
+void Followers::RunAll(std::vector<Wake>& woken, bool data_arrived) {
+  for (auto& wake : woken) wake(data_arrived);
+  woken.clear();
 }
 
 bool Followers::Cancel(uint64_t id) {
@@ -47,49 +82,52 @@ bool Followers::Cancel(uint64_t id) {
       it->second.cancelled = true;
       return false;
     }
-    wake = std::move(it->second.wake);
-    waiters_.erase(it);
-    parked_.fetch_sub(1);
+    wake = Unpark(it);
   }
   wake(false);
   return true;
 }
 
-template <typename Pred>
-void Followers::WakeIf(Pred pred, bool data_arrived) {
-  std::vector<Wake> woken;
-  {
-    std::lock_guard lock(mu_);
-    for (auto it = waiters_.begin(); it != waiters_.end();) {
-      if (it->second.log != nullptr && pred(it->second)) {
-        woken.push_back(std::move(it->second.wake));
-        it = waiters_.erase(it);
-        parked_.fetch_sub(1);
-      } else {
-        ++it;
-      }
-    }
-  }
-  for (auto& wake : woken) wake(data_arrived);
-}
-
 void Followers::Notify(const store::Log* log) {
   std::atomic_thread_fence(std::memory_order_seq_cst);
   if (parked_.load() == 0) return;
-  const store::Offset end = log->log_end_offset();
-  WakeIf([&](const Waiter& w) { return w.log == log && w.at < end; }, true);
+  std::vector<Wake> woken;
+  {
+    std::lock_guard lock(mu_);
+    auto waiting = by_log_.find(log);
+    if (waiting == by_log_.end()) return;
+    const store::Offset end = log->log_end_offset();
+    // Ordered by offset: the due waiters are a prefix.
+    while (waiting != by_log_.end() && waiting->second.begin()->first < end) {
+      const uint64_t id = waiting->second.begin()->second;
+      woken.push_back(Unpark(waiters_.find(id)));
+      waiting = by_log_.find(log);  // gone once its last waiter is
+    }
+  }
+  RunAll(woken, true);
 }
 
 void Followers::WakeAll(const store::Log* log) {
-  WakeIf([&](const Waiter& w) { return w.log == log; }, true);
+  std::vector<Wake> woken;
+  {
+    std::lock_guard lock(mu_);
+    for (auto waiting = by_log_.find(log); waiting != by_log_.end(); waiting = by_log_.find(log)) {
+      woken.push_back(Unpark(waiters_.find(waiting->second.begin()->second)));
+    }
+  }
+  RunAll(woken, true);
 }
 
 void Followers::Shutdown() {
+  std::vector<Wake> woken;
   {
     std::lock_guard lock(mu_);
     shut_down_ = true;
+    while (!by_log_.empty()) {
+      woken.push_back(Unpark(waiters_.find(by_log_.begin()->second.begin()->second)));
+    }
   }
-  WakeIf([](const Waiter&) { return true; }, false);
+  RunAll(woken, false);
 }
 
 }  // namespace topicfs::fs
