@@ -1,6 +1,9 @@
 #include "fs/followers.h"
 
+#include <algorithm>
+#include <system_error>
 #include <utility>
+#include <vector>
 
 namespace topicfs::fs {
 
@@ -13,7 +16,8 @@ namespace topicfs::fs {
 //   fence(seq_cst)                       if parked_.load() == 0: return
 //   end = log_end_offset()               lock mu_
 //   end <= at: enter by_log_             end = log_end_offset()
-//   unlock mu_                           wake by_log_[log] entries below end
+//   unlock mu_                           hand by_log_[log] entries below end
+//                                          to the waker
 //
 // The two fences are ordered one way or the other in the single total
 // order of seq_cst operations. If the reader's comes first, the writer's
@@ -24,6 +28,14 @@ namespace topicfs::fs {
 // first, the writer finds the waiter in the index (and reads an end at
 // least as new as the one it stored); if the writer's came first, the
 // reader reads the end after it, sees the new end, and does not park.
+//
+// Handing over loses nothing either: a due log stays in due_logs_ with its
+// notified_end raised, and its waiters stay in the index, until the waker,
+// under mu_, has taken every waiter below that end. A Notify that finds the
+// log already due only raises notified_end, which the waker reads under
+// mu_ before it takes each waiter and before it drops the log.
+
+Followers::~Followers() { Shutdown(); }
 
 uint64_t Followers::Reserve() {
   std::lock_guard lock(mu_);
@@ -44,8 +56,9 @@ bool Followers::Wait(uint64_t id, const store::Log* log, store::Offset at, Wake 
     parked_.fetch_add(1);
     std::atomic_thread_fence(std::memory_order_seq_cst);
     if (log->log_end_offset() <= at) {
+      // notified_end <= the end just read <= at: not due until a later Notify.
       it->second.log = log;
-      it->second.in_log = by_log_[log].emplace(at, id);
+      it->second.in_log = by_log_[log].waiting.emplace(at, id);
       it->second.wake = std::move(wake);
       return true;
     }
@@ -59,17 +72,13 @@ bool Followers::Wait(uint64_t id, const store::Log* log, store::Offset at, Wake 
 Followers::Wake Followers::Unpark(WaiterMap::iterator it) {
   Waiter& w = it->second;
   auto log = by_log_.find(w.log);
-  log->second.erase(w.in_log);
-  if (log->second.empty()) by_log_.erase(log);
+  log->second.waiting.erase(w.in_log);
+  // Its entry in due_logs_, if any, goes stale; the waker skips it.
+  if (log->second.waiting.empty()) by_log_.erase(log);
   Wake wake = std::move(w.wake);
   waiters_.erase(it);
   parked_.fetch_sub(1);
   return wake;
-}
-
-void Followers::RunAll(std::vector<Wake>& woken, bool data_arrived) {
-  for (auto& wake : woken) wake(data_arrived);
-  woken.clear();
 }
 
 bool Followers::Cancel(uint64_t id) {
@@ -91,43 +100,113 @@ bool Followers::Cancel(uint64_t id) {
 void Followers::Notify(const store::Log* log) {
   std::atomic_thread_fence(std::memory_order_seq_cst);
   if (parked_.load() == 0) return;
-  std::vector<Wake> woken;
+  bool signal = false;
   {
     std::lock_guard lock(mu_);
-    auto waiting = by_log_.find(log);
-    if (waiting == by_log_.end()) return;
+    auto it = by_log_.find(log);
+    if (it == by_log_.end()) return;
+    LogWaiters& waiters = it->second;
     const store::Offset end = log->log_end_offset();
-    // Ordered by offset: the due waiters are a prefix.
-    while (waiting != by_log_.end() && waiting->second.begin()->first < end) {
-      const uint64_t id = waiting->second.begin()->second;
-      woken.push_back(Unpark(waiters_.find(id)));
-      waiting = by_log_.find(log);  // gone once its last waiter is
-    }
+    // Ordered by offset: if the first is not due, none is.
+    if (!(waiters.waiting.begin()->first < end)) return;
+    waiters.notified_end = std::max(waiters.notified_end, end);
+    if (waiters.in_due_logs) return;  // the waker is on it and will see the new end
+    waiters.in_due_logs = true;
+    due_logs_.push_back(log);
+    signal = EnsureWaker();
   }
-  RunAll(woken, true);
+  if (signal) {
+    waker_cv_.notify_one();
+  } else {
+    DeliverDueInline();  // no thread to hand them to: the wakes must not wait
+  }
+}
+
+bool Followers::EnsureWaker() {
+  if (waker_.joinable()) return true;
+  if (shut_down_) return false;
+  try {
+    waker_ = std::thread([this] { RunWaker(); });
+    return true;
+  } catch (const std::system_error&) {
+    return false;
+  }
+}
+
+Followers::Wake Followers::TakeDue() {
+  while (!due_logs_.empty()) {
+    auto it = by_log_.find(due_logs_.front());
+    if (it != by_log_.end() && it->second.in_due_logs) {
+      LogWaiters& waiters = it->second;
+      auto first = waiters.waiting.begin();
+      // One at a time, so a writer's Notify never waits behind more than
+      // one waiter's removal.
+      if (first->first < waiters.notified_end) return Unpark(waiters_.find(first->second));
+      waiters.in_due_logs = false;
+    }
+    due_logs_.pop_front();
+  }
+  return {};
+}
+
+void Followers::RunWaker() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    Wake wake = TakeDue();
+    if (wake) {
+      lock.unlock();
+      wake(true);
+      wake = nullptr;  // its captures (a poll handle) are released outside the lock too
+      lock.lock();
+      continue;
+    }
+    if (shut_down_) return;
+    waker_cv_.wait(lock);
+  }
+}
+
+void Followers::DeliverDueInline() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    Wake wake = TakeDue();
+    if (!wake) return;
+    lock.unlock();
+    wake(true);
+    wake = nullptr;
+    lock.lock();
+  }
 }
 
 void Followers::WakeAll(const store::Log* log) {
   std::vector<Wake> woken;
   {
     std::lock_guard lock(mu_);
-    for (auto waiting = by_log_.find(log); waiting != by_log_.end(); waiting = by_log_.find(log)) {
-      woken.push_back(Unpark(waiters_.find(waiting->second.begin()->second)));
+    for (auto it = by_log_.find(log); it != by_log_.end(); it = by_log_.find(log)) {
+      woken.push_back(Unpark(waiters_.find(it->second.waiting.begin()->second)));
     }
   }
-  RunAll(woken, true);
+  for (auto& wake : woken) wake(true);
 }
 
 void Followers::Shutdown() {
-  std::vector<Wake> woken;
+  std::lock_guard serial(shutdown_mu_);
+  std::vector<Wake> cancelled;
+  std::thread waker;
   {
     std::lock_guard lock(mu_);
     shut_down_ = true;
+    // Due or not, a waiter still parked is cancelled: only the one the
+    // waker is running now still gets its data.
     while (!by_log_.empty()) {
-      woken.push_back(Unpark(waiters_.find(by_log_.begin()->second.begin()->second)));
+      cancelled.push_back(Unpark(waiters_.find(by_log_.begin()->second.waiting.begin()->second)));
     }
+    due_logs_.clear();
+    waker = std::move(waker_);
   }
-  RunAll(woken, false);
+  waker_cv_.notify_all();
+  for (auto& wake : cancelled) wake(false);
+  cancelled.clear();
+  if (waker.joinable()) waker.join();
 }
 
 }  // namespace topicfs::fs
