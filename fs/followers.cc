@@ -1,5 +1,8 @@
 #include "fs/followers.h"
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <algorithm>
 #include <system_error>
 #include <utility>
@@ -150,6 +153,16 @@ Followers::Wake Followers::TakeDue() {
 }
 
 void Followers::RunWaker() {
+  // Linux never lets a SCHED_BATCH thread preempt the running one when it
+  // is woken. Without it, the writer that signals the waker was often
+  // preempted on the spot and resumed only after the waker had answered
+  // every follower (bench/FOLLOWERS_BENCH.md), paying for them after all.
+  // The waker still gets its fair share of the CPU; it runs when the writer
+  // blocks, at the next tick, or on another core. Best effort: if the
+  // policy cannot be set, wakes are only delivered sooner.
+  sched_param normal_priority{};
+  (void)pthread_setschedparam(pthread_self(), SCHED_BATCH, &normal_priority);
+  (void)pthread_setname_np(pthread_self(), "topicfs-waker");
   std::unique_lock lock(mu_);
   while (true) {
     Wake wake = TakeDue();
