@@ -10,10 +10,15 @@
 //       the followers wait on partition 0: every append wakes every one.
 //
 // One iteration is one Filesystem::Write of a 100-byte line + "\n" on a
-// handle opened O_WRONLY | O_APPEND, timed on its own (steady_clock). Before
-// each append, untimed, the writer waits until every follower has read all
-// that was written to its partition and parked again, so each append of
-// the same_partition case finds all N followers parked and due.
+// handle opened O_WRONLY | O_APPEND, inside a Followers::SignalAfterReply
+// scope as fs/fuse_ops.cc's OnWrite has it. The figure (p50_us, p99_us) is
+// the Write, timed on its own (steady_clock): what the writer waits for,
+// since fuse_ops replies when Write returns. worker_p50_us/worker_p99_us
+// add the end of the scope, where the waker is signalled: the FUSE
+// worker's time, after the reply. Before each append, untimed, the writer
+// waits until every follower has read all that was written to its
+// partition and parked again, so each append of the same_partition case
+// finds all N followers parked and due.
 //
 // A follower is what fs/fuse_ops.cc makes of `cat 0@end..`: a view inode
 // from Lookup("<p>@end.."), opened with Open; its Read at the end returns
@@ -205,25 +210,37 @@ void BM_Append(benchmark::State& state) {
     AwaitCaughtUp(fx, followers, want());
     Append(fx, line);
   }
-  std::vector<double> us;
+  std::vector<double> us, worker_us;
   us.reserve(kAppends);
+  worker_us.reserve(kAppends);
   for (auto _ : state) {
     AwaitCaughtUp(fx, followers, want());
     const auto t0 = SteadyClock::now();
-    Append(fx, line);
-    const double dt = SecondsSince(t0);
+    double dt;
+    {
+      Followers::SignalAfterReply after_reply(fx.fs->followers());
+      Append(fx, line);
+      dt = SecondsSince(t0);
+    }
+    worker_us.push_back(SecondsSince(t0) * 1e6);
     state.SetIterationTime(dt);
     us.push_back(dt * 1e6);
   }
   AwaitCaughtUp(fx, followers, want());
   StopFollowers(fx, followers);
 
+  const std::string key = Key(same_partition, n);
   std::sort(us.begin(), us.end());
+  std::sort(worker_us.begin(), worker_us.end());
   const double p50 = Percentile(us, 0.50), p99 = Percentile(us, 0.99);
   state.counters["p50_us"] = p50;
   state.counters["p99_us"] = p99;
-  Samples()[Key(same_partition, n) + ".p50"].push_back(p50);
-  Samples()[Key(same_partition, n) + ".p99"].push_back(p99);
+  state.counters["worker_p50_us"] = Percentile(worker_us, 0.50);
+  state.counters["worker_p99_us"] = Percentile(worker_us, 0.99);
+  Samples()[key + ".p50"].push_back(p50);
+  Samples()[key + ".p99"].push_back(p99);
+  Samples()[key + ".worker_p50"].push_back(Percentile(worker_us, 0.50));
+  Samples()[key + ".worker_p99"].push_back(Percentile(worker_us, 0.99));
 }
 
 void RegisterAll() {
@@ -247,7 +264,8 @@ void PrintSummary() {
     auto it = Samples().find(key);
     return it == Samples().end() ? -1.0 : Median(it->second);
   };
-  std::printf("\nappend latency, median over repetitions   p50 us    p99 us  p99/p99(0)  target\n");
+  std::printf("\nappend latency, median over repetitions   p50 us    p99 us  p99/p99(0)  target"
+              "         worker (+ signal after the reply): p50 us  p99 us\n");
   for (bool same : {false, true}) {
     const double base = med(Key(same, 0) + ".p99");
     for (int n : {0, 100, 1000}) {
@@ -257,9 +275,9 @@ void PrintSummary() {
                   n, p50, p99);
       if (base > 0) {
         std::printf("  %9.2fx", p99 / base);
-        if (n == 1000) std::printf("  <= %.0fx %s", kTargetRatio, p99 / base <= kTargetRatio ? "PASS" : "FAIL");
       }
-      std::printf("\n");
+      std::printf("  %-13s", n == 1000 && base > 0 ? (p99 / base <= kTargetRatio ? "<= 2x PASS" : "<= 2x FAIL") : "");
+      std::printf("  %40.2f  %6.2f\n", med(Key(same, n) + ".worker_p50"), med(Key(same, n) + ".worker_p99"));
     }
   }
 }

@@ -119,10 +119,32 @@ void Followers::Notify(const store::Log* log) {
     signal = EnsureWaker();
   }
   if (signal) {
-    waker_cv_.notify_one();
+    SignalWaker();
   } else {
     DeliverDueInline();  // no thread to hand them to: the wakes must not wait
   }
+}
+
+thread_local Followers::SignalAfterReply* Followers::signal_after_reply_ = nullptr;
+
+Followers::SignalAfterReply::SignalAfterReply(Followers& followers)
+    : followers_(followers), outer_(signal_after_reply_) {
+  signal_after_reply_ = this;
+}
+
+Followers::SignalAfterReply::~SignalAfterReply() {
+  signal_after_reply_ = outer_;
+  if (signal_) followers_.SignalWaker();
+}
+
+void Followers::SignalWaker() {
+  for (SignalAfterReply* scope = signal_after_reply_; scope != nullptr; scope = scope->outer_) {
+    if (&scope->followers_ == this) {
+      scope->signal_ = true;
+      return;
+    }
+  }
+  waker_cv_.notify_one();
 }
 
 bool Followers::EnsureWaker() {

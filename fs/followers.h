@@ -15,6 +15,8 @@
 // (for a read: the read and its reply). So the writer's request is answered
 // without running a callback, and without even moving the due waiters: a
 // thousand of them are a thousand map removals, far more than the append.
+// Even the signal (a futex wake, 1-16 us in this VM) can wait until the
+// write is answered: fs/fuse_ops.cc holds it back with SignalAfterReply.
 //
 // Who calls what, from which thread:
 // - Reserve, Wait: the FUSE worker serving a read or poll, or the waker (a
@@ -99,6 +101,24 @@ class Followers {
 
   size_t parked() const { return parked_.load(); }
 
+  // While one lives, a Notify of `followers` on this thread does not signal
+  // the waker itself; the scope does when it ends. A FUSE write opens one
+  // around the write and its reply, so the writer has its answer before the
+  // thread switch starts. Not movable: it is a scope, on one thread.
+  class SignalAfterReply {
+   public:
+    explicit SignalAfterReply(Followers& followers);
+    ~SignalAfterReply();
+    SignalAfterReply(const SignalAfterReply&) = delete;
+    SignalAfterReply& operator=(const SignalAfterReply&) = delete;
+
+   private:
+    friend class Followers;
+    Followers& followers_;
+    SignalAfterReply* outer_;  // the scope this one is nested in, if any
+    bool signal_ = false;      // a Notify in the scope handed the waker work
+  };
+
  private:
   using ByOffset = std::multimap<store::Offset, uint64_t>;  // offset waited for -> id
   struct Waiter {
@@ -128,6 +148,11 @@ class Followers {
   void RunWaker();
   // Runs due callbacks in this thread until none is due.
   void DeliverDueInline();
+  // Signals the waker now or, inside a SignalAfterReply of this object, when
+  // the scope ends.
+  void SignalWaker();
+
+  static thread_local SignalAfterReply* signal_after_reply_;  // this thread's innermost scope
 
   std::mutex mu_;
   uint64_t next_id_ = 1;                                   // guarded by mu_

@@ -140,6 +140,30 @@ TEST_F(FollowersWakerConcurrencyTest, NotifyWakesOnlyWaitersWhoseOffsetTheEndPas
   EXPECT_EQ(fs_->Release(writer), 0);
 }
 
+TEST_F(FollowersWakerConcurrencyTest, SignalAfterReplyHoldsTheWakeUntilTheScopeEnds) {
+  const uint64_t writer = Writer(0);
+  // A first wake starts the waker; once it is done, the waker sleeps.
+  auto first = std::make_shared<Seen>();
+  Park(0, End(0), first);
+  Write(writer, "starts the waker\n");
+  ASSERT_TRUE(Eventually([&] { return first->calls() == 1; }));
+  std::this_thread::sleep_for(milliseconds(20));
+
+  auto seen = std::make_shared<Seen>();
+  Park(0, End(0), seen);
+  {
+    Followers::SignalAfterReply after_reply(fs_->followers());
+    Write(writer, "held back\n");
+    // Asleep and not signalled, the waker delivers nothing (short of a
+    // spurious wake-up of its condition variable).
+    std::this_thread::sleep_for(milliseconds(50));
+    EXPECT_EQ(seen->calls(), 0);
+  }
+  EXPECT_TRUE(Eventually([&] { return seen->calls() == 1; }));
+  EXPECT_EQ(seen->with_data, 1);
+  EXPECT_EQ(fs_->Release(writer), 0);
+}
+
 TEST_F(FollowersWakerConcurrencyTest, ShutdownDrainsQueuedWakes) {
   constexpr int kWaiters = 50;
   const uint64_t writer = Writer(0);
