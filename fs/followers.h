@@ -15,14 +15,16 @@
 // (for a read: the read and its reply). So the writer's request is answered
 // without running a callback, and without even moving the due waiters: a
 // thousand of them are a thousand map removals, far more than the append.
-// Even the signal (a futex wake, 1-16 us in this VM) can wait until the
-// write is answered: fs/fuse_ops.cc holds it back with SignalAfterReply.
+// Even the signal, a futex wake (p99 16 us on the VM of
+// bench/FOLLOWERS_BENCH.md), can wait until the write is answered:
+// fs/fuse_ops.cc holds it back with SignalAfterReply.
 //
 // Who calls what, from which thread:
 // - Reserve, Wait: the FUSE worker serving a read or poll, or the waker (a
 //   woken read that finds no data parks again). Wait runs the callback at
 //   once, in the caller's thread, if the data is already there.
-// - Notify: the FUSE worker serving a write or release, after the append.
+// - Notify: the FUSE worker serving a write (inside SignalAfterReply) or a
+//   release, after the append.
 //   Only if the waker thread cannot be started does Notify run the due
 //   callbacks itself rather than leave them waiting.
 // - Cancel: the worker serving INTERRUPT, a newer poll or a release; its
@@ -38,7 +40,7 @@
 // callbacks run inline, the simplest way to have nothing left queued when
 // they return: an interrupted read is answered EINTR at once, and the
 // daemon answers every parked read while its FUSE channel is still open.
-
+//
 // A waiter's id is reserved before it parks, so a cancel (the kernel's
 // INTERRUPT) that arrives before the waiter is parked is not lost.
 //
@@ -89,8 +91,9 @@ class Followers {
   // so Wait refuses it.
   bool Cancel(uint64_t id);
   // Hands the waiters of `log` whose offset its end has passed to the
-  // waker, and returns without running any callback. Cheap when nobody
-  // waits on `log`, and cheaper still when nobody waits at all.
+  // waker, and returns without running any callback; signals the waker
+  // now, or at the end of this thread's SignalAfterReply scope. Cheap when
+  // nobody waits on `log`, and cheaper still when nobody waits at all.
   void Notify(const store::Log* log);
   // Wakes every waiter of `log` with true whatever the end, in this thread
   // (the partition was deleted: their reads find out).
