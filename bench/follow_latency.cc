@@ -19,8 +19,9 @@
 // in its polling period (view: 2-10 ms; tail: 0 to MAX_GAP_MS, default 1000).
 //
 // The follower's read may return before the writer's write(2) does (the
-// append wakes followers before the write is answered): such samples are
-// negative "from return" figures, kept as they are.
+// daemon's waker thread replies to the follower while the write is being
+// answered): such samples are negative "from return" figures, kept as they
+// are.
 //
 // Prints one JSON object: the mode and, per sample in microseconds,
 // from_return_us (write returned -> read returned) and from_call_us (write

@@ -300,8 +300,12 @@ int Filesystem::Read(uint64_t fh, int64_t position, size_t size, std::string* ou
   const store::Offset at = ReadOffset(file, position);
   int64_t max = static_cast<int64_t>(size);
   if (file.view_end) max = std::clamp<int64_t>(file.view_end->value - at.value, 0, max);
-  out->resize(static_cast<size_t>(max));
-  auto r = file.log->Read(at, out->data(), max, &file.cursor);
+  // A read returns at most the bytes up to the log end (offsets are byte
+  // positions), so the buffer is sized by that: a follower woken for one
+  // line does not zero-fill a 128 KiB request first, on the waker thread.
+  const int64_t fill = std::clamp<int64_t>(file.log->log_end_offset().value - at.value, 0, max);
+  out->resize(static_cast<size_t>(fill));
+  auto r = file.log->Read(at, out->data(), fill, &file.cursor);
   if (!r.ok()) {
     spdlog::error("read {} at {}: {}", file.name, position, r.status().ToString());
     out->clear();

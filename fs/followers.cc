@@ -1,8 +1,44 @@
 #include "fs/followers.h"
 
+#include <pthread.h>
+#include <sched.h>
+
+#include <algorithm>
+#include <system_error>
+#include <utility>
 #include <vector>
 
 namespace topicfs::fs {
+
+// Why no wake-up is lost between a reader finding the end and parking, and
+// an append moving the end:
+//
+//   Wait (reader)                        append + Notify (writer)
+//   lock mu_                             end_offset_.store(new end)
+//   parked_.fetch_add(1)                 fence(seq_cst)
+//   fence(seq_cst)                       if parked_.load() == 0: return
+//   end = log_end_offset()               lock mu_
+//   end <= at: enter by_log_             end = log_end_offset()
+//   unlock mu_                           hand by_log_[log] entries below end
+//                                          to the waker
+//
+// The two fences are ordered one way or the other in the single total
+// order of seq_cst operations. If the reader's comes first, the writer's
+// load of parked_ sees the increment, so the writer takes the lock. If the
+// writer's comes first, the reader's load of the end sees the new end, and
+// the reader wakes itself instead of parking. When the writer does take
+// the lock, mu_ orders the two critical sections: if the reader's came
+// first, the writer finds the waiter in the index (and reads an end at
+// least as new as the one it stored); if the writer's came first, the
+// reader reads the end after it, sees the new end, and does not park.
+//
+// Handing over loses nothing either: a due log stays in due_logs_ with its
+// notified_end raised, and its waiters stay in the index, until the waker,
+// under mu_, has taken every waiter below that end. A Notify that finds the
+// log already due only raises notified_end, which the waker reads under
+// mu_ before it takes each waiter and before it drops the log.
+
+Followers::~Followers() { Shutdown(); }
 
 uint64_t Followers::Reserve() {
   std::lock_guard lock(mu_);
@@ -20,13 +56,12 @@ bool Followers::Wait(uint64_t id, const store::Log* log, store::Offset at, Wake 
       waiters_.erase(it);
       return false;
     }
-    // Dekker-style: count the waiter first, then look at the end; Notify
-    // moves the end first, then looks at the count. One of the two sees
-    // the other, so a wake-up cannot fall between them.
     parked_.fetch_add(1);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
     if (log->log_end_offset() <= at) {
+      // notified_end <= the end just read <= at: not due until a later Notify.
       it->second.log = log;
-      it->second.at = at;
+      it->second.in_log = by_log_[log].waiting.emplace(at, id);
       it->second.wake = std::move(wake);
       return true;
     }
@@ -35,6 +70,18 @@ bool Followers::Wait(uint64_t id, const store::Log* log, store::Offset at, Wake 
   }
   wake(true);
   return true;
+}
+
+Followers::Wake Followers::Unpark(WaiterMap::iterator it) {
+  Waiter& w = it->second;
+  auto log = by_log_.find(w.log);
+  log->second.waiting.erase(w.in_log);
+  // Its entry in due_logs_, if any, goes stale; the waker skips it.
+  if (log->second.waiting.empty()) by_log_.erase(log);
+  Wake wake = std::move(w.wake);
+  waiters_.erase(it);
+  parked_.fetch_sub(1);
+  return wake;
 }
 
 bool Followers::Cancel(uint64_t id) {
@@ -47,49 +94,154 @@ bool Followers::Cancel(uint64_t id) {
       it->second.cancelled = true;
       return false;
     }
-    wake = std::move(it->second.wake);
-    waiters_.erase(it);
-    parked_.fetch_sub(1);
+    wake = Unpark(it);
   }
   wake(false);
   return true;
 }
 
-template <typename Pred>
-void Followers::WakeIf(Pred pred, bool data_arrived) {
-  std::vector<Wake> woken;
-  {
-    std::lock_guard lock(mu_);
-    for (auto it = waiters_.begin(); it != waiters_.end();) {
-      if (it->second.log != nullptr && pred(it->second)) {
-        woken.push_back(std::move(it->second.wake));
-        it = waiters_.erase(it);
-        parked_.fetch_sub(1);
-      } else {
-        ++it;
-      }
-    }
-  }
-  for (auto& wake : woken) wake(data_arrived);
-}
-
 void Followers::Notify(const store::Log* log) {
   std::atomic_thread_fence(std::memory_order_seq_cst);
   if (parked_.load() == 0) return;
-  const store::Offset end = log->log_end_offset();
-  WakeIf([&](const Waiter& w) { return w.log == log && w.at < end; }, true);
+  bool signal = false;
+  {
+    std::lock_guard lock(mu_);
+    auto it = by_log_.find(log);
+    if (it == by_log_.end()) return;
+    LogWaiters& waiters = it->second;
+    const store::Offset end = log->log_end_offset();
+    // Ordered by offset: if the first is not due, none is.
+    if (!(waiters.waiting.begin()->first < end)) return;
+    waiters.notified_end = std::max(waiters.notified_end, end);
+    if (waiters.in_due_logs) return;  // the waker is on it and will see the new end
+    waiters.in_due_logs = true;
+    due_logs_.push_back(log);
+    signal = EnsureWaker();
+  }
+  if (signal) {
+    SignalWaker();
+  } else {
+    DeliverDueInline();  // no thread to hand them to: the wakes must not wait
+  }
+}
+
+thread_local Followers::SignalAfterReply* Followers::signal_after_reply_ = nullptr;
+
+Followers::SignalAfterReply::SignalAfterReply(Followers& followers)
+    : followers_(followers), outer_(signal_after_reply_) {
+  signal_after_reply_ = this;
+}
+
+Followers::SignalAfterReply::~SignalAfterReply() {
+  signal_after_reply_ = outer_;
+  if (signal_) followers_.SignalWaker();
+}
+
+void Followers::SignalWaker() {
+  for (SignalAfterReply* scope = signal_after_reply_; scope != nullptr; scope = scope->outer_) {
+    if (&scope->followers_ == this) {
+      scope->signal_ = true;
+      return;
+    }
+  }
+  waker_cv_.notify_one();
+}
+
+bool Followers::EnsureWaker() {
+  if (waker_.joinable()) return true;
+  if (shut_down_) return false;
+  try {
+    waker_ = std::thread([this] { RunWaker(); });
+    return true;
+  } catch (const std::system_error&) {
+    return false;
+  }
+}
+
+Followers::Wake Followers::TakeDue() {
+  while (!due_logs_.empty()) {
+    auto it = by_log_.find(due_logs_.front());
+    if (it != by_log_.end() && it->second.in_due_logs) {
+      LogWaiters& waiters = it->second;
+      auto first = waiters.waiting.begin();
+      // One at a time, so a writer's Notify never waits behind more than
+      // one waiter's removal.
+      if (first->first < waiters.notified_end) return Unpark(waiters_.find(first->second));
+      waiters.in_due_logs = false;
+    }
+    due_logs_.pop_front();
+  }
+  return {};
+}
+
+void Followers::RunWaker() {
+  // Linux never lets a SCHED_BATCH thread preempt the running one when it
+  // is woken. Without it, the writer that signals the waker was often
+  // preempted on the spot and resumed only after the waker had answered
+  // every follower (bench/FOLLOWERS_BENCH.md), paying for them after all.
+  // The waker still gets its fair share of the CPU; it runs when the writer
+  // blocks, at the next tick, or on another core. Best effort: if the
+  // policy cannot be set, wakes are only delivered sooner.
+  sched_param normal_priority{};
+  (void)pthread_setschedparam(pthread_self(), SCHED_BATCH, &normal_priority);
+  (void)pthread_setname_np(pthread_self(), "topicfs-waker");
+  std::unique_lock lock(mu_);
+  while (true) {
+    Wake wake = TakeDue();
+    if (wake) {
+      lock.unlock();
+      wake(true);
+      wake = nullptr;  // its captures (a poll handle) are released outside the lock too
+      lock.lock();
+      continue;
+    }
+    if (shut_down_) return;
+    waker_cv_.wait(lock);
+  }
+}
+
+void Followers::DeliverDueInline() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    Wake wake = TakeDue();
+    if (!wake) return;
+    lock.unlock();
+    wake(true);
+    wake = nullptr;
+    lock.lock();
+  }
 }
 
 void Followers::WakeAll(const store::Log* log) {
-  WakeIf([&](const Waiter& w) { return w.log == log; }, true);
+  std::vector<Wake> woken;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = by_log_.find(log); it != by_log_.end(); it = by_log_.find(log)) {
+      woken.push_back(Unpark(waiters_.find(it->second.waiting.begin()->second)));
+    }
+  }
+  for (auto& wake : woken) wake(true);
 }
 
 void Followers::Shutdown() {
+  std::lock_guard serial(shutdown_mu_);
+  std::vector<Wake> cancelled;
+  std::thread waker;
   {
     std::lock_guard lock(mu_);
     shut_down_ = true;
+    // Due or not, a waiter still parked is cancelled: only the one the
+    // waker is running now still gets its data.
+    while (!by_log_.empty()) {
+      cancelled.push_back(Unpark(waiters_.find(by_log_.begin()->second.waiting.begin()->second)));
+    }
+    due_logs_.clear();
+    waker = std::move(waker_);
   }
-  WakeIf([](const Waiter&) { return true; }, false);
+  waker_cv_.notify_all();
+  for (auto& wake : cancelled) wake(false);
+  cancelled.clear();
+  if (waker.joinable()) waker.join();
 }
 
 }  // namespace topicfs::fs

@@ -1,22 +1,69 @@
 #pragma once
 // Readers waiting for a partition to grow: a follow view's read at the end,
 // or a poll on one. Nobody sleeps in a thread: a waiter is a callback,
-// parked here until an append to its log passes the offset it waits for
-// (Notify, called when the append returns), until it is cancelled (an
-// interrupted read, a newer poll, a release), or until shutdown. So many
-// followers hold no FUSE worker threads and cannot starve each other.
+// parked here until an append to its log passes the offset it waits for,
+// until it is cancelled (an interrupted read, a newer poll, a release), or
+// until shutdown. So many followers hold no FUSE worker threads and cannot
+// starve each other.
+//
+// Writers do not pay for followers. An append calls Notify, which looks
+// only at the waiters of that log, in a map ordered by the offset each
+// waits for: whether any is due is a hash lookup and a look at the smallest
+// offset, whatever the number of waiters. If some are, Notify marks the log
+// due (its due waiters stay in the index) and signals the waker, a thread
+// of this class, which takes them one at a time and runs their callbacks
+// (for a read: the read and its reply). So the writer's request is answered
+// without running a callback, and without even moving the due waiters: a
+// thousand of them are a thousand map removals, far more than the append.
+// Even the signal, a futex wake (p99 16 us on the VM of
+// bench/FOLLOWERS_BENCH.md), can wait until the write is answered:
+// fs/fuse_ops.cc holds it back with SignalAfterReply.
+//
+// Who calls what, from which thread:
+// - Reserve, Wait: the FUSE worker serving a read or poll, or the waker (a
+//   woken read that finds no data parks again). Wait runs the callback at
+//   once, in the caller's thread, if the data is already there.
+// - Notify: the FUSE worker serving a write (inside SignalAfterReply) or a
+//   release, after the append.
+//   Only if the waker thread cannot be started does Notify run the due
+//   callbacks itself rather than leave them waiting.
+// - Cancel: the worker serving INTERRUPT, a newer poll or a release; its
+//   callback (Wake(false)) runs in that thread, before Cancel returns.
+// - WakeAll: the worker serving rmdir; the callbacks (Wake(true): the reads
+//   find the partition gone) run in that thread, before WakeAll returns.
+// - Shutdown: the daemon after its FUSE loop ended, before unmounting, and
+//   the destructor. Parked waiters, due or not, are cancelled (Wake(false))
+//   in its thread; then it waits for the waker to finish the callback it is
+//   running and stops it. Afterwards none of the callbacks this class runs
+//   is running or pending, and Wait refuses new waiters.
+// Cancel, WakeAll and Shutdown are not on a writer's path, so their
+// callbacks run inline, the simplest way to have nothing left queued when
+// they return: an interrupted read is answered EINTR at once, and the
+// daemon answers every parked read while its FUSE channel is still open.
 //
 // A waiter's id is reserved before it parks, so a cancel (the kernel's
 // INTERRUPT) that arrives before the waiter is parked is not lost.
 //
-// Thread safety: every method may be called from any thread. Callbacks run
-// outside the lock, exactly once: Wake(true) when data arrived, Wake(false)
-// when cancelled or shut down.
+// Every callback runs exactly once, outside the lock: Wake(true) when data
+// arrived (or the partition was deleted), Wake(false) when cancelled or
+// shut down. Whoever removes a waiter from the index under the lock (the
+// waker, Cancel, WakeAll or Shutdown; Wait for one it never parks) runs
+// it. A Cancel that comes after the waker took the waiter finds nothing
+// (false): the read is being answered with data.
+//
+// Thread safety: every method may be called from any thread, except that a
+// callback must not call Shutdown or destroy this object. mu_ guards the
+// ids, the index, the due logs and the waker's state; parked_ is atomic so
+// that Notify can skip the lock when nobody waits at all.
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <map>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "store/log.h"
@@ -27,41 +74,104 @@ class Followers {
  public:
   using Wake = std::function<void(bool data_arrived)>;
 
+  Followers() = default;
+  Followers(const Followers&) = delete;
+  Followers& operator=(const Followers&) = delete;
+  // Shutdown: parked waiters' callbacks run, with false.
+  ~Followers();
+
   // An id for a waiter about to park.
   uint64_t Reserve();
   // Parks the waiter until `log`'s end passes `at`. If it already has, wakes
   // it at once in this thread. Returns false (and drops `wake` uncalled)
   // when the id was cancelled before it parked, or after Shutdown.
   bool Wait(uint64_t id, const store::Log* log, store::Offset at, Wake wake);
-  // Cancels a waiter: a parked one is woken with false. Returns whether it
-  // was parked. A reserved id not parked yet is marked so Wait refuses it.
+  // Cancels a waiter: a parked one is woken with false, in this thread.
+  // Returns whether it was parked. A reserved id not parked yet is marked
+  // so Wait refuses it.
   bool Cancel(uint64_t id);
-  // Wakes the waiters of `log` whose offset its end has passed. Cheap when
-  // nobody waits.
+  // Hands the waiters of `log` whose offset its end has passed to the
+  // waker, and returns without running any callback; signals the waker
+  // now, or at the end of this thread's SignalAfterReply scope. Cheap when
+  // nobody waits on `log`, and cheaper still when nobody waits at all.
   void Notify(const store::Log* log);
-  // Wakes every waiter of `log` with true whatever the end (the partition
-  // was deleted: their reads find out).
+  // Wakes every waiter of `log` with true whatever the end, in this thread
+  // (the partition was deleted: their reads find out).
   void WakeAll(const store::Log* log);
-  // Cancels every waiter; later waits are refused.
+  // Cancels every parked waiter, waits for the callback the waker is running
+  // and stops it; later waits are refused. Safe to call more than once.
   void Shutdown();
 
   size_t parked() const { return parked_.load(); }
 
+  // While one lives, a Notify of `followers` on this thread does not signal
+  // the waker itself; the scope does when it ends. A FUSE write opens one
+  // around the write and its reply, so the writer has its answer before the
+  // thread switch starts. Not movable: it is a scope, on one thread.
+  class SignalAfterReply {
+   public:
+    explicit SignalAfterReply(Followers& followers);
+    ~SignalAfterReply();
+    SignalAfterReply(const SignalAfterReply&) = delete;
+    SignalAfterReply& operator=(const SignalAfterReply&) = delete;
+
+   private:
+    friend class Followers;
+    Followers& followers_;
+    SignalAfterReply* outer_;  // the scope this one is nested in, if any
+    bool signal_ = false;      // a Notify in the scope handed the waker work
+  };
+
  private:
+  using ByOffset = std::multimap<store::Offset, uint64_t>;  // offset waited for -> id
   struct Waiter {
     const store::Log* log = nullptr;  // nullptr: reserved, not parked yet
-    store::Offset at;
+    ByOffset::iterator in_log;        // its entry in by_log_[log].waiting
     Wake wake;
     bool cancelled = false;
   };
-  template <typename Pred>
-  void WakeIf(Pred pred, bool data_arrived);
+  struct LogWaiters {
+    ByOffset waiting;
+    // The largest end Notify saw: waiters below it are due.
+    store::Offset notified_end{0};
+    bool in_due_logs = false;
+  };
+  using WaiterMap = std::unordered_map<uint64_t, Waiter>;
+
+  // REQUIRES: mu_. Removes a parked waiter from the index and returns its
+  // callback.
+  Wake Unpark(WaiterMap::iterator it);
+  // REQUIRES: mu_. The callback of one due waiter, unparked; empty when
+  // none is due (due_logs_ is then empty).
+  Wake TakeDue();
+  // REQUIRES: mu_. Starts the waker if it is not running; false if the
+  // thread could not be started.
+  bool EnsureWaker();
+  // The waker's loop: due waiters' callbacks until shut_down_ and none due.
+  void RunWaker();
+  // Runs due callbacks in this thread until none is due.
+  void DeliverDueInline();
+  // Signals the waker now or, inside a SignalAfterReply of this object, when
+  // the scope ends.
+  void SignalWaker();
+
+  static thread_local SignalAfterReply* signal_after_reply_;  // this thread's innermost scope
 
   std::mutex mu_;
-  uint64_t next_id_ = 1;                           // guarded by mu_
-  std::unordered_map<uint64_t, Waiter> waiters_;  // guarded by mu_
-  bool shut_down_ = false;                         // guarded by mu_
-  std::atomic<size_t> parked_{0};
+  uint64_t next_id_ = 1;                                   // guarded by mu_
+  WaiterMap waiters_;                                      // guarded by mu_: reserved and parked
+  std::unordered_map<const store::Log*, LogWaiters> by_log_;  // guarded by mu_: parked, by log
+  // Logs Notify marked due, for the waker. An entry may be stale (its
+  // waiters cancelled since) or repeated; the waker skips what is not due.
+  std::deque<const store::Log*> due_logs_;  // guarded by mu_
+  bool shut_down_ = false;                  // guarded by mu_; the waker exits once idle
+  // Started at the first wake it has to deliver, not in the constructor:
+  // the daemon builds the Filesystem before fuse_daemonize forks, and a
+  // fork keeps no threads.
+  std::thread waker_;                       // guarded by mu_
+  std::condition_variable waker_cv_;        // signalled when due_logs_ grows or at shutdown
+  std::mutex shutdown_mu_;                  // serialises Shutdown calls
+  std::atomic<size_t> parked_{0};           // waiters in by_log_
 };
 
 }  // namespace topicfs::fs

@@ -148,7 +148,8 @@ void OnReadInterrupted(fuse_req_t req, void* data) {
 }
 
 // Replies to a read, or parks it when a follow view is at its end: no
-// thread waits; the append that brings data replies from its own thread.
+// thread waits; when an append brings data, Followers' waker thread calls
+// back here and replies.
 void ReadOrPark(fuse_req_t req, uint64_t fh, size_t size, off_t off, bool nonblock) {
   Filesystem& fs = Fs(req);
   thread_local std::string buf;
@@ -201,6 +202,9 @@ void OnForgetMulti(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
 
 void OnWrite(fuse_req_t req, fuse_ino_t, const char* data, size_t size, off_t, fuse_file_info* fi) {
   Guard(req, "write", [&] {
+    // Followers this append wakes are answered by Followers' waker thread;
+    // signalling it waits until the writer has its reply.
+    Followers::SignalAfterReply after_reply(Fs(req).followers());
     size_t written = 0;
     int err = Fs(req).Write(fi->fh, std::string_view(data, size), &written);
     if (err != 0) return (void)fuse_reply_err(req, err);

@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "fs/filesystem.h"
 #include "store/file_io.h"
@@ -78,6 +80,17 @@ class FsFixture : public ::testing::Test {
     }
     EXPECT_EQ(fs_->Release(fh), 0);
     return all;
+  }
+  // Whether pred() holds within 10 s. An append's wakes are delivered by
+  // Followers' own thread, after the write has returned.
+  template <typename Pred>
+  static bool Eventually(Pred pred) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!pred()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
   }
   int64_t Size(uint64_t ino) {
     struct stat st {};

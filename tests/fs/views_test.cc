@@ -134,7 +134,7 @@ TEST_F(ViewsTest, FollowReadAtTheEndParksUntilAnAppend) {
   ASSERT_TRUE(fs_->WaitForData(fh, 0, id, [&](bool data) { woken = data ? 1 : -1; }));
   EXPECT_EQ(woken, 0);
   AppendLines(2, 3);
-  EXPECT_EQ(woken, 1);
+  EXPECT_TRUE(Eventually([&] { return woken == 1; }));
   EXPECT_EQ(fs_->Read(fh, 0, 4096, &out), 0);
   EXPECT_EQ(out, Lines(2, 3));
   EXPECT_EQ(fs_->Release(fh), 0);
@@ -165,11 +165,11 @@ TEST_F(ViewsTest, PollIsReadyOnlyWhenAFollowViewHasData) {
   EXPECT_EQ(fs_->Release(plain), 0);
 
   uint64_t fh = OpenFile(LookupIno(topic_, "0@end.."), O_RDONLY);
-  int notified = 0;
+  std::atomic<int> notified{0};
   EXPECT_EQ(fs_->Poll(fh, [&](bool data) { notified += data ? 1 : 100; }, &revents), 0);
   EXPECT_FALSE(revents & POLLIN);
   AppendLines(1, 2);
-  EXPECT_EQ(notified, 1);
+  EXPECT_TRUE(Eventually([&] { return notified == 1; }));
   EXPECT_EQ(fs_->Poll(fh, nullptr, &revents), 0);
   EXPECT_TRUE(revents & POLLIN);
   EXPECT_EQ(fs_->Release(fh), 0);
