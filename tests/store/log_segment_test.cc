@@ -666,6 +666,55 @@ TEST_F(LogSegmentTest, GarbageWhoseMagicIsNotTwoIsTruncatedNotUnsupported) {
   }
 }
 
+// A batch whose CRC-32C fails is never served, not even the part of it a
+// read reaches before the damage: the read returns the good batch before
+// it; a read that starts at it fails; a read after it is served; the
+// segment counts it and needs repair.
+TEST_F(LogSegmentTest, ReadsWithholdADamagedBatchWholeAndServeAroundIt) {
+  for (int64_t chunk : {int64_t{7}, int64_t{100}, int64_t{1 << 20}}) {
+    SCOPED_TRACE("read size " + std::to_string(chunk));
+    TempDir dir;
+    LogSegment::Options o = Options(0);
+    o.dir = dir.path();
+    auto seg = std::move(LogSegment::Create(o)).value();
+    std::vector<Rec> first, second, third;
+    int64_t offset = 0;
+    for (auto* batch : {&first, &second, &third}) {
+      for (int i = 0; i < 50; ++i) {
+        std::string value = "value " + std::to_string(offset) + std::string(40, 'v');
+        batch->push_back({offset, 5, value});
+        offset += static_cast<int64_t>(value.size()) + 1;
+      }
+      Append(*seg, *batch);
+    }
+    auto locations = seg->Batches();
+    ASSERT_TRUE(locations.ok());
+    // The last byte of the second batch's last value.
+    const BatchLocation& damaged = (*locations)[1];
+    testing::PokeFile(seg->log_path(), damaged.position.value + damaged.size - 2, "#");
+    std::string served;
+    std::vector<char> buf(static_cast<size_t>(chunk));
+    Offset at(0);
+    Status failed;
+    for (;;) {
+      auto r = seg->Read(at, buf.data(), chunk);
+      if (!r.ok()) {
+        failed = r.status();
+        break;
+      }
+      if (r->bytes == 0) break;
+      served.append(buf.data(), static_cast<size_t>(r->bytes));
+      at = r->next;
+    }
+    EXPECT_EQ(failed.code(), Code::kCorruption);
+    EXPECT_EQ(served, ExpectedFrom(first, 0));
+    EXPECT_EQ(at, Offset(second.front().offset));
+    EXPECT_EQ(ReadAll(*seg, third.front().offset, chunk), ExpectedFrom(third, third.front().offset));
+    EXPECT_EQ(seg->withheld_batches(), 1);
+    EXPECT_TRUE(seg->needs_repair());
+  }
+}
+
 TEST_F(LogSegmentTest, RecoverCutsATornTailAndTrailingZeros) {
   auto seg = Create(0);
   Append(*seg, {{0, 5, "keep"}});
