@@ -181,44 +181,6 @@ Status LogSegment::IndexBatch(const BatchLocation& loc, int64_t* bytes_since_las
   return Status::Ok();
 }
 
-namespace {
-
-// A batch's CRC-32C (over its bytes from the attributes on), computed in
-// steps: a reader extends it a step ahead of the bytes it copies, so the
-// check and the copy read each cache line once.
-class StreamingCrc {
- public:
-  explicit StreamingCrc(std::string_view batch)
-      : batch_(batch), done_(format::kAttributesPos), stored_(be::Load<uint32_t>(batch.data() + format::kCrcPos)) {}
-  // Covers at least [.., position + kStep); returns how far it has covered.
-  int64_t CoverAhead(int64_t position) {
-    Cover(std::max(position, done_) + kStep);
-    return done_;
-  }
-  void CoverAll() { Cover(static_cast<int64_t>(batch_.size())); }
-  bool complete() const { return done_ == static_cast<int64_t>(batch_.size()); }
-  bool Holds() {
-    CoverAll();
-    return crc_ == stored_;
-  }
-
- private:
-  static constexpr int64_t kStep = 32 << 10;
-  void Cover(int64_t end) {
-    end = std::min(end, static_cast<int64_t>(batch_.size()));
-    if (end <= done_) return;
-    crc_ = crc32c::Extend(crc_, batch_.data() + done_, static_cast<size_t>(end - done_));
-    done_ = end;
-  }
-
-  std::string_view batch_;
-  int64_t done_;
-  uint32_t crc_ = 0;
-  const uint32_t stored_;
-};
-
-}  // namespace
-
 Result<BatchLocation> LogSegment::BatchAt(const char* data, int64_t size, int64_t pos) const {
   auto loc = LocateBatch(data, size, pos);
   if (!loc.ok()) return loc.status().Annotate(log_path());
@@ -293,14 +255,14 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
       continue;
     }
     std::string_view batch(data + pos, static_cast<size_t>(loc.size));
-    // The batch's CRC-32C, computed a step ahead of the copy (so that both
-    // stream through memory once); the copied bytes count only if it holds.
-    std::optional<StreamingCrc> crc;
-    if (!verified) crc.emplace(batch);
+    if (!verified) {
+      Status v = VerifyServed(batch, pos);
+      if (!v.ok()) {
+        if (result.bytes > 0) break;  // the good bytes before it first
+        return v;
+      }
+    }
     verified = !verify_reads_;  // the next batch is checked anew
-    const ReadResult before_batch = result;
-    const int64_t before_stop_batch = stop_batch, before_stop_record = stop_record;
-    const int32_t before_stop_left = stop_left;
     RecordReader reader = resume_record
                               ? RecordReader(batch, cursor->record_position, cursor->records_left)
                               : RecordReader(batch);
@@ -308,25 +270,19 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
     resume_record = false;
     RecordView rec;
     for (;;) {
-      while (started) {
-        // Whole plain records in one pass each, no further than the CRC has
-        // gone (a record's presented bytes are fewer than its encoded ones);
-        // the record that ends the run (partial, larger than a step, or of
-        // another shape) goes the general way below.
-        int64_t room = max - result.bytes;
-        if (crc) room = std::min(room, crc->CoverAhead(reader.position()) - reader.position());
-        const int64_t n = reader.CopyPlainValues(out + result.bytes, room, &result.next);
+      if (started) {
+        // Whole plain records in one pass each; the record that ends the
+        // run (partial, or of another shape) goes the general way below.
+        const int64_t n = reader.CopyPlainValues(out + result.bytes, max - result.bytes, &result.next);
         if (n > 0) {
           result.bytes += n;
           stop_batch = pos;
           stop_record = reader.position();
           stop_left = reader.remaining();
         }
-        if (n == 0 || !crc || crc->complete() || result.bytes >= max) break;
       }
       const int64_t rec_position = reader.position();
       const int32_t rec_left = reader.remaining();
-      if (crc) crc->CoverAll();
       if (result.bytes >= max || !reader.Next(&rec)) break;
       int64_t presented = PresentedSize(rec);
       int64_t skip = 0;
@@ -344,17 +300,6 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
       const bool inside = skip + n < presented;  // stopped inside this record
       stop_record = inside ? rec_position : reader.position();
       stop_left = inside ? rec_left : reader.remaining();
-    }
-    if (crc && !crc->Holds()) {
-      // Not what was written: none of its bytes is served. The good bytes
-      // before it go first; a read that starts at it fails.
-      Status withheld = VerifyServed(batch, pos);
-      result = before_batch;
-      stop_batch = before_stop_batch;
-      stop_record = before_stop_record;
-      stop_left = before_stop_left;
-      if (result.bytes > 0) break;
-      return withheld;
     }
     if (!reader.status().ok()) {
       return reader.status().Annotate(fmt::format("{} batch at position {}", log_path(), pos));
