@@ -59,10 +59,10 @@
 #include <benchmark/benchmark.h>
 
 #include "bench/bench_util.h"
-#include "store/clock.h"
-#include "store/log.h"
-#include "store/log_cleaner.h"
-#include "store/scheduler.h"
+#include "store/base/clock.h"
+#include "store/log/log.h"
+#include "store/cleanup/log_cleaner.h"
+#include "store/base/scheduler.h"
 
 extern char** environ;
 

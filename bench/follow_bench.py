@@ -46,7 +46,7 @@ def log(msg):
 def build(build_dir):
     if not os.path.exists(os.path.join(build_dir, "build.ninja")):
         subprocess.run(["cmake", "-S", REPO, "-B", build_dir, "-G", "Ninja",
-                        "-DCMAKE_BUILD_TYPE=Release", "-DTOPICFS_BENCH=ON"], check=True,
+                        "-DCMAKE_BUILD_TYPE=Release", "-DTOPICFS_BUILD_BENCH=ON"], check=True,
                        stdout=subprocess.DEVNULL)
     subprocess.run(["cmake", "--build", build_dir, "-j2", "--target", "topicfs", "follow_latency"],
                    check=True, stdout=subprocess.DEVNULL)

@@ -46,7 +46,7 @@
 
 #include "bench/bench_util.h"
 #include "fs/filesystem.h"
-#include "store/log_manager.h"
+#include "store/manager/log_manager.h"
 
 namespace topicfs::fs {
 namespace {

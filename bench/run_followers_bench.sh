@@ -15,7 +15,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${BUILD_DIR:-$repo/build-bench}
 
-cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTOPICFS_BENCH=ON >/dev/null
+cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTOPICFS_BUILD_BENCH=ON >/dev/null
 cmake --build "$build" -j2 --target followers_bench
 
 # Other work on this 2-core machine stretches the figures: say how busy it was.

@@ -42,7 +42,7 @@
 #include <benchmark/benchmark.h>
 
 #include "bench/bench_util.h"
-#include "store/log.h"
+#include "store/log/log.h"
 
 namespace topicfs::store {
 namespace {

@@ -43,8 +43,8 @@
 #include <benchmark/benchmark.h>
 
 #include "bench/bench_util.h"
-#include "store/clock.h"
-#include "store/log.h"
+#include "store/base/clock.h"
+#include "store/log/log.h"
 
 namespace topicfs::store {
 namespace {

@@ -1,7 +1,7 @@
 #pragma once
 // The one place where store errors become FUSE errnos.
 
-#include "store/status.h"
+#include "store/base/status.h"
 
 namespace topicfs::fs {
 

@@ -10,8 +10,8 @@
 #include <spdlog/spdlog.h>
 
 #include "fs/errno_map.h"
-#include "store/group_offsets.h"
-#include "store/topic_name.h"
+#include "store/manager/group_offsets.h"
+#include "store/log/topic_name.h"
 
 namespace topicfs::fs {
 namespace {

@@ -21,7 +21,7 @@
 #include "fs/node_table.h"
 #include "fs/open_file.h"
 #include "fs/view_table.h"
-#include "store/log_manager.h"
+#include "store/manager/log_manager.h"
 
 namespace topicfs::store {
 class GroupOffsets;

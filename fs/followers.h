@@ -66,7 +66,7 @@
 #include <thread>
 #include <unordered_map>
 
-#include "store/log.h"
+#include "store/log/log.h"
 
 namespace topicfs::fs {
 

@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "store/log.h"
+#include "store/log/log.h"
 
 namespace topicfs::fs {
 

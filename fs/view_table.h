@@ -15,7 +15,7 @@
 #include <unordered_map>
 
 #include "fs/view_spec.h"
-#include "store/types.h"
+#include "store/base/types.h"
 
 namespace topicfs::fs {
 

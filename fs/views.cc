@@ -11,7 +11,7 @@
 
 #include "fs/errno_map.h"
 #include "fs/filesystem.h"
-#include "store/group_offsets.h"
+#include "store/manager/group_offsets.h"
 
 namespace topicfs::fs {
 namespace {

@@ -9,9 +9,9 @@
 
 #include "fs/errno_map.h"
 #include "fs/filesystem.h"
-#include "store/group_offsets.h"
-#include "store/log_config.h"
-#include "store/topic_name.h"
+#include "store/manager/group_offsets.h"
+#include "store/log/log_config.h"
+#include "store/log/topic_name.h"
 
 namespace topicfs::fs {
 namespace {

@@ -18,8 +18,8 @@
 #include "fs/filesystem.h"
 #include "fs/fuse_ops.h"
 #include "mountd/logging.h"
-#include "store/group_offsets.h"
-#include "store/log_manager.h"
+#include "store/manager/group_offsets.h"
+#include "store/manager/log_manager.h"
 
 namespace {
 

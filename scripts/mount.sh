@@ -21,7 +21,7 @@ else
 fi
 
 scripts/setup.sh
-cmake -S "$ROOT" -B "$ROOT/build-release" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTOPICFS_BENCH=OFF >/dev/null
+cmake -S "$ROOT" -B "$ROOT/build-release" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTOPICFS_BUILD_BENCH=OFF >/dev/null
 cmake --build "$ROOT/build-release" -j "$(nproc)" --target topicfs
 
 mkdir -p "$DATA_DIR" "$MOUNTPOINT"

@@ -16,17 +16,17 @@ build() {  # build <dir> <cmake args...>
   cmake --build "$dir" -j "$JOBS"
 }
 
-echo "== build (RelWithDebInfo)"
-build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+echo "== build (RelWithDebInfo, warnings are errors)"
+build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTOPICFS_WERROR=ON
 echo "== tests"
 (cd build && ctest --output-on-failure -j "$JOBS" --timeout 600)
 
 echo "== store and fs tests under AddressSanitizer + UBSan"
-build build-asan -DCMAKE_BUILD_TYPE=Debug -DTOPICFS_SANITIZE=address -DTOPICFS_BENCH=OFF
+build build-asan -DCMAKE_BUILD_TYPE=Debug -DTOPICFS_SANITIZE=address -DTOPICFS_BUILD_BENCH=OFF -DTOPICFS_WERROR=ON
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --output-on-failure -j "$JOBS" -L 'store|fs' -LE slow --timeout 900)
+  ctest --output-on-failure -j "$JOBS" -L '^(store|fs|concurrency)$' --timeout 900)
 
 echo "== concurrency tests under ThreadSanitizer"
-build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTOPICFS_SANITIZE=thread -DTOPICFS_BENCH=OFF
+build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTOPICFS_SANITIZE=thread -DTOPICFS_BUILD_BENCH=OFF -DTOPICFS_WERROR=ON
 (cd build-tsan && TSAN_OPTIONS=halt_on_error=1 \
-  ctest --output-on-failure -j "$JOBS" -R 'Concurren' --timeout 900)
+  ctest --output-on-failure -j "$JOBS" -L '^(concurrency|smoke)$' --timeout 900)

@@ -10,10 +10,10 @@
 #include <filesystem>
 #include <string>
 
-#include "store/checkpoint_file.h"
-#include "store/file_names.h"
+#include "store/format/checkpoint_file.h"
+#include "store/format/file_names.h"
 #include "tests/fs/fs_fixture.h"
-#include "tests/store/test_util.h"
+#include "tests/common/test_util.h"
 
 namespace topicfs::fs {
 namespace {

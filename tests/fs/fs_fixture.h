@@ -13,10 +13,10 @@
 #include <thread>
 
 #include "fs/filesystem.h"
-#include "store/file_io.h"
-#include "store/group_offsets.h"
-#include "store/log_manager.h"
-#include "tests/store/test_util.h"
+#include "store/io/file_io.h"
+#include "store/manager/group_offsets.h"
+#include "store/manager/log_manager.h"
+#include "tests/common/test_util.h"
 
 namespace topicfs::fs {
 

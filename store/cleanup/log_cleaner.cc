@@ -1,0 +1,410 @@
+#include "store/cleanup/log_cleaner.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "store/io/atomic_file.h"
+#include "store/format/file_names.h"
+#include "store/base/format.h"
+#include "store/format/presented_record.h"
+#include "store/format/record_batch.h"
+
+namespace topicfs::store {
+namespace {
+
+constexpr int64_t kMaxRelativeOffset = std::numeric_limits<int32_t>::max();
+// How many keys ahead the key map's slots are prefetched: enough to cover a
+// memory access with the hashing and decoding in between.
+constexpr size_t kLookahead = 16;
+// A swap window ends after this many groups or output bytes, whichever
+// comes first: it bounds the disk the window's outputs take next to the
+// segments they replace.
+constexpr size_t kWindowGroups = 16;
+constexpr int64_t kWindowBytes = int64_t{128} << 20;
+
+// The segment holding offset: the last one whose base is <= offset.
+size_t FloorIndex(const std::vector<std::shared_ptr<LogSegment>>& segments, Offset offset) {
+  size_t i = 0;
+  while (i + 1 < segments.size() && segments[i + 1]->base_offset() <= offset) ++i;
+  return i;
+}
+
+Timestamp FirstBatchTimestamp(const LogSegment& segment) {
+  auto batches = segment.Batches();
+  if (!batches.ok() || batches->empty()) return kNoTimestamp;
+  return batches->front().max_timestamp;
+}
+
+// Consecutive segments merged into one output while it stays within
+// segment.bytes, segment.index.bytes and int32 relative offsets.
+std::vector<std::vector<std::shared_ptr<LogSegment>>> GroupBySize(
+    const std::vector<std::shared_ptr<LogSegment>>& segments, const LogConfig& config) {
+  std::vector<std::vector<std::shared_ptr<LogSegment>>> groups;
+  for (size_t i = 0; i < segments.size();) {
+    std::vector<std::shared_ptr<LogSegment>> group{segments[i]};
+    int64_t log_bytes = segments[i]->size();
+    int64_t index_bytes = segments[i]->offset_index().valid_bytes();
+    int64_t time_bytes = segments[i]->time_index().valid_bytes();
+    for (++i; i < segments.size(); ++i) {
+      const LogSegment& next = *segments[i];
+      if (log_bytes + next.size() > config.segment_bytes ||
+          index_bytes + next.offset_index().valid_bytes() > config.segment_index_bytes ||
+          time_bytes + next.time_index().valid_bytes() > config.segment_index_bytes ||
+          next.next_offset() - group.front()->base_offset() > kMaxRelativeOffset) {
+        break;
+      }
+      log_bytes += next.size();
+      index_bytes += next.offset_index().valid_bytes();
+      time_bytes += next.time_index().valid_bytes();
+      group.push_back(segments[i]);
+    }
+    groups.push_back(std::move(group));
+  }
+  return groups;
+}
+
+}  // namespace
+
+bool CleanableRange::eligible() const {
+  return cleanable_bytes > 0 && (dirty_ratio > min_ratio || needs_compaction_now);
+}
+
+LogCleaner::LogCleaner(std::string checkpoint_path, const Clock* clock, CleanerOptions options)
+    : checkpoint_path_(std::move(checkpoint_path)),
+      clock_(clock),
+      options_(options),
+      map_(options.dedupe_buffer_bytes, options.load_factor) {}
+
+Status LogCleaner::Load() {
+  auto read = ReadCheckpointFile(checkpoint_path_);
+  std::lock_guard lock(mu_);
+  if (read.ok()) checkpoints_ = std::move(read).value();
+  return Status::Ok();
+}
+
+Offset LogCleaner::CheckpointedOffset(const TopicPartition& tp) const {
+  std::lock_guard lock(mu_);
+  auto it = checkpoints_.find(tp);
+  return it == checkpoints_.end() ? Offset(-1) : it->second;
+}
+
+void LogCleaner::Forget(const TopicPartition& tp) {
+  {
+    std::lock_guard lock(mu_);
+    checkpoints_.erase(tp);
+  }
+  (void)WriteCheckpoint();
+}
+
+Status LogCleaner::WriteCheckpoint() {
+  std::map<TopicPartition, Offset> copy;
+  {
+    std::lock_guard lock(mu_);
+    copy = checkpoints_;
+  }
+  return WriteCheckpointFile(checkpoint_path_, copy);
+}
+
+CleanableRange LogCleaner::Range(const Log& log) {
+  const LogConfig config = log.config();
+  const Timestamp now = clock_->Now();
+  auto segments = log.Segments();
+  CleanableRange range;
+  range.min_ratio = config.min_cleanable_dirty_ratio;
+  // A checkpoint outside [log start, log end] is stale: start over.
+  Offset checkpoint = CheckpointedOffset(log.topic_partition());
+  range.first_dirty = checkpoint < log.log_start_offset() || checkpoint > log.log_end_offset()
+                          ? log.log_start_offset()
+                          : checkpoint;
+  range.first_uncleanable = segments.back()->base_offset();  // never the active segment
+  size_t dirty_index = FloorIndex(segments, range.first_dirty);
+  for (size_t i = dirty_index; i + 1 < segments.size(); ++i) {
+    if (config.min_compaction_lag_ms > 0 &&
+        now - segments[i]->LargestTimestamp() < config.min_compaction_lag_ms) {
+      range.first_uncleanable = std::min(range.first_uncleanable, segments[i]->base_offset());
+      break;
+    }
+  }
+  range.first_uncleanable = std::max(range.first_dirty, range.first_uncleanable);
+  size_t uncleanable_index = FloorIndex(segments, range.first_uncleanable);
+  for (size_t i = 0; i < segments.size(); ++i) {
+    if (segments[i]->base_offset() < range.first_dirty) range.clean_bytes += segments[i]->size();
+    if (i >= dirty_index && i < uncleanable_index) {
+      range.cleanable_bytes += segments[i]->size();
+      if (config.max_compaction_lag_ms < std::numeric_limits<int64_t>::max()) {
+        Timestamp first = FirstBatchTimestamp(*segments[i]);
+        if (first != kNoTimestamp && now - first > config.max_compaction_lag_ms) {
+          range.needs_compaction_now = true;
+        }
+      }
+    }
+  }
+  int64_t total = range.clean_bytes + range.cleanable_bytes;
+  range.dirty_ratio = total == 0 ? 0 : static_cast<double>(range.cleanable_bytes) / total;
+  return range;
+}
+
+Result<std::optional<CleanResult>> LogCleaner::CleanFilthiest(
+    const std::vector<std::shared_ptr<Log>>& logs) {
+  std::shared_ptr<Log> filthiest;
+  double best = -1;
+  for (const auto& log : logs) {
+    if (!log->config().cleanup_compact || log->fenced() || log->read_only()) continue;
+    CleanableRange range = Range(*log);
+    if (!range.eligible()) continue;
+    double score = range.needs_compaction_now ? 2.0 + range.dirty_ratio : range.dirty_ratio;
+    if (score > best) {
+      best = score;
+      filthiest = log;
+    }
+  }
+  if (filthiest == nullptr) return std::optional<CleanResult>();
+  ASSIGN_OR_RETURN(CleanResult result, Clean(*filthiest));
+  return std::optional<CleanResult>(result);
+}
+
+Result<LogCleaner::MapResult> LogCleaner::BuildOffsetMap(const Log& log, Offset first_dirty,
+                                                         Offset first_uncleanable) {
+  map_.Clear();
+  map_.UpdateLatestOffset(first_dirty - 1);
+  auto segments = log.Segments();
+  for (size_t i = FloorIndex(segments, first_dirty); i < segments.size(); ++i) {
+    const LogSegment& segment = *segments[i];
+    if (segment.base_offset() >= first_uncleanable) break;
+    FilePosition from = segment.offset_index().Lookup(first_dirty).position;
+    ASSIGN_OR_RETURN(auto batches, segment.Batches(from));
+    for (const auto& batch : batches) {
+      if (batch.last_offset < first_dirty || batch.control) continue;
+      if (batch.base_offset >= first_uncleanable) break;
+      ASSIGN_OR_RETURN(auto held, segment.BatchBytes(batch));
+      // The whole batch is hashed first, then put with a later key's slot
+      // prefetched (store/key_offset_map.h).
+      hashed_.clear();
+      RecordReader reader(held.second);
+      RecordView rec;
+      while (reader.Next(&rec)) {
+        if (rec.offset < first_dirty || rec.offset >= first_uncleanable || !rec.key) continue;
+        hashed_.push_back({HashKey(*rec.key), rec.offset});
+      }
+      RETURN_IF_ERROR(reader.status());
+      for (size_t k = 0; k < hashed_.size(); ++k) {
+        if (k + kLookahead < hashed_.size()) map_.Prefetch(hashed_[k + kLookahead].first);
+        // A full map covers the log up to the last key it took.
+        if (!map_.Put(hashed_[k].first, hashed_[k].second)) return MapResult{map_.latest_offset() + 1};
+      }
+      map_.UpdateLatestOffset(std::min(batch.last_offset, first_uncleanable - 1));
+    }
+    // Fast-forward over the gap to the next segment (or the dirty range's end).
+    Offset next = i + 1 < segments.size() ? segments[i + 1]->base_offset() : log.log_end_offset();
+    map_.UpdateLatestOffset(std::max(map_.latest_offset(), std::min(next, first_uncleanable) - 1));
+  }
+  return MapResult{map_.latest_offset() + 1};
+}
+
+Result<CleanResult> LogCleaner::Clean(Log& log) {
+  CleanableRange range = Range(log);
+  CleanResult result;
+  result.first_dirty = result.end_offset = range.first_dirty;
+  if (range.first_uncleanable <= range.first_dirty) return result;
+  ASSIGN_OR_RETURN(MapResult mapped, BuildOffsetMap(log, range.first_dirty, range.first_uncleanable));
+  if (mapped.end_offset <= range.first_dirty) return result;
+
+  // Every segment below the map's end is rewritten: the clean part too, so
+  // keys superseded in the dirty part leave it.
+  std::vector<std::shared_ptr<LogSegment>> to_clean;
+  auto segments = log.Segments();
+  for (size_t i = 0; i + 1 < segments.size(); ++i) {
+    if (segments[i]->base_offset() >= mapped.end_offset) break;
+    to_clean.push_back(segments[i]);
+  }
+  map_.LatestOffsets(&latest_offsets_);
+  auto groups = GroupBySize(to_clean, log.config());
+  // Outputs are swapped in windows of several groups: fsyncing a window's
+  // files one after the other costs one journal commit for all of them,
+  // not one per file, and its swaps share one directory fsync.
+  std::vector<Output> window;
+  int64_t window_bytes = 0;
+  for (size_t g = 0; g < groups.size(); ++g) {
+    auto output = CleanGroup(log, groups[g], range.first_dirty, g + 1 == groups.size(), &result);
+    if (!output.ok()) {
+      DiscardOutputs(&window);
+      return output.status();
+    }
+    window_bytes += output->cleaned->size();
+    window.push_back(std::move(output).value());
+    if (g + 1 == groups.size() || window.size() >= kWindowGroups || window_bytes >= kWindowBytes) {
+      RETURN_IF_ERROR(SwapOutputs(log, &window));
+      window_bytes = 0;
+    }
+  }
+  result.end_offset = mapped.end_offset;
+  {
+    std::lock_guard lock(mu_);
+    checkpoints_[log.topic_partition()] = mapped.end_offset;
+  }
+  RETURN_IF_ERROR(WriteCheckpoint());
+  return result;
+}
+
+Status LogCleaner::SwapOutputs(Log& log, std::vector<Output>* window) {
+  // 1. Every output durable before any becomes .swap (docs/recovery.md).
+  for (const Output& out : *window) {
+    if (Status s = out.cleaned->Flush(); !s.ok()) {
+      DiscardOutputs(window);
+      return s;
+    }
+  }
+  // 2. The swaps, in offset order; a failed one leaves the later outputs
+  //    unswapped and removed, the log whole.
+  for (size_t i = 0; i < window->size(); ++i) {
+    Output& out = (*window)[i];
+    Status s = log.ReplaceSegments(out.cleaned, out.sources, /*sync_directory=*/false);
+    if (!s.ok()) {
+      window->erase(window->begin(), window->begin() + static_cast<long>(i) + 1);
+      DiscardOutputs(window);
+      (void)SyncDirectory(log.dir());
+      return s;
+    }
+  }
+  window->clear();
+  return SyncDirectory(log.dir());
+}
+
+void LogCleaner::DiscardOutputs(std::vector<Output>* window) {
+  for (const Output& out : *window) (void)out.cleaned->DeleteFiles();
+  window->clear();
+}
+
+Result<LogCleaner::Output> LogCleaner::CleanGroup(Log& log,
+                                                  const std::vector<std::shared_ptr<LogSegment>>& group,
+                                                  Offset first_dirty, bool last_group,
+                                                  CleanResult* result) {
+  const LogConfig config = log.config();
+  const Timestamp now = clock_->Now();
+  LogSegment::Options options = log.SegmentOptions(group.front()->base_offset());
+  options.file_state_suffix = std::string(kCleanedSuffix);
+  ASSIGN_OR_RETURN(auto output, LogSegment::Create(options));
+  std::shared_ptr<LogSegment> cleaned = std::move(output);
+  BatchBuilder builder;
+  Timestamp newest = kNoTimestamp;
+
+  for (size_t s = 0; s < group.size(); ++s) {
+    const LogSegment& source = *group[s];
+    result->bytes_read += source.size();
+    ++result->segments_cleaned;
+    newest = std::max(newest, source.LargestTimestamp());
+    ASSIGN_OR_RETURN(auto batches, source.Batches());
+    for (size_t b = 0; b < batches.size(); ++b) {
+      const BatchLocation& loc = batches[b];
+      bool last_of_round = last_group && s + 1 == group.size() && b + 1 == batches.size();
+      // Records at or below `covered` are judged by the map, later ones stay.
+      const Offset covered = loc.control ? Offset(-1) : map_.latest_offset();
+      // From the first dirty offset on, every keyed record went into the
+      // map, so a record there stays exactly when its offset is its key's
+      // latest, one of latest_offsets_: no key to decode, hash or look up,
+      // and a batch holding none of them is dropped unread. Below it (the
+      // part earlier passes cleaned) a key the map lacks stays, so each key
+      // is looked up.
+      const bool by_offset = !loc.control && loc.base_offset >= first_dirty;
+      auto latest = std::lower_bound(latest_offsets_.begin(), latest_offsets_.end(),
+                                     loc.base_offset.value);
+      if (by_offset && loc.last_offset <= covered && !last_of_round &&
+          (latest == latest_offsets_.end() || *latest > loc.last_offset.value)) {
+        result->records_read += loc.records;
+        continue;
+      }
+      ASSIGN_OR_RETURN(auto held, source.BatchBytes(loc));
+      std::string_view bytes = held.second;
+      ASSIGN_OR_RETURN(BatchHeader header, ParseBatchHeader(bytes));
+      std::optional<Timestamp> horizon;
+      if (header.has_delete_horizon()) horizon = header.base_timestamp;
+
+      // Decode (and where keys are looked up, hash) the batch first, then
+      // look keys up with a later key's slot prefetched.
+      records_.clear();
+      hashes_.clear();
+      RecordReader reader(bytes);
+      RecordView rec;
+      while (reader.Next(&rec)) {
+        records_.push_back(rec);
+        hashes_.push_back(!by_offset && rec.key && rec.offset <= covered ? HashKey(*rec.key)
+                                                                          : KeyHash{});
+      }
+      RETURN_IF_ERROR(reader.status());
+      std::vector<RecordView>& kept = kept_;
+      kept.clear();
+      bool kept_tombstone = false;
+      for (size_t k = 0; k < records_.size(); ++k) {
+        if (k + kLookahead < records_.size() && hashes_[k + kLookahead] != KeyHash{}) {
+          map_.Prefetch(hashes_[k + kLookahead]);
+        }
+        const RecordView& r = records_[k];
+        ++result->records_read;
+        bool keep;
+        if (r.offset > covered) {
+          keep = true;  // not covered by this pass (or a control batch)
+        } else if (!r.key) {
+          keep = false;  // a compacted log keeps keyed records only
+        } else if (by_offset) {
+          while (latest != latest_offsets_.end() && *latest < r.offset.value) ++latest;
+          keep = latest != latest_offsets_.end() && *latest == r.offset.value;
+          if (keep) keep = r.value.has_value() || !horizon || now < *horizon;
+        } else if (auto newest_of_key = map_.Get(hashes_[k]); newest_of_key && r.offset < *newest_of_key) {
+          keep = false;  // a newer record has this key
+        } else {
+          keep = r.value.has_value() || !horizon || now < *horizon;
+        }
+        if (!keep) continue;
+        kept_tombstone |= !r.value.has_value();
+        kept.push_back(r);
+      }
+      result->records_kept += static_cast<int64_t>(kept.size());
+
+      // The first cleaning that keeps a tombstone stamps its batch with a
+      // delete horizon; a later one past the horizon drops it.
+      bool stamp_horizon = kept_tombstone && !horizon && !loc.control;
+      std::string_view out;
+      Offset end = loc.last_offset + 1;
+      if (kept.size() == static_cast<size_t>(loc.records) && !stamp_horizon) {
+        out = bytes;  // unchanged: copied byte for byte
+        if (!kept.empty()) end = kept.back().offset + PresentedSize(kept.back());
+      } else if (kept.empty() && !last_of_round) {
+        continue;
+      } else {
+        // Rewritten, keeping BaseOffset and LastOffsetDelta (an empty batch
+        // remembers the round's last offset).
+        std::optional<Timestamp> new_horizon = horizon;
+        if (stamp_horizon) new_horizon = now + config.delete_retention_ms;
+        Timestamp base_ts = new_horizon ? *new_horizon
+                                        : (kept.empty() ? header.base_timestamp : kept.front().timestamp);
+        builder.Reset(loc.base_offset, base_ts);
+        int16_t attributes = static_cast<int16_t>(header.attributes & ~format::kDeleteHorizonBit);
+        if (new_horizon) attributes = static_cast<int16_t>(attributes | format::kDeleteHorizonBit);
+        builder.SetAttributes(attributes);
+        builder.SetProducer(header.producer_id, header.producer_epoch, header.base_sequence);
+        builder.SetLastOffset(loc.last_offset);
+        for (const RecordView& r : kept) builder.AddCopy(r);
+        out = builder.Finish();
+        if (!kept.empty()) end = kept.back().offset + PresentedSize(kept.back());
+      }
+      BatchLocation placed = loc;
+      placed.position = FilePosition(0);
+      placed.size = static_cast<int64_t>(out.size());
+      placed.records = static_cast<int32_t>(kept.size());
+      LogSegment::AppendInfo info;
+      info.batches = out;
+      info.locations = {placed};
+      info.next_offset = end;
+      info.max_timestamp = loc.max_timestamp;
+      info.offset_of_max_timestamp = loc.last_offset;
+      info.records = static_cast<int64_t>(kept.size());
+      RETURN_IF_ERROR(cleaned->Append(info));
+    }
+  }
+  result->bytes_written += cleaned->size();
+  RETURN_IF_ERROR(cleaned->OnBecomeInactive());
+  if (newest != kNoTimestamp) RETURN_IF_ERROR(cleaned->SetLastModifiedMs(newest.value));
+  return Output{std::move(cleaned), group};
+}
+
+}  // namespace topicfs::store

@@ -1,0 +1,198 @@
+#include "store/format/consumer_offsets_format.h"
+
+#include <cstdlib>
+#include <limits>
+
+#include "store/base/big_endian.h"
+
+namespace topicfs::store::consumer_offsets {
+namespace {
+
+template <typename T>
+void Put(std::string* out, T v) {
+  char buf[sizeof(T)];
+  be::Store<T>(buf, v);
+  out->append(buf, sizeof(T));
+}
+
+void PutString(std::string* out, std::string_view s) {
+  Put<int16_t>(out, static_cast<int16_t>(s.size()));
+  out->append(s);
+}
+
+// Reads the fields of a non-flexible message front to back; the first field
+// that does not fit sets the error and every later read fails too.
+class FieldReader {
+ public:
+  FieldReader(std::string_view bytes, const char* what) : rest_(bytes), what_(what) {}
+
+  template <typename T>
+  T Read(const char* field) {
+    if (!status_.ok()) return T{};
+    if (rest_.size() < sizeof(T)) {
+      Fail(fmt::format("{} ends inside {}", what_, field));
+      return T{};
+    }
+    T v = be::Load<T>(rest_.data());
+    rest_.remove_prefix(sizeof(T));
+    return v;
+  }
+
+  // A non-nullable string; a null one (length -1) reads as empty, since
+  // Kafka's own writers never produce it for these fields.
+  std::string ReadString(const char* field) {
+    int16_t len = Read<int16_t>(field);
+    if (!status_.ok()) return {};
+    if (len < -1) {
+      Fail(fmt::format("{} has a negative length {} for {}", what_, len, field));
+      return {};
+    }
+    if (len == -1) return {};
+    if (rest_.size() < static_cast<size_t>(len)) {
+      Fail(fmt::format("{} ends inside {} ({} bytes announced, {} left)", what_, field, len, rest_.size()));
+      return {};
+    }
+    std::string s(rest_.substr(0, static_cast<size_t>(len)));
+    rest_.remove_prefix(static_cast<size_t>(len));
+    return s;
+  }
+
+  const Status& status() const { return status_; }
+
+ private:
+  void Fail(std::string message) { status_ = Status::Corruption(std::move(message)); }
+
+  std::string_view rest_;
+  const char* what_;
+  Status status_;
+};
+
+// Decodes one code point at s[*i], advancing *i. Ill-formed input yields
+// U+FFFD and advances over its maximal subpart (Unicode chapter 3, "U+FFFD
+// Substitution of Maximal Subparts"), the replacement Java's decoder makes,
+// with Java's one exception: an encoded surrogate (ED A0..BF xx) is one
+// U+FFFD for all three bytes, and ED A0..BF alone one for both.
+uint32_t NextCodePoint(std::string_view s, size_t* i) {
+  auto byte = [&](size_t at) { return static_cast<unsigned char>(s[at]); };
+  unsigned char lead = byte(*i);
+  if (lead < 0x80) {
+    ++*i;
+    return lead;
+  }
+  // Well-formed sequences (Unicode Table 3-7): how many continuation bytes
+  // follow, and the range the first of them must fall in.
+  int more = 0;
+  unsigned char lo = 0x80, hi = 0xBF;
+  uint32_t cp = 0;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    more = 1;
+    cp = lead & 0x1F;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    more = 2;
+    cp = lead & 0x0F;
+    if (lead == 0xE0) lo = 0xA0;  // no overlong forms
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    more = 3;
+    cp = lead & 0x07;
+    if (lead == 0xF0) lo = 0x90;
+    if (lead == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
+  } else {
+    ++*i;
+    return 0xFFFD;
+  }
+  size_t at = *i + 1;
+  for (int k = 0; k < more; ++k, ++at) {
+    if (at >= s.size() || byte(at) < lo || byte(at) > hi) {
+      *i = at;
+      return 0xFFFD;
+    }
+    cp = (cp << 6) | (byte(at) & 0x3F);
+    lo = 0x80;
+    hi = 0xBF;
+  }
+  *i = at;
+  return cp >= 0xD800 && cp <= 0xDFFF ? 0xFFFD : cp;
+}
+
+}  // namespace
+
+std::string EncodeKey(const OffsetCommitKey& key) {
+  std::string out;
+  out.reserve(2 + 2 + key.group.size() + 2 + key.topic.size() + 4);
+  Put<int16_t>(&out, kOffsetCommitKeyVersion);
+  PutString(&out, key.group);
+  PutString(&out, key.topic);
+  Put<int32_t>(&out, key.partition);
+  return out;
+}
+
+std::string EncodeValue(const OffsetCommitValue& value) {
+  std::string out;
+  out.reserve(kValueV3SizeEmptyMetadata + value.metadata.size());
+  Put<int16_t>(&out, kOffsetCommitValueVersion);
+  Put<int64_t>(&out, value.offset);
+  Put<int32_t>(&out, value.leader_epoch);
+  PutString(&out, value.metadata);
+  Put<int64_t>(&out, value.commit_timestamp);
+  return out;
+}
+
+Result<std::optional<OffsetCommitKey>> DecodeKey(std::string_view bytes) {
+  FieldReader r(bytes, "__consumer_offsets key");
+  int16_t version = r.Read<int16_t>("the version");
+  RETURN_IF_ERROR(r.status());
+  if (version < 0) return Status::Corruption(fmt::format("__consumer_offsets key version {}", version));
+  // The key version doubles as the record type: 0 and 1 are offset commits.
+  if (version > 1) return std::optional<OffsetCommitKey>();
+  OffsetCommitKey key;
+  key.group = r.ReadString("the group");
+  key.topic = r.ReadString("the topic");
+  key.partition = r.Read<int32_t>("the partition");
+  RETURN_IF_ERROR(r.status());
+  return std::optional<OffsetCommitKey>(std::move(key));
+}
+
+Result<OffsetCommitValue> DecodeValue(std::string_view bytes) {
+  FieldReader r(bytes, "__consumer_offsets value");
+  OffsetCommitValue v;
+  v.version = r.Read<int16_t>("the version");
+  RETURN_IF_ERROR(r.status());
+  if (v.version < 0 || v.version > 3) {
+    return Status::Unsupported(fmt::format("OffsetCommitValue version {} (topicfs reads 0 to 3)", v.version));
+  }
+  v.offset = r.Read<int64_t>("the offset");
+  if (v.version == 3) v.leader_epoch = r.Read<int32_t>("the leader epoch");
+  v.metadata = r.ReadString("the metadata");
+  v.commit_timestamp = r.Read<int64_t>("the commit timestamp");
+  if (v.version == 1) v.expire_timestamp = r.Read<int64_t>("the expire timestamp");
+  RETURN_IF_ERROR(r.status());
+  return v;
+}
+
+int32_t JavaStringHashCode(std::string_view utf8) {
+  // Java's int arithmetic wraps; unsigned arithmetic wraps the same way.
+  uint32_t h = 0;
+  auto add = [&h](uint32_t unit) { h = h * 31u + unit; };
+  size_t i = 0;
+  while (i < utf8.size()) {
+    uint32_t cp = NextCodePoint(utf8, &i);
+    if (cp < 0x10000) {
+      add(cp);
+    } else {  // a surrogate pair in UTF-16
+      cp -= 0x10000;
+      add(0xD800 + (cp >> 10));
+      add(0xDC00 + (cp & 0x3FF));
+    }
+  }
+  return static_cast<int32_t>(h);
+}
+
+int32_t PartitionForGroup(std::string_view group, int32_t partitions) {
+  int32_t h = JavaStringHashCode(group);
+  // Kafka's Utils.abs: Math.abs, except that Integer.MIN_VALUE (whose
+  // Math.abs is itself, negative) maps to 0.
+  int32_t abs = h == std::numeric_limits<int32_t>::min() ? 0 : std::abs(h);
+  return abs % partitions;
+}
+
+}  // namespace topicfs::store::consumer_offsets

@@ -1,0 +1,75 @@
+#pragma once
+// The records of Kafka's internal topic `__consumer_offsets` that hold a
+// consumer group's committed position (docs/format.md, "Consumer offsets").
+// Key and value are Kafka's non-flexible message encodings: an int16 version
+// first, then the fields; strings are int16 length + UTF-8 bytes; integers
+// big-endian. A null value (tombstone) forgets the key.
+//
+// topicfs writes key version 1 and value version 3, as a broker does. It
+// reads key versions 0 and 1 and value versions 0 to 3; keys of the other
+// coordinator record types (2 = group metadata, 3.. = the new protocols)
+// decode as "not an offset commit" so a log written by Kafka still loads.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "store/base/status.h"
+
+namespace topicfs::store::consumer_offsets {
+
+inline constexpr std::string_view kTopic = "__consumer_offsets";
+// offsets.topic.num.partitions and offsets.topic.segment.bytes.
+inline constexpr int32_t kDefaultPartitions = 50;
+inline constexpr int32_t kSegmentBytes = 104'857'600;
+
+inline constexpr int16_t kOffsetCommitKeyVersion = 1;
+inline constexpr int16_t kOffsetCommitValueVersion = 3;
+// Bytes of a version 3 value with empty metadata.
+inline constexpr size_t kValueV3SizeEmptyMetadata = 2 + 8 + 4 + 2 + 8;
+
+// OffsetCommitKey: which group's position in which partition.
+struct OffsetCommitKey {
+  std::string group;
+  std::string topic;
+  int32_t partition = 0;
+  auto operator<=>(const OffsetCommitKey&) const = default;
+};
+
+// OffsetCommitValue, any version 0..3. Fields a version lacks keep their
+// defaults (leader_epoch -1, expire_timestamp absent).
+struct OffsetCommitValue {
+  int16_t version = kOffsetCommitValueVersion;
+  int64_t offset = 0;
+  int32_t leader_epoch = -1;
+  std::string metadata;
+  int64_t commit_timestamp = 0;
+  std::optional<int64_t> expire_timestamp;  // version 1 only
+};
+
+// Key version 1. REQUIRES: group and topic shorter than 32768 bytes.
+std::string EncodeKey(const OffsetCommitKey& key);
+// Value version 3: offset, leader_epoch, metadata, commit_timestamp (the
+// version and expire_timestamp fields are not written). REQUIRES: metadata
+// shorter than 32768 bytes.
+std::string EncodeValue(const OffsetCommitValue& value);
+
+// nullopt for a well-formed key of another record type (version >= 2);
+// kCorruption for a truncated key, a negative version or a negative string
+// length. Bytes after the last field are ignored, as Kafka's readers do.
+Result<std::optional<OffsetCommitKey>> DecodeKey(std::string_view bytes);
+// kUnsupported for a version above 3 (flexible encodings), kCorruption for
+// a truncated value.
+Result<OffsetCommitValue> DecodeValue(std::string_view bytes);
+
+// The partition of __consumer_offsets that holds a group's records:
+// Utils.abs(group.hashCode()) % partitions, with Java's String.hashCode
+// over the UTF-16 code units of the name decoded from UTF-8. Bytes that
+// are not UTF-8 count as U+FFFD, one per maximal ill-formed subpart, as
+// Java's decoder replaces them. REQUIRES: partitions > 0.
+int32_t PartitionForGroup(std::string_view group, int32_t partitions);
+// Java's String.hashCode of the UTF-8 text (exposed for tests).
+int32_t JavaStringHashCode(std::string_view utf8);
+
+}  // namespace topicfs::store::consumer_offsets

@@ -1,0 +1,59 @@
+#pragma once
+// Every file name the store writes is built and parsed here (docs/format.md,
+// "Files").
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "store/base/types.h"
+
+namespace topicfs::store {
+
+inline constexpr std::string_view kLogSuffix = ".log";
+inline constexpr std::string_view kIndexSuffix = ".index";
+inline constexpr std::string_view kTimeIndexSuffix = ".timeindex";
+inline constexpr std::string_view kTxnIndexSuffix = ".txnindex";
+inline constexpr std::string_view kSnapshotSuffix = ".snapshot";
+// State suffixes, appended after the file's own suffix.
+inline constexpr std::string_view kDeletedSuffix = ".deleted";
+inline constexpr std::string_view kCleanedSuffix = ".cleaned";
+inline constexpr std::string_view kSwapSuffix = ".swap";
+// A segment that could not be read, renamed aside for a person to look at.
+inline constexpr std::string_view kUnreadableSuffix = ".unreadable";
+// A .log being rewritten without a damaged range (LogSegment::Recover);
+// removed at the next load if a crash left it.
+inline constexpr std::string_view kRepairSuffix = ".repair";
+// Bytes recovery cut out of a .log, kept for a person to look at:
+// <base>.log.<position>.corrupt (a second cut at the same position gets
+// <position>-2, -3, ...). Nothing reads them back; Kafka ignores them too.
+inline constexpr std::string_view kCorruptSuffix = ".corrupt";
+
+inline constexpr std::string_view kRecoveryPointCheckpoint = "recovery-point-offset-checkpoint";
+inline constexpr std::string_view kLogStartOffsetCheckpoint = "log-start-offset-checkpoint";
+inline constexpr std::string_view kCleanerOffsetCheckpoint = "cleaner-offset-checkpoint";
+inline constexpr std::string_view kCleanShutdownFile = ".kafka_cleanshutdown";
+inline constexpr std::string_view kLockFile = ".lock";
+
+// The base offset zero-padded to 20 digits: 368769 -> "00000000000000368769".
+std::string FilenamePrefixFromOffset(Offset offset);
+
+// "<dir>/<20 digits><file_suffix><state_suffix>".
+std::string SegmentFilePath(const std::string& dir, Offset base, std::string_view file_suffix,
+                            std::string_view state_suffix = "");
+
+// "<dir>/<20 digits>.log.<position>[-<n>].corrupt"; n == 1 leaves it out.
+std::string CorruptFilePath(const std::string& dir, Offset base, int64_t position, int n = 1);
+
+enum class SegmentFileKind { kLog, kIndex, kTimeIndex, kTxnIndex, kSnapshot };
+
+struct SegmentFileName {
+  Offset base_offset;
+  SegmentFileKind kind = SegmentFileKind::kLog;
+  std::string_view state_suffix;  // "", ".deleted", ".cleaned", ".swap", ".unreadable", ".repair"
+};
+
+// Parses a file name (no directory) of a segment file; nullopt for anything else.
+std::optional<SegmentFileName> ParseSegmentFileName(std::string_view name);
+
+}  // namespace topicfs::store

@@ -1,0 +1,66 @@
+#include "store/io/atomic_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace topicfs::store {
+namespace {
+
+// Writes and syncs the staging file. The caller owns removing it on failure.
+Status WriteAndSync(const std::string& tmp, std::string_view contents, FileIo& io) {
+  ASSIGN_OR_RETURN(int fd, io.Open(tmp, O_WRONLY | O_CREAT | O_TRUNC));
+  Status st = io.PWrite(fd, contents.data(), contents.size(), 0, tmp);
+  if (st.ok()) st = io.Sync(fd, tmp);
+  // close(2) can report a deferred write error (NFS); it must not be lost.
+  if (::close(fd) != 0 && st.ok()) st = Status::FromErrno("close", tmp);
+  return st;
+}
+
+}  // namespace
+
+std::string ParentDirectory(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+Status WriteFileAtomically(const std::string& path, std::string_view contents, FileIo& io) {
+  const std::string tmp = path + ".tmp";
+  Status st = WriteAndSync(tmp, contents, io);
+  if (st.ok()) st = io.Rename(tmp, path);
+  if (!st.ok()) {
+    // A leftover staging file is harmless but confusing; the next write
+    // truncates it anyway, so a failed unlink here is ignored.
+    (void)io.Remove(tmp);
+    return st;
+  }
+  // Without this the rename may be lost on power failure, leaving the old file.
+  return io.SyncDir(ParentDirectory(path));
+}
+
+Status SyncDirectory(const std::string& dir, FileIo& io) { return io.SyncDir(dir); }
+
+Result<std::string> ReadSmallFile(const std::string& path, FileIo& io) {
+  auto fd = io.Open(path, O_RDONLY);
+  if (!fd.ok()) {
+    // Keep ENOENT as the errno so the FUSE layer can still see it.
+    if (fd.status().sys_errno() == ENOENT) return Status(Code::kNotFound, ENOENT, path + ": no such file");
+    return fd.status();
+  }
+  std::string contents;
+  char buf[8192];
+  for (;;) {
+    auto n = io.PRead(*fd, buf, sizeof(buf), static_cast<int64_t>(contents.size()), path);
+    if (!n.ok()) {
+      io.Close(*fd);
+      return n.status();
+    }
+    if (*n == 0) break;
+    contents.append(buf, *n);
+  }
+  io.Close(*fd);
+  return contents;
+}
+
+}  // namespace topicfs::store

@@ -1,0 +1,328 @@
+#pragma once
+// A partition: an ordered map of segments by base offset, the last of which
+// (the active segment) takes appends. Offsets are "one coordinate" offsets:
+// a record's offset is the log end offset before it, and each line advances
+// the end by its length + 1 (docs/format.md).
+//
+// Thread safety: one appender at a time (append_mu_ serialises Append, Roll,
+// Flush, Close and config changes); any number of readers run concurrently
+// with it (Read, OffsetForTimestamp, OffsetOfNthRecordFromEnd, Figures) and
+// see only whole batches that were completely appended. segments_mu_ guards
+// the segment map; it is held only to look a segment up, never across I/O.
+// After a failed write or fsync the log is fenced: appends fail with kFenced
+// until it is reopened.
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/format/checkpoint_file.h"
+#include "store/base/clock.h"
+#include "store/io/file_io.h"
+#include "store/log/log_config.h"
+#include "store/log/log_segment.h"
+#include "store/format/record_batch.h"
+#include "store/base/scheduler.h"
+#include "store/base/status.h"
+#include "store/base/types.h"
+
+namespace topicfs::store {
+
+struct LogFigures {
+  Offset log_start_offset;
+  Offset log_end_offset;
+  Offset recovery_point;
+  int64_t size_bytes = 0;  // bytes of all .log files
+  int64_t segments = 0;
+  int64_t records = 0;
+  int64_t withheld_batches = 0;  // damaged batches found and not served
+};
+
+struct AppendResult {
+  Offset first_offset;  // offset of the first line
+  Offset end_offset;    // log end offset after the append
+  int64_t records = 0;
+  int64_t batches = 0;
+};
+
+// A record given as bytes rather than as a line. Either may be null; a
+// null value is a tombstone.
+struct KeyValue {
+  std::optional<std::string_view> key;
+  std::optional<std::string_view> value;
+};
+
+class Log {
+ public:
+  struct Options {
+    std::string dir;  // <data>/<topic>-<partition>
+    TopicPartition topic_partition;
+    LogConfig config;
+    // From the data directory's checkpoints (0 when absent).
+    Offset recovery_point;
+    Offset log_start_offset;
+    bool had_clean_shutdown = false;
+    const Clock* clock = &Clock::System();
+    FileIo* io = &FileIo::Default();
+    // Runs delayed deletion of .deleted files; nullptr deletes at once.
+    Scheduler* scheduler = nullptr;
+    // Bounds the segment files open at once; nullptr: no bound.
+    FileCache* file_cache = nullptr;
+    bool verify_reads = true;  // LogSegment::Options::verify_reads
+  };
+
+  // Loads (and if needed recovers) the partition directory, creating it if
+  // missing. docs/recovery.md lists the steps.
+  static Result<std::unique_ptr<Log>> Open(Options options);
+  // A partition that could not be loaded (its directory is no directory, a
+  // segment cannot be opened, recovery failed): reads and appends fail with
+  // `why`, and nothing on disk is touched. The checkpoint values it was
+  // given stay what the data directory's checkpoints hold for it.
+  static std::unique_ptr<Log> Offline(Options options, Status why);
+  ~Log();
+
+  // Why the partition is offline; ok() when it is not.
+  const Status& offline() const { return offline_; }
+  // Refuses appends from now on (kReadOnly, saying why), and retention and
+  // the cleaner leave it alone: its config could not be read, and neither
+  // may act on a guess.
+  void SetReadOnly(std::string why);
+  bool read_only() const { return read_only_.load(); }
+  // Whether this Open made the partition directory (so discarding a
+  // partition whose creation failed may remove it).
+  bool created_directory() const { return created_directory_; }
+
+  // Appends lines (values without their "\n") as records, in as few batches
+  // as max.message.bytes allows. All-or-nothing validation: a line too large
+  // for a batch (kRecordTooLarge), or a keyless line on a compacted topic
+  // (kInvalidArgument), appends nothing. offsets, if given, receives each
+  // line's offset.
+  Result<AppendResult> Append(std::span<const std::string_view> lines,
+                              std::vector<Offset>* offsets = nullptr);
+  // Appends records with explicit binary keys and values (internal topics
+  // such as __consumer_offsets), batched and validated as Append does: a
+  // record too large (kRecordTooLarge) or with a null key on a compacted
+  // topic (kInvalidArgument) appends nothing. A record presents as value +
+  // "\n", a tombstone as key + "\n" (presented_record.h); that size is how
+  // far it moves the log end.
+  Result<AppendResult> AppendRecords(std::span<const KeyValue> records,
+                                     std::vector<Offset>* offsets = nullptr);
+  // Append of the lines of pending + text, which a writer hands over as
+  // text: every "\n" in text ends a line, and text ends with one; pending
+  // (what earlier writes left unfinished) starts the first line. Same
+  // rules, records and batches as Append, in one pass over the text when
+  // it fits one batch (store/log_text_append.cc).
+  Result<AppendResult> AppendText(std::string_view pending, std::string_view text);
+
+  // Whether Append({line}) would take the line now, judged as Append judges
+  // before it writes anything, and appending nothing: kFenced while the log
+  // refuses appends, kInvalidArgument for a keyless line on a compacted
+  // topic, kRecordTooLarge when its record alone makes a batch over
+  // min(max.message.bytes, segment.bytes). Ok is no promise: the disk can
+  // still fail the append. The filesystem asks at close, where a line still
+  // held would be appended only later (store/log_line_check.cc).
+  Status CheckLine(std::string_view line) const;
+  // Whether a line that begins with `start` (its newline not written yet)
+  // can still become a record: kRecordTooLarge when `start` alone, as a
+  // keyless value, already makes a batch over the limit. No line beginning
+  // so makes a smaller record, so a line is never refused before its end
+  // would be. Only the size is judged: key and fence are judged once the
+  // line ends (CheckLine).
+  Status CheckUnfinishedLine(std::string_view start) const;
+
+  // Copies presented bytes from `offset` into out[0, max): the bytes stored
+  // there, continuing at the next surviving record where records are gone
+  // (below the log start, or removed by compaction). ReadResult says where
+  // the copied bytes start and where the read stopped. bytes == 0 at the end.
+  // It may write anywhere in out[0, max), not only the bytes it reports.
+  // cursor (optional, one per sequential reader) lets a read continue where
+  // the previous one stopped without decoding its batch again (ReadCursor).
+  Result<ReadResult> Read(Offset offset, char* out, int64_t max,
+                          ReadCursor* cursor = nullptr) const;
+
+  // The offset of the first record whose timestamp >= ts (Kafka's
+  // offsetsForTimes), or nullopt when every record is older.
+  Result<std::optional<Offset>> OffsetForTimestamp(Timestamp ts) const;
+  // The offset of the first surviving record that starts at or after
+  // `offset` (the log end if none does): where a fetch at `offset` begins.
+  Result<Offset> FirstRecordAtOrAfter(Offset offset) const;
+  // The offset of the n-th record from the end (n = 1: the last record); the
+  // log start when the log has fewer than n records.
+  Result<Offset> OffsetOfNthRecordFromEnd(int64_t n) const;
+
+  LogFigures Figures() const;
+  Offset log_start_offset() const { return Offset(log_start_offset_.load()); }
+  Offset log_end_offset() const { return Offset(end_offset_.load(std::memory_order_acquire)); }
+  Offset recovery_point() const { return Offset(recovery_point_.load()); }
+  // What the recovery-point checkpoint keeps for this partition: the
+  // recovery point, or the base of the first segment a read found damaged
+  // (a withheld batch, an index pointing at no batch) if that is lower, so
+  // that the next open validates it, clean shutdown or not.
+  Offset CheckpointedRecoveryPoint() const;
+  const TopicPartition& topic_partition() const { return tp_; }
+  const std::string& dir() const { return dir_; }
+  bool fenced() const { return fenced_.load(); }
+  LogConfig config() const;
+  // Milliseconds since the epoch of the last append (or the newest segment's
+  // mtime after a reopen): the partition file's st_mtime.
+  int64_t last_modified_ms() const { return last_modified_ms_.load(); }
+
+  // Makes everything appended so far durable: segments and indexes fsynced,
+  // the directory fsynced if segments were created, then the recovery point
+  // moves to the log end.
+  Status Flush();
+  // For a scheduler: flushes the segments below the newest roll if they are
+  // not yet (FlushRolledSegments), then everything if flush.ms has passed
+  // since the last flush.
+  Status FlushIfDue();
+  // Starts a new active segment at the log end (if the active one is not empty).
+  Status Roll();
+  void UpdateConfig(const LogConfig& config);
+  // Flushes, writes the final index entries and closes every file. With
+  // sync_files false nothing is fsynced: the caller syncs the whole
+  // filesystem afterwards (one syncfs for thousands of partitions) and then
+  // calls RecordSyncedAtClose.
+  Status Close(bool sync_files = true);
+  // After a Close(false) and a successful syncfs: everything the log held
+  // is durable, so its recovery point is its end (unless it was fenced).
+  void RecordSyncedAtClose();
+  // Closes files without flushing (for a topic being deleted).
+  void CloseWithoutFlush();
+
+  // What loading found and repaired (torn tails cut, indexes rebuilt,
+  // segments set aside), for the daemon's log.
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+  // ---- cleanup (store/log_cleanup.cc, docs/cleanup.md) ----
+  // Deletes old segments as retention decides (PlanRetention): the log
+  // start moves first, the segments leave the map (readers holding one
+  // finish with it), their files are renamed .deleted and removed after
+  // file.delete.delay.ms by the scheduler (at once if the log has none).
+  // Appends wait only for the plan and the map change. Returns how many
+  // segments went.
+  Result<int> DeleteOldSegments();
+  // Swaps a finished cleaner output (files suffixed .cleaned) in for the
+  // segments it replaces, crash-safely: .cleaned -> .swap, old -> .deleted,
+  // .swap -> final name, directory fsynced; the old files are removed as
+  // retention's are. kInvalidArgument saying "cleaning aborted" (and the
+  // output deleted) if an old segment left the log meanwhile.
+  // sync_directory = false leaves the directory fsync to the caller, who
+  // swaps several groups and then fsyncs once (renames in one directory
+  // reach the disk in order, which recovery relies on anyway).
+  Status ReplaceSegments(std::shared_ptr<LogSegment> cleaned,
+                         const std::vector<std::shared_ptr<LogSegment>>& old,
+                         bool sync_directory = true);
+  // Options for a segment of this log (the cleaner creates its output so).
+  LogSegment::Options SegmentOptions(Offset base) const;
+
+  // Segments in offset order (a snapshot), for retention, the cleaner, tests.
+  std::vector<std::shared_ptr<LogSegment>> Segments() const;
+
+ private:
+  explicit Log(Options options);
+  // REQUIRES: files_mu_. Renames the segments' files .deleted.
+  Status RenameDeleted(const std::vector<std::shared_ptr<LogSegment>>& segments);
+  // Removes renamed segments' files: after file.delete.delay.ms (0 too) on
+  // the scheduler, or at once without one. Takes no lock.
+  void DeleteRenamed(std::vector<std::shared_ptr<LogSegment>> segments);
+  // REQUIRES: append_mu_. Whether every segment is still in the map.
+  bool HoldsAll(const std::vector<std::shared_ptr<LogSegment>>& segments) const;
+  std::shared_ptr<LogSegment> ActiveSegment() const;
+  std::shared_ptr<LogSegment> FloorSegment(Offset offset) const;
+  std::shared_ptr<LogSegment> SegmentAfter(Offset base) const;
+  struct PendingRecord;
+  template <typename Describe, typename Keyless>
+  Result<AppendResult> AppendLocked(size_t count, const char* noun, const Describe& describe,
+                                    const Keyless& keyless, std::vector<Offset>* offsets);
+  Result<AppendResult> AppendLinesLocked(std::span<const std::string_view> lines,
+                                         std::vector<Offset>* offsets);
+  // AppendText's one-batch case; nullopt when the lines need more than one.
+  Result<std::optional<AppendResult>> AppendTextAsOneBatch(std::string_view pending,
+                                                           std::string_view text);
+  // REQUIRES: append_mu_. What every append does after its batches landed.
+  Status FinishAppend(const AppendResult& result, Timestamp now);
+  Status RollLocked(Offset new_base);
+  Status WriteBatches(std::string_view bytes, std::vector<BatchLocation> locations,
+                      int64_t records, Offset next_offset);
+  // REQUIRES: append_mu_. Finishes the batch in builder_ (stamped `now`)
+  // and writes it; next_offset is the log end after it.
+  Status WriteBuiltBatch(Timestamp now, Offset next_offset);
+  // REQUIRES: append_mu_. Where the batch in builder_ goes, but for its
+  // position and size (known once it is finished).
+  BatchLocation BuiltBatchLocation(Timestamp now) const;
+  Status FlushLocked();
+  // Kafka's flush after a roll (flushUptoOffsetExclusive of the new
+  // segment's base): syncs the segments below roll_flushed_up_to_ and the
+  // directory, then moves the recovery point there. Without it the recovery
+  // point moves only at flush.ms, fsync or close, and a crash makes the next
+  // start scan every segment written since. The syncs run without the
+  // append lock (files_mu_ keeps retention and swaps away), so appends go on
+  // while a full segment is written out.
+  Status FlushRolledSegments();
+  Status Fence(const Status& cause);
+
+  // Loading (store/log_loader.cc).
+  Status Load();
+  Status RemoveTempFilesAndCompleteSwaps();
+  Result<bool> CompleteSwap(const std::vector<std::string>& swap_names,
+                            const std::vector<std::string>& deleted_names);
+  Status LoadSegments();
+  Status RecoverSegments();
+  Status RecoverSegment(const std::shared_ptr<LogSegment>& segment);
+  Status SetSegmentAside(const std::shared_ptr<LogSegment>& segment, std::string_view suffix);
+
+  const std::string dir_;
+  const TopicPartition tp_;
+  const Clock* clock_;
+  FileIo* io_;
+  Scheduler* scheduler_;
+  FileCache* file_cache_;
+  const bool verify_reads_;
+  const bool had_clean_shutdown_;
+
+  // Serialises retention and segment swaps, which hold it across their
+  // renames and directory fsync. Lock order: files_mu_, then append_mu_.
+  // Appends never take it.
+  std::mutex files_mu_;
+  std::mutex append_mu_;
+  LogConfig config_;  // written under append_mu_ and config_mu_
+  mutable std::mutex config_mu_;
+  BatchBuilder builder_;     // guarded by append_mu_
+  std::string multi_batch_;  // guarded by append_mu_: the batches of one append, gathered
+  std::string append_buf_;   // guarded by append_mu_: AppendText's first line
+  int64_t unflushed_records_ = 0;  // guarded by append_mu_
+  int64_t last_flush_ms_;          // guarded by append_mu_
+  bool created_segments_since_flush_ = false;  // guarded by append_mu_
+  // The partition directory was made by this process and its name in the
+  // data directory is not synced yet; guarded by append_mu_.
+  bool new_directory_ = false;
+
+  mutable std::shared_mutex segments_mu_;
+  std::map<Offset, std::shared_ptr<LogSegment>> segments_;  // guarded by segments_mu_
+
+  std::atomic<int64_t> end_offset_{0};
+  std::atomic<int64_t> log_start_offset_{0};
+  std::atomic<int64_t> recovery_point_{0};
+  // The base of the newest segment a roll created: what FlushRolledSegments
+  // makes durable up to.
+  std::atomic<int64_t> roll_flush_up_to_{0};
+  std::atomic<int64_t> last_modified_ms_{0};
+  std::atomic<bool> fenced_{false};
+  std::string fence_reason_;  // guarded by append_mu_
+  std::atomic<bool> read_only_{false};
+  std::string read_only_reason_;  // guarded by append_mu_
+  Status offline_;                // set before the log is shared
+  bool created_directory_ = false;  // set while loading
+  bool closed_unsynced_ = false;    // guarded by append_mu_: Close(false) of a healthy log
+  std::vector<std::string> warnings_;  // written only while loading
+};
+
+}  // namespace topicfs::store

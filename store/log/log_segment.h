@@ -1,0 +1,254 @@
+#pragma once
+// One segment of a partition log: <base>.log with its sparse <base>.index
+// and <base>.timeindex (docs/format.md). It answers reads of presented bytes
+// at an offset, timestamp lookups, and rebuilds its indexes from the log.
+//
+// Offsets here are "one coordinate" offsets: a record's offset is the
+// position of its first presented byte, and next_offset() is the position
+// after the last record's presented bytes ("\n" included).
+//
+// Thread safety: one appender (the owning Log's append lock) calls Append,
+// Recover, TruncateTo, OnBecomeInactive, ChangeFileSuffixes and the other
+// mutators. Readers may call Read, FindOffsetByTimestamp, the getters and
+// Batches concurrently; they see whole appended batches only.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/format/batch_check.h"
+#include "store/base/clock.h"
+#include "store/io/file_cache.h"
+#include "store/io/file_io.h"
+#include "store/io/log_file.h"
+#include "store/index/offset_index.h"
+#include "store/base/status.h"
+#include "store/index/time_index.h"
+#include "store/base/types.h"
+
+namespace topicfs::store {
+
+// Where a sequential reader's last read stopped, so that its next read
+// resumes at that record instead of decoding the record's batch from its
+// start: a direct_io reader asks in 4-128 KiB pieces and a batch holds up
+// to max.message.bytes. Keep one per reader (an open file) and pass it to
+// every read; its fields are the store's business. A cursor that does not
+// match a read (another offset, a segment since replaced) is ignored.
+struct ReadCursor {
+  uint64_t segment_id = 0;       // LogSegment::id() it points into; 0: none
+  Offset offset;                 // the offset the next read is expected at
+  int64_t batch_position = -1;   // file position of the batch holding it
+  int64_t record_position = -1;  // its record, from the batch start; -1: the batch's first
+  int32_t records_left = 0;      // records from that one to the batch's end
+  // The batch at batch_position was CRC-checked by this reader: a read that
+  // resumes inside it does not check it again.
+  bool batch_verified = false;
+};
+
+// The result of copying presented bytes out of the log.
+struct ReadResult {
+  int64_t bytes = 0;  // bytes copied
+  Offset start;       // offset of the first byte copied (>= the requested one
+                      // when the requested offset was removed)
+  Offset next;        // offset just after the last byte copied
+};
+
+class LogSegment {
+ public:
+  struct Options {
+    std::string dir;
+    Offset base_offset;
+    int32_t index_interval_bytes = 4096;
+    int32_t max_index_bytes = 10'485'760;
+    int32_t segment_bytes = 1'073'741'824;  // read-mapping capacity hint
+    std::string file_state_suffix;          // "" normally, ".cleaned" for cleaner output
+    const Clock* clock = &Clock::System();
+    FileIo* io = &FileIo::Default();
+    FileCache* file_cache = nullptr;  // parks idle files; null: never
+    // Reads check each batch's CRC-32C before serving it (Read). Off only
+    // to measure what the check costs (bench/).
+    bool verify_reads = true;
+  };
+
+  // What Recover cut out of the .log, and where the bytes went.
+  struct RecoveryResult {
+    int64_t cut_bytes = 0;
+    std::vector<std::string> side_files;  // <base>.log.<position>.corrupt
+  };
+
+  // Creates a new, empty segment. A .log of that name left empty (a crash
+  // right after a roll) is taken over; one holding bytes is refused
+  // (kAlreadyExists) and left as it is. Index files of that name are caches
+  // of nothing and are emptied. Cleaner output (a .cleaned suffix) is
+  // created or emptied.
+  static Result<std::unique_ptr<LogSegment>> Create(const Options& options);
+  // Opens an existing segment. Missing index files are created empty and
+  // reported through needs_recovery(); indexes failing their sanity check too.
+  static Result<std::unique_ptr<LogSegment>> Open(const Options& options);
+  ~LogSegment();
+
+  Offset base_offset() const { return base_offset_; }
+  // Position after the last record's presented bytes; base when empty.
+  Offset next_offset() const { return Offset(next_offset_.load(std::memory_order_acquire)); }
+  int64_t size() const { return log_->size(); }
+  bool empty() const { return size() == 0; }
+  // Set at Open when an index was missing or failed its sanity check.
+  bool needs_recovery() const { return needs_recovery_; }
+  std::string log_path() const { return log_->path(); }
+  const OffsetIndex& offset_index() const { return *offset_index_; }
+  const TimeIndex& time_index() const { return *time_index_; }
+
+  // Appends whole, verified batches. largest_offset is the offset of the
+  // last record of `batches`, next_offset the position after its presented
+  // bytes; max_timestamp / offset_of_max_timestamp describe the newest record.
+  struct AppendInfo {
+    std::string_view batches;
+    std::vector<BatchLocation> locations;  // relative positions: 0 = first batch
+    Offset next_offset;
+    Timestamp max_timestamp;
+    Offset offset_of_max_timestamp;
+    int64_t records = 0;
+  };
+  Status Append(const AppendInfo& info);
+
+  // Copies presented bytes starting at `offset` (or at the next surviving
+  // record if nothing is stored there) into out[0, max). Stops at the end of
+  // the segment. bytes == 0 when nothing at or after offset is in this
+  // segment. It may write anywhere in out[0, max), not only the bytes it
+  // reports. cursor (optional) resumes a sequential reader and is moved on.
+  //
+  // Every batch whose bytes it copies passes its CRC-32C first. At a batch
+  // that does not, the read stops: the bytes before it are returned, and a
+  // read that starts at it fails with kCorruption (the batch is withheld,
+  // counted in withheld_batches(), and needs_repair() says so). Reads that
+  // start after it are served.
+  Result<ReadResult> Read(Offset offset, char* out, int64_t max,
+                          ReadCursor* cursor = nullptr) const;
+  // Unique per LogSegment object in this process and never reused (unlike
+  // an address): a cursor cannot outlive a segment the cleaner replaced.
+  uint64_t id() const { return id_; }
+
+  // The offset of the first record with timestamp >= ts and offset >=
+  // starting_offset, if this segment has one.
+  Result<std::optional<Offset>> FindOffsetByTimestamp(Timestamp ts, Offset starting_offset) const;
+
+  // The offset of the first record starting at or after `offset`, if this
+  // segment has one (a position inside a record moves to the next record).
+  Result<std::optional<Offset>> FirstRecordAtOrAfter(Offset offset) const;
+
+  // Batch headers from `from` to the end of the segment.
+  Result<std::vector<BatchLocation>> Batches(FilePosition from = FilePosition(0)) const;
+  // Calls fn for each batch header from `from` on, until it returns false.
+  Status ScanBatches(FilePosition from, const std::function<bool(const BatchLocation&)>& fn) const;
+  // Calls fn(record) for each record of the batch at loc, in order.
+  Status ForEachRecord(const BatchLocation& loc,
+                       const std::function<void(const struct RecordView&)>& fn) const;
+  // The bytes of the batch at loc, valid while the returned mapping lives;
+  // kCorruption (and the batch withheld) if they fail their CRC-32C.
+  Result<std::pair<std::shared_ptr<const LogFile::Mapping>, std::string_view>> BatchBytes(
+      const BatchLocation& loc) const;
+
+  // Rebuilds both indexes from the log, validating every batch: size,
+  // CRC-32C, records, and offsets that follow the byte-position rule (every
+  // record at or after the end of the one before). Bytes that are not such
+  // batches are moved into side files (docs/recovery.md): a torn, zeroed or
+  // garbage tail is cut off; a damaged batch with valid ones after it is cut
+  // out and the walk resumes at the next valid batch. Nothing else changes.
+  // kUnsupported, with the .log untouched, when the segment holds a valid
+  // batch topicfs does not decode (magic 0/1, compressed) or valid batches
+  // whose offsets do not follow the rule (a Kafka broker's data).
+  Result<RecoveryResult> Recover();
+  // Removes every batch whose last offset >= offset (Kafka's truncateTo).
+  Result<int64_t> TruncateTo(Offset offset);
+
+  // The newest record timestamp in the segment (kNoTimestamp if none):
+  // Kafka's largestTimestamp, falling back to the file's mtime.
+  Timestamp LargestTimestamp() const;
+  Timestamp MaxTimestampSoFar() const;
+  // Records in the segment, counted from batch headers (cached).
+  Result<int64_t> RecordCount() const;
+  // Batches found damaged while serving (withheld from readers) since the
+  // segment was opened.
+  int64_t withheld_batches() const;
+  // A read found damage (a withheld batch, an index entry pointing at no
+  // batch): the next open must validate this segment and rebuild its indexes.
+  bool needs_repair() const { return index_broken_.load() || withheld_batches() > 0; }
+
+  // Whether an append of `size` bytes ending at `last_offset` with newest
+  // timestamp max_ts must go to a new segment (docs/format.md, "Roll").
+  bool ShouldRoll(int64_t append_size, Offset last_offset, Timestamp max_ts,
+                  int32_t segment_bytes, int64_t max_segment_ms) const;
+
+  // Called when a newer segment becomes active: writes the final time index
+  // entry and trims both indexes.
+  Status OnBecomeInactive();
+  // Grows the indexes back to the max size (the active segment after load).
+  Status ResizeIndexes(int32_t max_index_bytes);
+  Status Flush();
+  // Renames all three files from <name><old> to <name><new> (state suffixes).
+  Status ChangeFileSuffixes(std::string_view old_suffix, std::string_view new_suffix);
+  Status SetLastModifiedMs(int64_t ms) { return log_->SetLastModifiedMs(ms); }
+  int64_t LastModifiedMs() const { return log_->LastModifiedMs(); }
+  // Closes (trims indexes) without deleting.
+  Status Close();
+  // Deletes all files.
+  Status DeleteFiles();
+
+ private:
+  LogSegment(const Options& options, std::unique_ptr<LogFile> log,
+             std::unique_ptr<OffsetIndex> offset_index, std::unique_ptr<TimeIndex> time_index);
+  static Result<std::unique_ptr<LogSegment>> OpenFiles(const Options& options, bool create);
+  // store/log_segment_recovery.cc: one validating walk over the .log,
+  // rebuilding the indexes; the ranges to cut, or kUnsupported.
+  struct Walk;
+  Result<Walk> ValidateAndIndex();
+  // Moves [from, to) of the .log into a side file, then out of the .log.
+  Result<std::string> CutRange(int64_t from, int64_t to);
+  // Recomputes next_offset and the max timestamp from the last batches.
+  Status LoadTail();
+  Status IndexBatch(const BatchLocation& loc, int64_t* bytes_since_last_entry);
+  // LocateBatch, its failure naming this segment's .log.
+  Result<BatchLocation> BatchAt(const char* data, int64_t size, int64_t pos) const;
+  // Where a scan for `offset` starts: the offset index's entry, if it names
+  // the batch it says it does; otherwise the segment start, and the index is
+  // not used again (it is rebuilt at the next open).
+  int64_t StartPosition(Offset offset, const char* data, int64_t size) const;
+  Result<FilePosition> IndexedPosition(Offset offset) const;
+  // VerifyBatch, remembering a batch that fails as withheld.
+  Status VerifyServed(std::string_view batch, int64_t pos) const;
+
+  const Offset base_offset_;
+  const uint64_t id_;
+  const int32_t index_interval_bytes_;
+  const bool verify_reads_;
+  int32_t max_index_bytes_;
+  const Clock* clock_;
+  FileIo* io_;
+  std::string dir_;
+  std::string file_state_suffix_;
+  std::unique_ptr<LogFile> log_;
+  std::unique_ptr<OffsetIndex> offset_index_;
+  std::unique_ptr<TimeIndex> time_index_;
+  bool needs_recovery_ = false;
+
+  std::atomic<int64_t> next_offset_;
+  // Appender state.
+  int64_t bytes_since_last_index_entry_ = 0;
+  std::atomic<int64_t> max_timestamp_so_far_{-1};
+  std::atomic<int64_t> offset_of_max_timestamp_;
+  std::optional<Timestamp> rolling_based_timestamp_;
+  int64_t created_ms_;
+  mutable std::atomic<int64_t> record_count_{-1};  // -1: not counted yet
+  mutable std::atomic<bool> index_broken_{false};
+  mutable std::mutex withheld_mu_;
+  mutable std::set<int64_t> withheld_;  // positions of damaged batches; guarded by withheld_mu_
+};
+
+}  // namespace topicfs::store

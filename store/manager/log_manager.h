@@ -1,0 +1,212 @@
+#pragma once
+// One data directory: every topic's partitions in <topic>-<partition>/,
+// topic configs and data-directory defaults under .topicfs/, Kafka's
+// checkpoint files and clean-shutdown marker at the top (docs/format.md,
+// "Data directory"). Holds an exclusive lock on the directory while open.
+//
+// Thread safety: every public method may be called from any thread.
+// topics_mu_ guards the topic table; it is never held across a log's I/O
+// except while creating or deleting a topic.
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "store/base/clock.h"
+#include "store/io/file_cache.h"
+#include "store/io/file_io.h"
+#include "store/log/log.h"
+#include "store/cleanup/log_cleaner.h"
+#include "store/log/log_config.h"
+#include "store/base/scheduler.h"
+#include "store/base/status.h"
+
+namespace topicfs::store {
+
+class LogManager {
+ public:
+  struct Options {
+    std::string data_dir;
+    const Clock* clock = &Clock::System();
+    FileIo* io = &FileIo::Default();
+    // How often the background flushes logs whose flush.ms passed; 0 = no
+    // background threads at all (tests call
+    // FlushDueLogs, RunRetention, RunCleaner and scheduler().RunDueTasks()).
+    int64_t background_interval_ms = 0;
+    // How often the checkpoints are written (Kafka's
+    // log.flush.offset.checkpoint.interval.ms).
+    int64_t checkpoint_interval_ms = 60'000;
+    // Kafka's log.retention.check.interval.ms.
+    int64_t retention_check_interval_ms = 300'000;
+    // How often the cleaner looks for a log to clean (log.cleaner.backoff.ms).
+    int64_t cleaner_backoff_ms = 15'000;
+    int background_threads = 2;
+    // How many segment files may hold a descriptor and a mapping at once;
+    // 0: as many as RLIMIT_NOFILE and vm.max_map_count leave room for
+    // (FileCache::CapacityFromLimits).
+    size_t max_open_files = 0;
+    // Reads check every batch's CRC-32C before serving it; off only to
+    // measure what that costs.
+    bool verify_reads = true;
+    CleanerOptions cleaner;
+    // Told what a background task failed at (a flush, a checkpoint, an
+    // aborted cleaning, a failed retention, anything a task threw) and when
+    // it works again, for the daemon's log; nothing is told when unset.
+    std::function<void(const std::string&)> background_warning;
+  };
+
+  // Locks the directory (kBusy if another process holds it), reads the
+  // clean-shutdown marker (and removes it, so a crash while loading counts
+  // as unclean), the checkpoints and configs, and loads every partition. A
+  // partition that cannot be loaded is served offline (Log::Offline), a
+  // topic whose config cannot be read read-only (Log::SetReadOnly): the
+  // rest of the directory opens. A failed open leaves every file as found.
+  static Result<std::unique_ptr<LogManager>> Open(Options options);
+  ~LogManager();
+
+  // Flushes and closes every log, writes the checkpoints and, if every log
+  // closed cleanly, the clean-shutdown marker. Then unlocks the directory.
+  Status Close();
+
+  const std::string& data_dir() const { return data_dir_; }
+  // The clock records are stamped with (and relative times are read on).
+  const Clock& clock() const { return *clock_; }
+  bool had_clean_shutdown() const { return had_clean_shutdown_; }
+  // Everything loading repaired or set aside, one line each.
+  std::vector<std::string> warnings() const;
+
+  // ---- topics -------------------------------------------------------------
+  std::vector<std::string> ListTopics() const;
+  bool TopicExists(std::string_view topic) const;
+  // kInvalidArgument for a bad name or config, kAlreadyExists (also for a
+  // name colliding with an existing one over '.' and '_').
+  Status CreateTopic(std::string_view topic, const ConfigOverrides& overrides = {});
+  // The store's own path to an internal topic ("__" name, such as
+  // __consumer_offsets): creates it with the configs the store forces, or
+  // does nothing if it exists (safe to race with itself). kInvalidArgument
+  // for a name that is not internal. The fs layer keeps refusing users'
+  // mkdir and writes under "__" names; this is not reachable from there.
+  Status EnsureInternalTopic(std::string_view topic, const ConfigOverrides& forced);
+  // Closes the topic's logs, renames their directories (every <topic>-<n>
+  // on disk) out of the way (<topic>-<p>.<id>-delete) and removes them in
+  // the background. Crash-safe: once it has begun, the next open finishes it.
+  Status DeleteTopic(std::string_view topic);
+  Result<int32_t> PartitionCount(std::string_view topic) const;
+  // nullptr when the topic or partition does not exist.
+  std::shared_ptr<Log> GetLog(std::string_view topic, int32_t partition) const;
+  std::vector<std::shared_ptr<Log>> AllLogs() const;
+
+  // ---- configuration --------------------------------------------------------
+  ConfigOverrides DefaultOverrides() const;
+  Status SetDefault(std::string_view name, std::string_view value);
+  Status RemoveDefault(std::string_view name);
+  Result<ConfigOverrides> TopicOverrides(std::string_view topic) const;
+  Result<LogConfig> TopicConfig(std::string_view topic) const;
+  // Validates, persists (atomically) and applies. Raising `partitions`
+  // creates the new partitions at once, all or none; lowering it is
+  // kInvalidArgument. kReadOnly for a topic whose config could not be read.
+  Status SetTopicConfig(std::string_view topic, std::string_view name, std::string_view value);
+  Status RemoveTopicConfig(std::string_view topic, std::string_view name);
+
+  // ---- durability ---------------------------------------------------------
+  Status FlushAll();
+  // Flushes the logs whose flush.ms has passed.
+  Status FlushDueLogs();
+  // Writes recovery-point-offset-checkpoint and log-start-offset-checkpoint.
+  Status WriteCheckpoints();
+  // Starts the background threads: flushes past flush.ms and checkpoints
+  // every interval_ms, retention, the cleaner, delayed file deletion. A
+  // daemon calls it after daemonizing (a fork keeps no threads); Open
+  // starts it when Options asks.
+  void StartBackground(int64_t interval_ms);
+
+  // ---- cleanup ------------------------------------------------------------
+  // Applies retention to every log now; returns the segments deleted.
+  Result<int> RunRetention();
+  // Cleans the filthiest eligible compacted log, if any.
+  Result<std::optional<CleanResult>> RunCleaner();
+  LogCleaner& cleaner() { return *cleaner_; }
+  Scheduler& scheduler() { return *scheduler_; }
+
+ private:
+  struct Topic {
+    ConfigOverrides overrides;
+    LogConfig config;
+    std::vector<std::shared_ptr<Log>> partitions;
+    Status read_only;  // why the topic is read-only; ok() when it is not
+  };
+  // A topic's next overrides, their config, and the partitions they add
+  // (opened, not yet part of the topic).
+  struct TopicChange {
+    ConfigOverrides overrides;
+    LogConfig config;
+    std::vector<std::shared_ptr<Log>> added;
+  };
+
+  explicit LogManager(Options options);
+  Status Lock();
+  void Unlock();
+  Status LoadAll();
+  Result<ConfigOverrides> ReadResolvableConfig(const std::string& path,
+                                               const ConfigOverrides& defaults) const;
+  // loading: a partition that fails to load is returned offline instead.
+  Result<std::shared_ptr<Log>> OpenLog(const std::string& topic, int32_t partition,
+                                       const LogConfig& config, bool loading);
+  // Partitions [from, config.partitions), all or none.
+  Result<std::vector<std::shared_ptr<Log>>> OpenPartitions(const std::string& topic, int32_t from,
+                                                           const LogConfig& config, bool loading);
+  // Closes partitions a failed change opened and removes the directories
+  // they made.
+  void DiscardPartitions(const std::vector<std::shared_ptr<Log>>& logs);
+  // REQUIRES: topics_mu_ held exclusively.
+  Result<TopicChange> PrepareTopicChange(const std::string& topic, const Topic& t,
+                                         ConfigOverrides overrides);
+  Status CommitTopicChange(const std::string& topic, Topic& t, TopicChange change);
+  std::string TopicConfigDir(std::string_view topic) const;
+  std::string TopicConfigPath(std::string_view topic) const;
+  Status WriteTopicConfig(std::string_view topic, const ConfigOverrides& overrides);
+  Status RemovePartitionDirectories(std::string_view topic);
+  Status FinishTopicDeletions();
+  std::string DeleteDirName(const std::string& partition_dir) const;
+  void AddWarning(std::string warning);
+  Status ApplyDefaults(ConfigOverrides defaults);
+  void StopBackground();
+  void ReportBackground(std::string_view task, const Status& s);
+  void RemoveDirectoryInBackground(std::string path);
+
+  const std::string data_dir_;
+  const Clock* clock_;
+  FileIo* io_;
+  int lock_fd_ = -1;      // .lock, flock()ed, holding our pid
+  int dir_lock_fd_ = -1;  // the data directory, flock()ed
+  bool had_clean_shutdown_ = false;
+  bool closed_ = false;
+  OffsetMap recovery_points_;  // as read at open; guarded by topics_mu_
+  OffsetMap log_start_offsets_;
+
+  mutable std::shared_mutex topics_mu_;
+  ConfigOverrides defaults_;                  // guarded by topics_mu_
+  Status defaults_damaged_;  // why defaults.properties could not be read; set while loading
+  std::map<std::string, Topic, std::less<>> topics_;  // guarded by topics_mu_
+  mutable std::mutex warnings_mu_;
+  std::vector<std::string> warnings_;         // guarded by warnings_mu_
+
+  const Options options_;
+  std::shared_ptr<FileCache> file_cache_;
+  std::unique_ptr<Scheduler> scheduler_;  // owns the background threads
+  std::unique_ptr<LogCleaner> cleaner_;
+  std::mutex background_mu_;
+  std::vector<std::thread> deleters_;  // guarded by background_mu_
+  // Per failing background task: its message and when it was last told.
+  std::map<std::string, std::pair<std::string, int64_t>, std::less<>> background_failures_;  // guarded by background_mu_
+};
+
+}  // namespace topicfs::store
