@@ -101,7 +101,7 @@ void PrintUsage(const char* prog) {
 }
 
 // Raises the soft limit on open files to the hard one: the store keeps as
-// many segment files open as the limit leaves room for (store/file_cache.h).
+// many segment files open as the limit leaves room for (store/io/file_cache.h).
 void RaiseOpenFileLimit() {
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;

@@ -1,7 +1,7 @@
 #pragma once
 // The cleaner's key -> latest offset map, bounded in memory: Kafka's
 // SkimpyOffsetMap. Each 24-byte slot holds a key's 128-bit digest (KeyHash,
-// store/key_hash.h; Kafka uses MD5, see there why ours need not be
+// store/cleanup/key_hash.h; Kafka uses MD5, see there why ours need not be
 // cryptographic) and an offset. Open addressing with linear probing, no
 // deletes; the home slot is a multiply-shift of the digest's high word. It
 // takes at most slots x load_factor keys, then reports itself full, and the
@@ -52,7 +52,7 @@ class KeyOffsetMap {
   Offset latest_offset() const { return latest_offset_; }
 
   // Every key's latest offset, in increasing order: the records of the
-  // covered range that survive (store/log_cleaner.cc).
+  // covered range that survive (store/cleanup/log_cleaner.cc).
   void LatestOffsets(std::vector<int64_t>* out) const;
 
   bool full() const { return entries_ >= capacity_; }

@@ -178,7 +178,7 @@ Result<LogCleaner::MapResult> LogCleaner::BuildOffsetMap(const Log& log, Offset 
       if (batch.base_offset >= first_uncleanable) break;
       ASSIGN_OR_RETURN(auto held, segment.BatchBytes(batch));
       // The whole batch is hashed first, then put with a later key's slot
-      // prefetched (store/key_offset_map.h).
+      // prefetched (store/cleanup/key_offset_map.h).
       hashed_.clear();
       RecordReader reader(held.second);
       RecordView rec;

@@ -50,7 +50,7 @@ size_t SeparatorHeaderSize(std::string_view separator) {
 
 }  // namespace
 
-// The helpers above, for store/log_line_check.cc.
+// The helpers above, for store/log/log_line_check.cc.
 namespace line_rules {
 
 LineRecord DescribeLine(std::string_view line, std::string_view separator) {

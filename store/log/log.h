@@ -119,7 +119,7 @@ class Log {
   // text: every "\n" in text ends a line, and text ends with one; pending
   // (what earlier writes left unfinished) starts the first line. Same
   // rules, records and batches as Append, in one pass over the text when
-  // it fits one batch (store/log_text_append.cc).
+  // it fits one batch (store/log/log_text_append.cc).
   Result<AppendResult> AppendText(std::string_view pending, std::string_view text);
 
   // Whether Append({line}) would take the line now, judged as Append judges
@@ -128,7 +128,7 @@ class Log {
   // topic, kRecordTooLarge when its record alone makes a batch over
   // min(max.message.bytes, segment.bytes). Ok is no promise: the disk can
   // still fail the append. The filesystem asks at close, where a line still
-  // held would be appended only later (store/log_line_check.cc).
+  // held would be appended only later (store/log/log_line_check.cc).
   Status CheckLine(std::string_view line) const;
   // Whether a line that begins with `start` (its newline not written yet)
   // can still become a record: kRecordTooLarge when `start` alone, as a
@@ -201,7 +201,7 @@ class Log {
   // segments set aside), for the daemon's log.
   const std::vector<std::string>& warnings() const { return warnings_; }
 
-  // ---- cleanup (store/log_cleanup.cc, docs/cleanup.md) ----
+  // ---- cleanup (store/log/log_cleanup.cc, docs/cleanup.md) ----
   // Deletes old segments as retention decides (PlanRetention): the log
   // start moves first, the segments leave the map (readers holding one
   // finish with it), their files are renamed .deleted and removed after
@@ -269,7 +269,7 @@ class Log {
   Status FlushRolledSegments();
   Status Fence(const Status& cause);
 
-  // Loading (store/log_loader.cc).
+  // Loading (store/log/log_loader.cc).
   Status Load();
   Status RemoveTempFilesAndCompleteSwaps();
   Result<bool> CompleteSwap(const std::vector<std::string>& swap_names,

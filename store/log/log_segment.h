@@ -205,7 +205,7 @@ class LogSegment {
   LogSegment(const Options& options, std::unique_ptr<LogFile> log,
              std::unique_ptr<OffsetIndex> offset_index, std::unique_ptr<TimeIndex> time_index);
   static Result<std::unique_ptr<LogSegment>> OpenFiles(const Options& options, bool create);
-  // store/log_segment_recovery.cc: one validating walk over the .log,
+  // store/log/log_segment_recovery.cc: one validating walk over the .log,
   // rebuilding the indexes; the ranges to cut, or kUnsupported.
   struct Walk;
   Result<Walk> ValidateAndIndex();

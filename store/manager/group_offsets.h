@@ -1,7 +1,7 @@
 #pragma once
 // Consumer groups' committed positions, kept as Kafka keeps them: records in
 // the internal compacted topic __consumer_offsets (key version 1, value
-// version 3; store/consumer_offsets_format.h, docs/format.md "Consumer
+// version 3; store/format/consumer_offsets_format.h, docs/format.md "Consumer
 // offsets"), one record per commit, a tombstone per forgotten position, all
 // of a group's records in partition PartitionForGroup(group, partitions).
 // Memory holds the latest position per (group, topic, partition); the log is

@@ -53,7 +53,7 @@ class TopicDirectoryTest(MountedTestCase):
                 os.rmdir(self.path(name))
                 self.assertNotIn(name, os.listdir(self.mnt))
 
-    # Known bug (store/log_manager.cc): names the brief allows (up to 249
+    # Known bug (store/manager/log_manager.cc): names the brief allows (up to 249
     # characters) make file names longer than NAME_MAX (255). Creating fails
     # above 240 characters (.topicfs/topics/<name>.properties.tmp), and
     # deleting fails above 213 (<name>-<p>.<32 hex>-delete), after the topic

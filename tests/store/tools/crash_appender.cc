@@ -1,4 +1,4 @@
-// The crash test's child (tests/store/crash_test.cc): opens a LogManager on
+// The crash test's child (tests/store/manager/crash_test.cc): opens a LogManager on
 // a data directory, then appends batches of deterministic lines to one
 // partition until it is killed, reporting on stdout every append that
 // returned OK. The parent kills it with SIGKILL at a random moment and checks
