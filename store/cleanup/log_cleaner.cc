@@ -7,7 +7,9 @@
 #include "store/format/file_names.h"
 #include "store/base/format.h"
 #include "store/format/presented_record.h"
-#include "store/format/record_batch.h"
+#include "store/format/batch_builder.h"
+#include "store/format/record_reader.h"
+#include "store/format/batch_header.h"
 
 namespace topicfs::store {
 namespace {

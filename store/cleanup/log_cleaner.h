@@ -31,7 +31,7 @@
 #include "store/base/clock.h"
 #include "store/cleanup/key_offset_map.h"
 #include "store/log/log.h"
-#include "store/format/record_batch.h"
+#include "store/format/record_reader.h"
 
 namespace topicfs::store {
 

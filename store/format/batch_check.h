@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "store/format/record_batch.h"
+#include "store/format/record_reader.h"
 #include "store/base/status.h"
 #include "store/base/types.h"
 

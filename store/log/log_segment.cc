@@ -12,7 +12,8 @@
 #include "store/base/format.h"
 #include "store/format/legacy_batch.h"
 #include "store/format/presented_record.h"
-#include "store/format/record_batch.h"
+#include "store/format/record_reader.h"
+#include "store/format/batch_header.h"
 
 namespace topicfs::store {
 namespace {

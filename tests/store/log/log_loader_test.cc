@@ -19,7 +19,8 @@
 #include "store/format/file_names.h"
 #include "store/log/log.h"
 #include "store/log/log_segment.h"
-#include "store/format/record_batch.h"
+#include "store/format/batch_builder.h"
+#include "store/format/record_reader.h"
 #include "tests/common/log_reading.h"
 #include "tests/common/test_util.h"
 

@@ -21,7 +21,7 @@
 #include "store/base/big_endian.h"
 #include "store/format/file_names.h"
 #include "store/base/format.h"
-#include "store/format/record_batch.h"
+#include "store/format/batch_builder.h"
 #include "tests/common/log_reading.h"
 #include "tests/common/test_util.h"
 

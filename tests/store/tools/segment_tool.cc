@@ -71,7 +71,7 @@
 #include "store/log/log_config.h"
 #include "store/manager/log_manager.h"
 #include "store/log/log_segment.h"
-#include "store/format/record_batch.h"
+#include "store/format/record_reader.h"
 #include "store/base/status.h"
 #include "store/base/varint.h"
 
