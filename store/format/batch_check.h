@@ -2,7 +2,7 @@
 // What the bytes at a position of a .log are: a batch and where it sits,
 // where its presented bytes end, and whether it is a batch topicfs wrote
 // (intact, and its offsets following the byte-position rule). Segment
-// reads, the tail load and recovery (store/log_segment*.cc) share these so
+// reads, the tail load and recovery (store/log/log_segment*.cc) share these so
 // that they agree on what a valid batch is.
 
 #include <cstdint>

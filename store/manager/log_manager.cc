@@ -580,15 +580,6 @@ Status LogManager::RemoveTopicConfig(std::string_view topic, std::string_view na
   return CommitTopicChange(it->first, it->second, std::move(change));
 }
 
-Status LogManager::FlushAll() {
-  Status first;
-  for (const auto& log : AllLogs()) {
-    Status s = log->Flush();
-    if (first.ok()) first = s;
-  }
-  return first;
-}
-
 Status LogManager::FlushDueLogs() {
   Status first;
   for (const auto& log : AllLogs()) {

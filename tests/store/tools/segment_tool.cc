@@ -1,6 +1,6 @@
 // segment_tool: a small CLI over the store, so that a test written against an
-// independent Kafka implementation (python3-kafka, tests/store/
-// python_kafka_format_test.py) can make the store write segments and read
+// independent Kafka implementation (python3-kafka,
+// tests/store/tools/python_kafka_format_test.py) can make the store write segments and read
 // segments it did not write.
 //
 //   segment_tool write <data_dir> <topic> [--config NAME=VALUE]...
