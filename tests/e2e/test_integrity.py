@@ -16,6 +16,9 @@
   defaults.properties, a regular file or a dangling symlink where a
   partition directory should be, .lock as a directory: the mount comes up
   and the log says why.
+- CompactionCrashLoopTest: SIGKILL the daemon at random moments while the
+  cleaner compacts a keyed topic under writers; after each remount every
+  key shows its latest acknowledged value (TOPICFS_COMPACTION_CRASH_CYCLES).
 
 Trials and cycles are many more in the ctest label "long" (tests/e2e/README.md).
 
@@ -1674,6 +1677,160 @@ class CorruptionCampaignTest(MountedTestCase):
             self.assertEqual(cut, damage.damaged_bytes[at:at + len(cut)],
                              f"{name} does not hold the bytes at {at} of the damaged segment")
             self.assertIn(name, log, f"the log does not name {name}")
+
+
+# ---- kill -9 while the cleaner compacts ----------------------------------------------
+
+# Appends "key:value" lines to a compacted partition, 1-6 lines per write(2),
+# forever; before each write it logs "try <lines>", after it returned "ok".
+# Values carry a sequence number, so every line is unique; 1 line in 20 is a
+# tombstone ("key:"). Keys are w<writer>k<nn>: each writer has its own.
+KEY_WRITER = r"""
+import os, random, sys, time
+path, progress_path, wid, seq, seed, keys = sys.argv[1:7]
+wid, seq, keys, rng = int(wid), int(seq), int(keys), random.Random(int(seed))
+fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+progress = os.open(progress_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+while True:
+    lines = []
+    for _ in range(rng.randint(1, 6)):
+        key = "w%dk%02d" % (wid, rng.randrange(keys))
+        lines.append(key + ":" if rng.random() < 0.05 else "%s:%09d-%s" % (key, seq, "x" * rng.randrange(40)))
+        seq += 1
+    os.write(progress, ("try %d " % (seq - len(lines)) + " ".join(lines) + "\n").encode())
+    os.write(fd, "".join(l + "\n" for l in lines).encode())  # raises once the daemon is gone
+    os.write(progress, b"ok\n")
+    time.sleep(rng.uniform(0.001, 0.008))  # a few hundred writes a second: the cleaner keeps up
+"""
+
+
+class CompactionCrashLoopTest(MountedTestCase):
+    """kill -9 at random moments while two writers update keys of a
+    compacted topic (segment.bytes 2048, min.cleanable.dirty.ratio 0.01) and
+    the cleaner runs every 100 ms; after each remount, every key's last line
+    in cat is its latest acknowledged one (or one of the write that was in
+    flight at the kill), every line is one written, in write order.
+    TOPICFS_COMPACTION_CRASH_CYCLES sets the number of kills (20)."""
+
+    daemon_args = BUSY_CLEANER_ARGS
+    daemon_start_timeout = 30.0
+    WRITERS = 2
+    KEYS = 20
+
+    def setUp(self):
+        super().setUp()
+        self.mkdir("c")
+        self.sh("setfattr -n user.topicfs.key.separator -v : c && "
+                "setfattr -n user.topicfs.cleanup.policy -v compact c && "
+                "setfattr -n user.topicfs.segment.bytes -v 2048 c && "
+                "setfattr -n user.topicfs.min.cleanable.dirty.ratio -v 0.01 c")
+        self.writes = []  # (writer, first seq, [lines], acknowledged)
+        self.next_seq = {w: 0 for w in range(self.WRITERS)}
+
+    def run_writers_and_kill(self, cycle, rng):
+        """Starts the writers, SIGKILLs the daemon after a random while,
+        collects what each writer tried and had acknowledged. Returns
+        whether a cleaning was under way (a .cleaned or .swap file)."""
+        procs, paths = [], []
+        for w in range(self.WRITERS):
+            paths.append(os.path.join(self.tmp, f"progress-{cycle}-{w}"))
+            procs.append(subprocess.Popen(
+                [sys.executable, "-c", KEY_WRITER, self.path("c", "0"), paths[-1], str(w),
+                 str(self.next_seq[w]), str(rng.getrandbits(32)), str(self.KEYS)],
+                stderr=subprocess.DEVNULL))
+        try:
+            time.sleep(rng.uniform(0.3, 1.5))
+            for p in procs:
+                self.assertIsNone(p.poll(), "a writer stopped before the kill")
+            self.daemon.kill9()
+            cleaning = any(n.endswith((".cleaned", ".swap")) for n in os.listdir(os.path.join(self.data, "c-0")))
+            for p in procs:
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+        for w, path in enumerate(paths):
+            with open(path) as f:
+                events = f.read().split("\n")
+            for i, event in enumerate(events):
+                if event.startswith("try "):
+                    fields = event.split(" ")
+                    first, lines = int(fields[1]), fields[2:]
+                    acked = i + 1 < len(events) and events[i + 1] == "ok"
+                    self.writes.append((w, first, lines, acked))
+                    self.next_seq[w] = first + len(lines)
+        return cleaning
+
+    def check_keys(self, when):
+        """cat c/0 against every write so far."""
+        for _ in range(50):  # the cleaner runs meanwhile: a figure and a read that agree in time
+            records = int(self.xattr("c/0", "records"))
+            out = self.read("c", "0").decode()
+            if int(self.xattr("c/0", "records")) == records:
+                break
+        self.assertEqual(records, out.count("\n"), f"{when}: the records figure vs the lines cat shows")
+        self.assertTrue(out == "" or out.endswith("\n"), f"{when}: cat ends inside a line")
+        shown = out.split("\n")[:-1]
+        # Every line written (or in flight), with its sequence number.
+        written = {}  # line -> [seq, ...] (a tombstone may be written many times)
+        latest_acked = {}  # key -> seq of its latest acknowledged line
+        for w, first, lines, acked in self.writes:
+            for i, line in enumerate(lines):
+                written.setdefault(line, []).append(first + i)
+                if acked:
+                    key = line.split(":", 1)[0]
+                    latest_acked[key] = max(latest_acked.get(key, -1), first + i)
+        last_seq = {}  # key -> seq of the last value line shown
+        last_line = {}
+        for line in shown:
+            self.assertIn(line, written, f"{when}: cat shows a line never written: {line!r}")
+            key, _, value = line.partition(":")
+            if value:
+                seq = written[line][0]
+                self.assertGreater(seq, last_seq.get(key, -1), f"{when}: {key}'s lines out of order")
+                last_seq[key] = seq
+            last_line[key] = line
+        for key, acked_seq in latest_acked.items():
+            line = last_line.get(key)
+            self.assertIsNotNone(line, f"{when}: key {key} is gone; its latest acknowledged line has seq {acked_seq}")
+            self.assertTrue(any(s >= acked_seq for s in written[line]),
+                            f"{when}: {key} shows {line!r}, older than its latest acknowledged line (seq {acked_seq})")
+        part = os.path.join(self.data, "c-0")
+        self.assertEqual([n for n in os.listdir(part) if n.endswith(".unreadable")], [], f"{when}: set aside")
+        self.assertEqual(os.stat(self.path("c", "0")).st_size, int(self.xattr("c/0", "log_end_offset")))
+        return len(shown)
+
+    def test_kill_9_during_compaction_keeps_every_keys_latest_acknowledged_line(self):
+        cycles = int(os.environ.get("TOPICFS_COMPACTION_CRASH_CYCLES", "20"))
+        seed = SEED
+        rng = random.Random(seed)
+        started = time.monotonic()
+        during_cleaning = 0
+        corrupt_cuts = 0
+        for cycle in range(cycles):
+            during_cleaning += self.run_writers_and_kill(cycle, rng)
+            t0 = time.monotonic()
+            self.start_daemon()
+            if os.environ.get("TOPICFS_DEBUG"):
+                sys.stderr.write(f"cycle {cycle}: mount {time.monotonic() - t0:.2f}s, {len(self.writes)} writes, "
+                                 f"{len(os.listdir(os.path.join(self.data, 'c-0')))} files\n")
+            corrupt_cuts += self.daemon.log().count("recovery cut")
+            shown = self.check_keys(f"after kill {cycle + 1} (seed {seed})")
+        acked_lines = sum(len(lines) for _, _, lines, acked in self.writes if acked)
+        self.remount()
+        shown = self.check_keys("after a clean remount")
+        records = int(self.xattr("c/0", "records"))
+        self.assertLess(records, acked_lines // 2, "the cleaner hardly compacted anything")
+        sys.stderr.write(f"\n  {cycles} kills in {time.monotonic() - started:.1f}s (seed {seed}): "
+                         f"{len(self.writes)} writes, {acked_lines} lines acknowledged, {records} records left, "
+                         f"{shown} lines shown; {during_cleaning} kills with a .cleaned or .swap file present, "
+                         f"{corrupt_cuts} recoveries that cut bytes ... ")
 
 
 if __name__ == "__main__":
