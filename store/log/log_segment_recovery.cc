@@ -132,12 +132,14 @@ Result<LogSegment::Walk> LogSegment::ValidateAndIndex() {
       const bool following_intact = following && VerifyBatch(*following).ok();
       // Unless the batch before it came after a gap, and without that gap
       // this one and the next would both fit: then the one before had its
-      // base offset raised, and it is the one cut. This round's indexes are
-      // rebuilt by the next round, which sees the segment without it.
+      // base offset raised, and it is the one cut. Its index entries go;
+      // the next round rebuilds the indexes of the segment without it.
       if (last.after_gap && following_intact && check.location.base_offset >= last.next_before) {
         BatchCheck refit = CheckBatch(*batch, pos, last.next_before, base_offset_);
         if (refit.verdict == BatchVerdict::kValid &&
             be::Load<int64_t>(following->data()) >= refit.presented_end.value) {
+          RETURN_IF_ERROR(offset_index_->TruncateTo(last.next_before));
+          RETURN_IF_ERROR(time_index_->TruncateTo(last.next_before));
           walk.cuts.emplace_back(last.pos, last.pos + last.size);
           walk.records -= last.records;
           walk.next = last.next_before;

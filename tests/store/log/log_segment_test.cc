@@ -736,6 +736,39 @@ TEST_F(LogSegmentTest, RecoverCutsATornTailAndTrailingZeros) {
   EXPECT_EQ(reopened->next_offset(), Offset(5));
 }
 
+// The base offset is outside the CRC. Raised, it makes its batch look
+// valid after a gap and the intact batches after it look misplaced (or, by
+// a lot, like another Kafka's consecutive offsets): recovery cuts the
+// raised batch, not the intact ones, and does not set the segment aside.
+TEST_F(LogSegmentTest, RecoveryCutsTheBatchWhoseBaseOffsetWasRaised) {
+  for (int64_t raise : {3, 256}) {
+    SCOPED_TRACE(raise);
+    const int64_t base = raise * 1000;  // a segment of its own for each
+    auto seg = Create(base);
+    std::string expected;
+    int64_t offset = base;
+    for (int i = 0; i < 6; ++i) {
+      const std::string value = "line " + std::to_string(i) + " of the segment";
+      Append(*seg, {{offset, 1000 + i, value}});
+      if (i != 2) expected += value + "\n";
+      offset += static_cast<int64_t>(value.size()) + 1;
+    }
+    auto batches = seg->Batches();
+    ASSERT_TRUE(batches.ok());
+    const BatchLocation victim = (*batches)[2];
+    std::string raised(8, '\0');
+    be::Store<int64_t>(raised.data(), victim.base_offset.value + raise);
+    seg.reset();
+    testing::PokeFile(SegmentFilePath(dir_.path(), Offset(base), kLogSuffix), victim.position.value, raised);
+    auto reopened = Open(base);
+    auto recovered = reopened->Recover();
+    ASSERT_TRUE(recovered.ok()) << recovered.status().ToString();
+    EXPECT_EQ(recovered->cut_bytes, victim.size);
+    EXPECT_EQ(ReadAll(*reopened, base), expected);
+    EXPECT_EQ(reopened->next_offset(), Offset(offset));
+  }
+}
+
 TEST_F(LogSegmentTest, RecoveryRebuildsTheSameIndexesAsAppending) {
   auto seg = Create(0, /*index_interval_bytes=*/40);
   int64_t offset = 0;
