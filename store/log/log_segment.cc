@@ -211,7 +211,7 @@ Status LogSegment::VerifyServed(std::string_view batch, int64_t pos) const {
   Status verified = VerifyBatch(batch);
   if (verified.ok()) return verified;
   {
-    std::lock_guard lock(withheld_mu_);
+    MutexLock lock(&withheld_mu_);
     withheld_.insert(pos);
   }
   return Status::Corruption(fmt::format("{}: the batch at position {} is damaged and withheld: {}",
@@ -219,7 +219,7 @@ Status LogSegment::VerifyServed(std::string_view batch, int64_t pos) const {
 }
 
 int64_t LogSegment::withheld_batches() const {
-  std::lock_guard lock(withheld_mu_);
+  MutexLock lock(&withheld_mu_);
   return static_cast<int64_t>(withheld_.size());
 }
 
