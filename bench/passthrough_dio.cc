@@ -8,7 +8,8 @@
 // multithreaded loop. A write on an O_APPEND handle lands at the backing
 // file's true end: the backing fd is opened with O_APPEND, on which Linux's
 // pwrite ignores the offset (the kernel's O_APPEND offset is its cached
-// i_size, which direct_io never refreshes; ../shared/facts/fuse.md item 8).
+// i_size, which direct_io never refreshes; docs/fuse-facts.md, "O_APPEND
+// offsets").
 //
 // Written for the benchmark, not for production: no xattrs, links, renames,
 // locks or special files. Inodes are backing (st_dev, st_ino) pairs held

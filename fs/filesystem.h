@@ -1,6 +1,6 @@
 #pragma once
 // The filesystem's operations, without FUSE: topics as directories,
-// partitions as append-only files (../shared/BRIEF.md is the contract).
+// partitions as append-only files (docs/contract.md is the contract).
 // Each method returns 0 or an errno and logs why it failed; fs/fuse_ops.cc
 // only unpacks requests and replies. Tests call these methods directly.
 //

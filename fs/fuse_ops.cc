@@ -53,8 +53,9 @@ void ReplyEntry(fuse_req_t req, int err, const EntryReply& e) {
 }
 
 void OnInit(void* userdata, fuse_conn_info* conn) {
-  // The writeback cache would hide O_APPEND and reorder appends (facts:
-  // fuse.md); sizes change under the kernel, so no automatic data caching.
+  // The writeback cache would hide O_APPEND and reorder appends
+  // (docs/fuse-facts.md); sizes change under the kernel, so no automatic
+  // data caching.
   conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
   conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
   if (conn->capable & FUSE_CAP_EXPLICIT_INVAL_DATA) conn->want |= FUSE_CAP_EXPLICIT_INVAL_DATA;

@@ -1,5 +1,5 @@
 #pragma once
-// The grammar of view names, `<partition>@<from>[..[<to>]]` (BRIEF "Views"):
+// The grammar of view names, `<partition>@<from>[..[<to>]]` (docs/contract.md, "Views"):
 //
 //   bound  := offset        1234              a position in the partition
 //           | -N            -100              the last N records

@@ -1,4 +1,4 @@
-// Views: `<p>@<from>[..[<to>]]` in a topic directory (BRIEF "Views"). The
+// Views: `<p>@<from>[..[<to>]]` in a topic directory (docs/contract.md, "Views"). The
 // name is resolved to log offsets at lookup (group= views again at open,
 // since the group may have moved since), and the open file reads the
 // partition from there like the partition file itself does.

@@ -11,7 +11,7 @@
 #include "fs/filesystem.h"
 #include "store/manager/group_offsets.h"
 #include "store/log/log_config.h"
-#include "store/log/topic_name.h"
+#include "store/format/topic_name.h"
 
 namespace topicfs::fs {
 namespace {

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <spdlog/spdlog.h>
@@ -131,23 +132,44 @@ int Serve(fuse_session* se, const fuse_cmdline_opts& opts) {
   return rc;
 }
 
-int Run(int argc, char** argv) {
-  fuse_args fargs = FUSE_ARGS_INIT(argc, argv);
-  // Freed on every return (freeing twice is safe: fuse_opt_free_args resets).
-  std::unique_ptr<fuse_args, decltype(&fuse_opt_free_args)> free_args(&fargs, &fuse_opt_free_args);
+// libfuse's argument vector, freed with it (fuse_opt_parse allocates).
+class FuseArgs {
+ public:
+  FuseArgs(int argc, char** argv) : args_(FUSE_ARGS_INIT(argc, argv)) {}
+  ~FuseArgs() { fuse_opt_free_args(&args_); }
+  FuseArgs(const FuseArgs&) = delete;
+  FuseArgs& operator=(const FuseArgs&) = delete;
+  fuse_args* get() { return &args_; }
+
+ private:
+  fuse_args args_;
+};
+
+// What the command line asks for.
+struct Config {
+  std::string data_dir;  // absolute: the daemon changes directory when it detaches
+  std::string mountpoint;
+  fuse_cmdline_opts fuse{};  // foreground, threads, debug
+  topicfs::store::LogManager::Options store;
+};
+
+// Parses the command line into config, leaving libfuse's own options in
+// fuse_args. Returns the exit status when there is nothing more to do
+// (--help, --version: 0; a usage error: 2), nullopt to go on.
+std::optional<int> ParseArguments(int argc, char** argv, FuseArgs& fuse_args, Config* config) {
   Args args;
-  if (fuse_opt_parse(&fargs, &args, kOptions, TakeDataDir) != 0) return 2;
-  std::string level_option = TakeString(&args.log_level);
-  std::string retention_interval = TakeString(&args.retention_check_interval_ms);
-  std::string cleaner_backoff = TakeString(&args.cleaner_backoff_ms);
-  fuse_cmdline_opts opts{};
-  if (fuse_parse_cmdline(&fargs, &opts) != 0) return 2;
-  std::unique_ptr<char, decltype(&std::free)> mountpoint(opts.mountpoint, &std::free);
-  if (opts.show_help) {
+  if (fuse_opt_parse(fuse_args.get(), &args, kOptions, TakeDataDir) != 0) return 2;
+  const std::string level_option = TakeString(&args.log_level);
+  const std::string retention_interval = TakeString(&args.retention_check_interval_ms);
+  const std::string cleaner_backoff = TakeString(&args.cleaner_backoff_ms);
+  if (fuse_parse_cmdline(fuse_args.get(), &config->fuse) != 0) return 2;
+  std::unique_ptr<char, decltype(&std::free)> mountpoint(config->fuse.mountpoint, &std::free);
+  config->fuse.mountpoint = nullptr;
+  if (config->fuse.show_help) {
     PrintUsage(argv[0]);
     return 0;
   }
-  if (opts.show_version) {
+  if (config->fuse.show_version) {
     std::printf("topicfs %s\nlibfuse %s\n", kVersion, fuse_pkgversion());
     return 0;
   }
@@ -155,82 +177,132 @@ int Run(int argc, char** argv) {
     std::fprintf(stderr, "%s: need DATA_DIR and MOUNTPOINT (see --help)\n", argv[0]);
     return 2;
   }
-  std::string level = !level_option.empty() ? level_option : (opts.debug ? "debug" : "info");
-  if (!topicfs::mountd::SetUpLogging(level, /*foreground=*/opts.foreground != 0)) {
+  config->mountpoint = mountpoint.get();
+  const std::string level = !level_option.empty() ? level_option : (config->fuse.debug ? "debug" : "info");
+  if (!topicfs::mountd::SetUpLogging(level, /*foreground=*/config->fuse.foreground != 0)) {
     std::fprintf(stderr, "%s: unknown log level '%s'\n", argv[0], level.c_str());
     return 2;
   }
-
-  // The daemon changes directory when it detaches: hold the data directory
-  // by its absolute path.
   std::error_code ec;
   std::filesystem::create_directories(args.data_dir, ec);
   std::filesystem::path absolute = std::filesystem::absolute(args.data_dir, ec);
-  if (!ec) args.data_dir = absolute.lexically_normal().string();
+  config->data_dir = ec ? args.data_dir : absolute.lexically_normal().string();
 
-  RaiseOpenFileLimit();
-  // Recover before mounting: a data directory that cannot be opened (or that
-  // another daemon holds) is reported here, in the foreground.
-  topicfs::store::LogManager::Options mopts;
-  mopts.data_dir = args.data_dir;
-  mopts.background_warning = [](const std::string& what) { spdlog::warn("{}", what); };
-  mopts.verify_reads = args.no_read_checks == 0;
-  if (!mopts.verify_reads) spdlog::warn("--no-read-checks: damaged batches will be served as they are");
-  if (!ParseMs(retention_interval, "--retention-check-interval-ms", &mopts.retention_check_interval_ms) ||
-      !ParseMs(cleaner_backoff, "--cleaner-backoff-ms", &mopts.cleaner_backoff_ms)) {
+  topicfs::store::LogManager::Options& store = config->store;
+  store.data_dir = config->data_dir;
+  store.background_warning = [](const std::string& what) { spdlog::warn("{}", what); };
+  store.verify_reads = args.no_read_checks == 0;
+  if (!ParseMs(retention_interval, "--retention-check-interval-ms", &store.retention_check_interval_ms) ||
+      !ParseMs(cleaner_backoff, "--cleaner-backoff-ms", &store.cleaner_backoff_ms)) {
     return 2;
   }
-  auto manager = topicfs::store::LogManager::Open(mopts);
+  return std::nullopt;
+}
+
+// The data directory, opened (and recovered) before mounting, so that one
+// that cannot be opened (or that another daemon holds) is reported in the
+// foreground; and the consumer groups' positions in it.
+struct Store {
+  std::unique_ptr<topicfs::store::LogManager> manager;
+  std::unique_ptr<topicfs::store::GroupOffsets> groups;
+};
+
+std::optional<Store> OpenStore(const Config& config) {
+  RaiseOpenFileLimit();
+  if (!config.store.verify_reads) spdlog::warn("--no-read-checks: damaged batches will be served as they are");
+  auto manager = topicfs::store::LogManager::Open(config.store);
   if (!manager.ok()) {
-    std::fprintf(stderr, "topicfs: cannot open %s: %s\n", args.data_dir.c_str(),
+    std::fprintf(stderr, "topicfs: cannot open %s: %s\n", config.data_dir.c_str(),
                  manager.status().message().c_str());
-    return 1;
+    return std::nullopt;
   }
   for (const auto& w : (*manager)->warnings()) spdlog::warn("recovery: {}", w);
-  spdlog::info("opened {} ({} topics, {} shutdown)", args.data_dir, (*manager)->ListTopics().size(),
+  spdlog::info("opened {} ({} topics, {} shutdown)", config.data_dir, (*manager)->ListTopics().size(),
                (*manager)->had_clean_shutdown() ? "clean" : "unclean");
-
   auto groups = topicfs::store::GroupOffsets::Open(**manager, topicfs::store::Clock::System());
   if (!groups.ok()) {
     std::fprintf(stderr, "topicfs: cannot load consumer group positions in %s: %s\n",
-                 args.data_dir.c_str(), groups.status().message().c_str());
+                 config.data_dir.c_str(), groups.status().message().c_str());
     (void)(*manager)->Close();
-    return 1;
+    return std::nullopt;
   }
   for (const auto& w : (*groups)->warnings()) spdlog::warn("consumer groups: {}", w);
-  topicfs::fs::Filesystem filesystem(**manager, {::getuid(), ::getgid(), groups->get()});
-  const fuse_lowlevel_ops& ops = topicfs::fs::FuseOps();
-  fuse_session* se = fuse_session_new(&fargs, &ops, sizeof(ops), &filesystem);
-  fuse_opt_free_args(&fargs);
-  int rc = 1;
-  if (se != nullptr) {
-    if (fuse_set_signal_handlers(se) == 0) {
-      if (fuse_session_mount(se, mountpoint.get()) == 0) {
-        // Mount first, then detach, so mount errors reach the caller.
-        if (fuse_daemonize(opts.foreground) == 0) {
-          topicfs::mountd::AfterDaemonize(opts.foreground != 0);
-          (*manager)->StartBackground(1000);
-          spdlog::info("mounted {} on {}", args.data_dir, mountpoint.get());
-          // The loop returns the signal number when a signal ended it: a
-          // normal way to stop. Only a negative value is an error.
-          rc = Serve(se, opts) >= 0 ? 0 : 1;
-          // Parked follow reads are answered (EINTR) while the channel is open.
-          filesystem.Shutdown();
-          spdlog::info("unmounting {}", mountpoint.get());
-        }
-        fuse_session_unmount(se);
-      }
-      fuse_remove_signal_handlers(se);
-    }
-    fuse_session_destroy(se);
+  return Store{std::move(manager).value(), std::move(groups).value()};
+}
+
+// Each step of bringing the mount up is undone, in reverse, on every path.
+using Session = std::unique_ptr<fuse_session, decltype(&fuse_session_destroy)>;
+
+class SignalHandlers {
+ public:
+  explicit SignalHandlers(fuse_session* se) : se_(se), set_(fuse_set_signal_handlers(se) == 0) {}
+  ~SignalHandlers() {
+    if (set_) fuse_remove_signal_handlers(se_);
   }
+  bool ok() const { return set_; }
+
+ private:
+  fuse_session* se_;
+  bool set_;
+};
+
+class Mounted {
+ public:
+  Mounted(fuse_session* se, const std::string& mountpoint)
+      : se_(se), mounted_(fuse_session_mount(se, mountpoint.c_str()) == 0) {}
+  ~Mounted() {
+    if (mounted_) fuse_session_unmount(se_);
+  }
+  bool ok() const { return mounted_; }
+
+ private:
+  fuse_session* se_;
+  bool mounted_;
+};
+
+// Mounts, detaches and serves until unmounted or signalled. Returns the
+// exit status (0: the loop ended normally, by an unmount or a signal).
+int ServeMount(Config& config, FuseArgs& fuse_args, Store& store) {
+  topicfs::fs::Filesystem filesystem(*store.manager, {::getuid(), ::getgid(), store.groups.get()});
+  const fuse_lowlevel_ops& ops = topicfs::fs::FuseOps();
+  int rc = 1;
+  {
+    Session session(fuse_session_new(fuse_args.get(), &ops, sizeof(ops), &filesystem), &fuse_session_destroy);
+    if (session == nullptr) return rc;
+    SignalHandlers signals(session.get());
+    if (!signals.ok()) return rc;
+    Mounted mounted(session.get(), config.mountpoint);
+    // Mount first, then detach, so mount errors reach the caller.
+    if (mounted.ok() && fuse_daemonize(config.fuse.foreground) == 0) {
+      topicfs::mountd::AfterDaemonize(config.fuse.foreground != 0);
+      store.manager->StartBackground(1000);
+      spdlog::info("mounted {} on {}", config.data_dir, config.mountpoint);
+      // The loop returns the signal number when a signal ended it: a normal
+      // way to stop. Only a negative value is an error.
+      rc = Serve(session.get(), config.fuse) >= 0 ? 0 : 1;
+      // Parked follow reads are answered (EINTR) while the channel is open.
+      filesystem.Shutdown();
+      spdlog::info("unmounting {}", config.mountpoint);
+    }
+  }
+  // Held partial lines become records before the store closes.
   filesystem.ReleaseAll();
-  topicfs::store::Status closed = (*manager)->Close();
+  return rc;
+}
+
+int Run(int argc, char** argv) {
+  FuseArgs fuse_args(argc, argv);
+  Config config;
+  if (std::optional<int> done = ParseArguments(argc, argv, fuse_args, &config)) return *done;
+  std::optional<Store> store = OpenStore(config);
+  if (!store) return 1;
+  int rc = ServeMount(config, fuse_args, *store);
+  topicfs::store::Status closed = store->manager->Close();
   if (!closed.ok()) {
-    spdlog::error("closing {}: {}", args.data_dir, closed.ToString());
+    spdlog::error("closing {}: {}", config.data_dir, closed.ToString());
     rc = 1;
   } else {
-    spdlog::info("closed {} cleanly", args.data_dir);
+    spdlog::info("closed {} cleanly", config.data_dir);
   }
   spdlog::shutdown();
   return rc;

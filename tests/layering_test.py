@@ -24,7 +24,7 @@ ORDER = ["base", "io", "format", "index", "log", "cleanup", "manager"]
 PUBLIC = {
     "store/base/status.h", "store/base/types.h", "store/base/clock.h",
     "store/base/mutex.h",  # the annotated locks (docs/threading.md)
-    "store/log/log.h", "store/log/log_config.h", "store/log/topic_name.h",
+    "store/log/log.h", "store/log/log_config.h", "store/format/topic_name.h",
     "store/manager/log_manager.h", "store/manager/group_offsets.h",
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)

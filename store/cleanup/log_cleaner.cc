@@ -7,7 +7,9 @@
 #include "store/format/file_names.h"
 #include "store/base/format.h"
 #include "store/format/presented_record.h"
-#include "store/format/record_batch.h"
+#include "store/format/batch_builder.h"
+#include "store/format/record_reader.h"
+#include "store/format/batch_header.h"
 
 namespace topicfs::store {
 namespace {
@@ -275,6 +277,24 @@ void LogCleaner::DiscardOutputs(std::vector<Output>* window) {
   window->clear();
 }
 
+// One source batch as the cleaner sees it: where it is, which records the
+// map judges, and how.
+struct LogCleaner::SourceBatch {
+  const BatchLocation& loc;
+  // Records at or below `covered` are judged by the map, later ones stay.
+  Offset covered;
+  // From the first dirty offset on, every keyed record went into the map,
+  // so a record there stays exactly when its offset is its key's latest,
+  // one of latest_offsets_: no key to decode, hash or look up. Below it
+  // (the part earlier passes cleaned) a key the map lacks stays, so each key
+  // is looked up.
+  bool by_offset;
+  // The first of latest_offsets_ at or after the batch's base offset.
+  std::vector<int64_t>::const_iterator latest;
+  // The round's last batch is kept even empty: it remembers the last offset.
+  bool last_of_round;
+};
+
 Result<LogCleaner::Output> LogCleaner::CleanGroup(Log& log,
                                                   const std::vector<std::shared_ptr<LogSegment>>& group,
                                                   Offset first_dirty, bool last_group,
@@ -285,7 +305,6 @@ Result<LogCleaner::Output> LogCleaner::CleanGroup(Log& log,
   options.file_state_suffix = std::string(kCleanedSuffix);
   ASSIGN_OR_RETURN(auto output, LogSegment::Create(options));
   std::shared_ptr<LogSegment> cleaned = std::move(output);
-  BatchBuilder builder;
   Timestamp newest = kNoTimestamp;
 
   for (size_t s = 0; s < group.size(); ++s) {
@@ -296,115 +315,124 @@ Result<LogCleaner::Output> LogCleaner::CleanGroup(Log& log,
     ASSIGN_OR_RETURN(auto batches, source.Batches());
     for (size_t b = 0; b < batches.size(); ++b) {
       const BatchLocation& loc = batches[b];
-      bool last_of_round = last_group && s + 1 == group.size() && b + 1 == batches.size();
-      // Records at or below `covered` are judged by the map, later ones stay.
-      const Offset covered = loc.control ? Offset(-1) : map_.latest_offset();
-      // From the first dirty offset on, every keyed record went into the
-      // map, so a record there stays exactly when its offset is its key's
-      // latest, one of latest_offsets_: no key to decode, hash or look up,
-      // and a batch holding none of them is dropped unread. Below it (the
-      // part earlier passes cleaned) a key the map lacks stays, so each key
-      // is looked up.
-      const bool by_offset = !loc.control && loc.base_offset >= first_dirty;
-      auto latest = std::lower_bound(latest_offsets_.begin(), latest_offsets_.end(),
-                                     loc.base_offset.value);
-      if (by_offset && loc.last_offset <= covered && !last_of_round &&
-          (latest == latest_offsets_.end() || *latest > loc.last_offset.value)) {
+      SourceBatch batch{loc, loc.control ? Offset(-1) : map_.latest_offset(),
+                        !loc.control && loc.base_offset >= first_dirty,
+                        std::lower_bound(latest_offsets_.cbegin(), latest_offsets_.cend(), loc.base_offset.value),
+                        last_group && s + 1 == group.size() && b + 1 == batches.size()};
+      if (DropsUnread(batch)) {
         result->records_read += loc.records;
         continue;
       }
       ASSIGN_OR_RETURN(auto held, source.BatchBytes(loc));
-      std::string_view bytes = held.second;
-      ASSIGN_OR_RETURN(BatchHeader header, ParseBatchHeader(bytes));
-      std::optional<Timestamp> horizon;
-      if (header.has_delete_horizon()) horizon = header.base_timestamp;
-
-      // Decode (and where keys are looked up, hash) the batch first, then
-      // look keys up with a later key's slot prefetched.
-      records_.clear();
-      hashes_.clear();
-      RecordReader reader(bytes);
-      RecordView rec;
-      while (reader.Next(&rec)) {
-        records_.push_back(rec);
-        hashes_.push_back(!by_offset && rec.key && rec.offset <= covered ? HashKey(*rec.key)
-                                                                          : KeyHash{});
-      }
-      RETURN_IF_ERROR(reader.status());
-      std::vector<RecordView>& kept = kept_;
-      kept.clear();
-      bool kept_tombstone = false;
-      for (size_t k = 0; k < records_.size(); ++k) {
-        if (k + kLookahead < records_.size() && hashes_[k + kLookahead] != KeyHash{}) {
-          map_.Prefetch(hashes_[k + kLookahead]);
-        }
-        const RecordView& r = records_[k];
-        ++result->records_read;
-        bool keep;
-        if (r.offset > covered) {
-          keep = true;  // not covered by this pass (or a control batch)
-        } else if (!r.key) {
-          keep = false;  // a compacted log keeps keyed records only
-        } else if (by_offset) {
-          while (latest != latest_offsets_.end() && *latest < r.offset.value) ++latest;
-          keep = latest != latest_offsets_.end() && *latest == r.offset.value;
-          if (keep) keep = r.value.has_value() || !horizon || now < *horizon;
-        } else if (auto newest_of_key = map_.Get(hashes_[k]); newest_of_key && r.offset < *newest_of_key) {
-          keep = false;  // a newer record has this key
-        } else {
-          keep = r.value.has_value() || !horizon || now < *horizon;
-        }
-        if (!keep) continue;
-        kept_tombstone |= !r.value.has_value();
-        kept.push_back(r);
-      }
-      result->records_kept += static_cast<int64_t>(kept.size());
-
-      // The first cleaning that keeps a tombstone stamps its batch with a
-      // delete horizon; a later one past the horizon drops it.
-      bool stamp_horizon = kept_tombstone && !horizon && !loc.control;
-      std::string_view out;
-      Offset end = loc.last_offset + 1;
-      if (kept.size() == static_cast<size_t>(loc.records) && !stamp_horizon) {
-        out = bytes;  // unchanged: copied byte for byte
-        if (!kept.empty()) end = kept.back().offset + PresentedSize(kept.back());
-      } else if (kept.empty() && !last_of_round) {
-        continue;
-      } else {
-        // Rewritten, keeping BaseOffset and LastOffsetDelta (an empty batch
-        // remembers the round's last offset).
-        std::optional<Timestamp> new_horizon = horizon;
-        if (stamp_horizon) new_horizon = now + config.delete_retention_ms;
-        Timestamp base_ts = new_horizon ? *new_horizon
-                                        : (kept.empty() ? header.base_timestamp : kept.front().timestamp);
-        builder.Reset(loc.base_offset, base_ts);
-        int16_t attributes = static_cast<int16_t>(header.attributes & ~format::kDeleteHorizonBit);
-        if (new_horizon) attributes = static_cast<int16_t>(attributes | format::kDeleteHorizonBit);
-        builder.SetAttributes(attributes);
-        builder.SetProducer(header.producer_id, header.producer_epoch, header.base_sequence);
-        builder.SetLastOffset(loc.last_offset);
-        for (const RecordView& r : kept) builder.AddCopy(r);
-        out = builder.Finish();
-        if (!kept.empty()) end = kept.back().offset + PresentedSize(kept.back());
-      }
-      BatchLocation placed = loc;
-      placed.position = FilePosition(0);
-      placed.size = static_cast<int64_t>(out.size());
-      placed.records = static_cast<int32_t>(kept.size());
-      LogSegment::AppendInfo info;
-      info.batches = out;
-      info.locations = {placed};
-      info.next_offset = end;
-      info.max_timestamp = loc.max_timestamp;
-      info.offset_of_max_timestamp = loc.last_offset;
-      info.records = static_cast<int64_t>(kept.size());
-      RETURN_IF_ERROR(cleaned->Append(info));
+      RETURN_IF_ERROR(CleanBatch(batch, held.second, config, now, *cleaned, result));
     }
   }
   result->bytes_written += cleaned->size();
   RETURN_IF_ERROR(cleaned->OnBecomeInactive());
   if (newest != kNoTimestamp) RETURN_IF_ERROR(cleaned->SetLastModifiedMs(newest.value));
   return Output{std::move(cleaned), group};
+}
+
+// A batch judged by offset, wholly covered by the map, holding none of the
+// latest offsets, keeps nothing: it is dropped without being read.
+bool LogCleaner::DropsUnread(const SourceBatch& batch) const {
+  const BatchLocation& loc = batch.loc;
+  return batch.by_offset && loc.last_offset <= batch.covered && !batch.last_of_round &&
+         (batch.latest == latest_offsets_.end() || *batch.latest > loc.last_offset.value);
+}
+
+// Decodes a batch, keeps its records as the map decides, and appends what
+// is left to the output: the batch's own bytes when it keeps everything,
+// otherwise a rewrite.
+Status LogCleaner::CleanBatch(SourceBatch& batch, std::string_view bytes, const LogConfig& config,
+                              Timestamp now, LogSegment& output, CleanResult* result) {
+  const BatchLocation& loc = batch.loc;
+  ASSIGN_OR_RETURN(BatchHeader header, ParseBatchHeader(bytes));
+  std::optional<Timestamp> horizon;
+  if (header.has_delete_horizon()) horizon = header.base_timestamp;
+
+  // Decode (and where keys are looked up, hash) the batch first, then look
+  // keys up with a later key's slot prefetched.
+  records_.clear();
+  hashes_.clear();
+  RecordReader reader(bytes);
+  RecordView rec;
+  while (reader.Next(&rec)) {
+    records_.push_back(rec);
+    hashes_.push_back(!batch.by_offset && rec.key && rec.offset <= batch.covered ? HashKey(*rec.key)
+                                                                                  : KeyHash{});
+  }
+  RETURN_IF_ERROR(reader.status());
+  kept_.clear();
+  bool kept_tombstone = false;
+  for (size_t k = 0; k < records_.size(); ++k) {
+    if (k + kLookahead < records_.size() && hashes_[k + kLookahead] != KeyHash{}) {
+      map_.Prefetch(hashes_[k + kLookahead]);
+    }
+    ++result->records_read;
+    if (!Keeps(batch, k, horizon, now)) continue;
+    kept_tombstone |= !records_[k].value.has_value();
+    kept_.push_back(records_[k]);
+  }
+  result->records_kept += static_cast<int64_t>(kept_.size());
+
+  // The first cleaning that keeps a tombstone stamps its batch with a
+  // delete horizon; a later one past the horizon drops it.
+  const bool stamp_horizon = kept_tombstone && !horizon && !loc.control;
+  std::string_view out;
+  if (kept_.size() == static_cast<size_t>(loc.records) && !stamp_horizon) {
+    out = bytes;  // unchanged: copied byte for byte
+  } else if (kept_.empty() && !batch.last_of_round) {
+    return Status::Ok();
+  } else {
+    std::optional<Timestamp> new_horizon = horizon;
+    if (stamp_horizon) new_horizon = now + config.delete_retention_ms;
+    out = Rewrite(loc, header, new_horizon);
+  }
+  BatchLocation placed = loc;
+  placed.position = FilePosition(0);
+  placed.size = static_cast<int64_t>(out.size());
+  placed.records = static_cast<int32_t>(kept_.size());
+  LogSegment::AppendInfo info;
+  info.batches = out;
+  info.locations = {placed};
+  info.next_offset = kept_.empty() ? loc.last_offset + 1 : kept_.back().offset + PresentedSize(kept_.back());
+  info.max_timestamp = loc.max_timestamp;
+  info.offset_of_max_timestamp = loc.last_offset;
+  info.records = static_cast<int64_t>(kept_.size());
+  return output.Append(info);
+}
+
+// Whether record k of the batch stays.
+bool LogCleaner::Keeps(SourceBatch& batch, size_t k, std::optional<Timestamp> horizon, Timestamp now) {
+  const RecordView& r = records_[k];
+  if (r.offset > batch.covered) return true;  // not covered by this pass (or a control batch)
+  if (!r.key) return false;                   // a compacted log keeps keyed records only
+  const bool live = r.value.has_value() || !horizon || now < *horizon;
+  if (batch.by_offset) {
+    while (batch.latest != latest_offsets_.end() && *batch.latest < r.offset.value) ++batch.latest;
+    return batch.latest != latest_offsets_.end() && *batch.latest == r.offset.value && live;
+  }
+  if (auto newest_of_key = map_.Get(hashes_[k]); newest_of_key && r.offset < *newest_of_key) {
+    return false;  // a newer record has this key
+  }
+  return live;
+}
+
+// The batch again with only the kept records, keeping BaseOffset and
+// LastOffsetDelta (an empty batch remembers the round's last offset), its
+// producer fields, and the delete horizon it has or now gets.
+std::string_view LogCleaner::Rewrite(const BatchLocation& loc, const BatchHeader& header,
+                                     std::optional<Timestamp> horizon) {
+  const Timestamp base_ts = horizon ? *horizon : (kept_.empty() ? header.base_timestamp : kept_.front().timestamp);
+  builder_.Reset(loc.base_offset, base_ts);
+  int16_t attributes = static_cast<int16_t>(header.attributes & ~format::kDeleteHorizonBit);
+  if (horizon) attributes = static_cast<int16_t>(attributes | format::kDeleteHorizonBit);
+  builder_.SetAttributes(attributes);
+  builder_.SetProducer(header.producer_id, header.producer_epoch, header.base_sequence);
+  builder_.SetLastOffset(loc.last_offset);
+  for (const RecordView& r : kept_) builder_.AddCopy(r);
+  return builder_.Finish();
 }
 
 }  // namespace topicfs::store

@@ -31,7 +31,9 @@
 #include "store/cleanup/key_offset_map.h"
 #include "store/log/log.h"
 #include "store/base/mutex.h"
-#include "store/format/record_batch.h"
+#include "store/format/batch_builder.h"
+#include "store/format/batch_header.h"
+#include "store/format/record_reader.h"
 
 namespace topicfs::store {
 
@@ -90,6 +92,14 @@ class LogCleaner {
   };
   Result<Output> CleanGroup(Log& log, const std::vector<std::shared_ptr<LogSegment>>& group,
                             Offset first_dirty, bool last_group, CleanResult* result);
+  // CleanGroup's steps, per source batch (log_cleaner.cc).
+  struct SourceBatch;
+  bool DropsUnread(const SourceBatch& batch) const;
+  Status CleanBatch(SourceBatch& batch, std::string_view bytes, const LogConfig& config, Timestamp now,
+                    LogSegment& output, CleanResult* result);
+  bool Keeps(SourceBatch& batch, size_t k, std::optional<Timestamp> horizon, Timestamp now);
+  std::string_view Rewrite(const BatchLocation& loc, const BatchHeader& header,
+                           std::optional<Timestamp> horizon);
   // Fsyncs every output of the window, then swaps each in for its sources
   // and fsyncs the directory once. Empties the window.
   Status SwapOutputs(Log& log, std::vector<Output>* window);
@@ -106,6 +116,7 @@ class LogCleaner {
   std::vector<RecordView> records_;                  // CleanGroup
   std::vector<KeyHash> hashes_;
   std::vector<RecordView> kept_;
+  BatchBuilder builder_;
   // The map's latest offsets, sorted, for the pass (at most a third of the
   // map's memory: 8 of each 24-byte slot).
   std::vector<int64_t> latest_offsets_;

@@ -2,13 +2,13 @@
 // What the bytes at a position of a .log are: a batch and where it sits,
 // where its presented bytes end, and whether it is a batch topicfs wrote
 // (intact, and its offsets following the byte-position rule). Segment
-// reads, the tail load and recovery (store/log_segment*.cc) share these so
+// reads, the tail load and recovery (store/log/log_segment*.cc) share these so
 // that they agree on what a valid batch is.
 
 #include <cstdint>
 #include <string_view>
 
-#include "store/format/record_batch.h"
+#include "store/format/record_reader.h"
 #include "store/base/status.h"
 #include "store/base/types.h"
 

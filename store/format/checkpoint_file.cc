@@ -116,7 +116,6 @@ Result<OffsetMap> ParseCheckpoint(const std::string& path, std::string_view cont
 
 }  // namespace
 
-std::string TopicPartition::DirName() const { return fmt::format("{}-{}", topic, partition); }
 
 Result<OffsetMap> ReadCheckpointFile(const std::string& path, FileIo& io) {
   Result<std::string> contents = ReadSmallFile(path, io);

@@ -12,15 +12,10 @@
 #include "store/io/file_io.h"
 #include "store/base/status.h"
 #include "store/base/types.h"
+#include "store/format/topic_name.h"
 
 namespace topicfs::store {
 
-struct TopicPartition {
-  std::string topic;
-  int32_t partition = 0;
-  auto operator<=>(const TopicPartition&) const = default;
-  std::string DirName() const;  // "<topic>-<partition>"
-};
 
 using OffsetMap = std::map<TopicPartition, Offset>;
 

@@ -1,8 +1,50 @@
 #include "store/format/file_names.h"
 
 #include <charconv>
+#include <random>
 
 namespace topicfs::store {
+namespace {
+
+constexpr std::string_view kDeletedDirSuffix = "-delete";
+constexpr std::string_view kDeletingConfigSuffix = ".deleting";
+
+std::string RandomHex32() {
+  std::random_device rd;
+  std::mt19937_64 gen(rd());
+  return fmt::format("{:016x}{:016x}", gen(), gen());
+}
+
+}  // namespace
+
+std::optional<TopicPartition> ParsePartitionDirName(std::string_view name) {
+  size_t dash = name.rfind('-');
+  if (dash == std::string_view::npos || dash == 0 || dash + 1 == name.size()) return std::nullopt;
+  int32_t partition = 0;
+  const char* first = name.data() + dash + 1;
+  const char* last = name.data() + name.size();
+  auto [ptr, ec] = std::from_chars(first, last, partition);
+  if (ec != std::errc() || ptr != last || partition < 0) return std::nullopt;
+  std::string topic(name.substr(0, dash));
+  if (!ValidateTopicName(topic).ok()) return std::nullopt;
+  return TopicPartition{topic, partition};
+}
+
+std::string DeletedPartitionDirName(std::string_view dir_name) {
+  constexpr size_t kMaxName = 255;
+  std::string suffix = fmt::format(".{}{}", RandomHex32(), kDeletedDirSuffix);
+  return fmt::format("{}{}", dir_name.substr(0, std::min(dir_name.size(), kMaxName - suffix.size())), suffix);
+}
+
+bool IsDeletedPartitionDirName(std::string_view name) {
+  return name.size() > kDeletedDirSuffix.size() && name.ends_with(kDeletedDirSuffix);
+}
+
+std::string DeletingConfigDirName() { return fmt::format("~{}{}", RandomHex32(), kDeletingConfigSuffix); }
+
+bool IsDeletingConfigDirName(std::string_view name) {
+  return name.starts_with('~') && name.ends_with(kDeletingConfigSuffix);
+}
 
 std::string FilenamePrefixFromOffset(Offset offset) { return fmt::format("{:020d}", offset.value); }
 

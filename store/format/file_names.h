@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "store/base/types.h"
+#include "store/format/topic_name.h"
 
 namespace topicfs::store {
 
@@ -29,6 +30,16 @@ inline constexpr std::string_view kRepairSuffix = ".repair";
 // <position>-2, -3, ...). Nothing reads them back; Kafka ignores them too.
 inline constexpr std::string_view kCorruptSuffix = ".corrupt";
 
+// The store's own files, under the data directory.
+inline constexpr std::string_view kMetaDir = ".topicfs";
+inline constexpr std::string_view kTopicsDir = ".topicfs/topics";
+inline constexpr std::string_view kDefaultsFile = ".topicfs/defaults.properties";
+// A topic's config is <topics dir>/<topic>/config.properties: a directory
+// per topic keeps the file name short for the longest (249-character) names.
+inline constexpr std::string_view kTopicConfigFile = "config.properties";
+// In a topic's config directory while it is being deleted: the topic's name.
+inline constexpr std::string_view kDeletingMarker = "deleting";
+
 inline constexpr std::string_view kRecoveryPointCheckpoint = "recovery-point-offset-checkpoint";
 inline constexpr std::string_view kLogStartOffsetCheckpoint = "log-start-offset-checkpoint";
 inline constexpr std::string_view kCleanerOffsetCheckpoint = "cleaner-offset-checkpoint";
@@ -44,6 +55,21 @@ std::string SegmentFilePath(const std::string& dir, Offset base, std::string_vie
 
 // "<dir>/<20 digits>.log.<position>[-<n>].corrupt"; n == 1 leaves it out.
 std::string CorruptFilePath(const std::string& dir, Offset base, int64_t position, int n = 1);
+
+// "<topic>-<partition>" (orders-0): the partition directory's name, split
+// at the last '-'; nullopt for a name that is not one (a bad topic name, a
+// partition that is not a non-negative number).
+std::optional<TopicPartition> ParsePartitionDirName(std::string_view name);
+
+// A deleted topic's partition directory on its way out:
+// "<dir>.<32 hex>-delete", the directory's own name shortened so that the
+// whole fits 255 bytes (as Kafka names it).
+std::string DeletedPartitionDirName(std::string_view dir_name);
+bool IsDeletedPartitionDirName(std::string_view name);
+// A topic config directory being deleted: "~<32 hex>.deleting" (no topic
+// name has a '~'), with kDeletingMarker naming the topic inside.
+std::string DeletingConfigDirName();
+bool IsDeletingConfigDirName(std::string_view name);
 
 enum class SegmentFileKind { kLog, kIndex, kTimeIndex, kTxnIndex, kSnapshot };
 

@@ -9,7 +9,7 @@
 #include <cstring>
 
 #include "store/base/format.h"
-#include "store/format/record_batch.h"
+#include "store/format/record_reader.h"
 
 namespace topicfs::store {
 

@@ -28,7 +28,7 @@
 #include "store/base/mutex.h"
 #include "store/log/log_config.h"
 #include "store/log/log_segment.h"
-#include "store/format/record_batch.h"
+#include "store/format/batch_builder.h"
 #include "store/base/scheduler.h"
 #include "store/base/status.h"
 #include "store/base/types.h"

@@ -12,7 +12,8 @@
 #include "store/base/format.h"
 #include "store/format/legacy_batch.h"
 #include "store/format/presented_record.h"
-#include "store/format/record_batch.h"
+#include "store/format/record_reader.h"
+#include "store/format/batch_header.h"
 
 namespace topicfs::store {
 namespace {
@@ -231,15 +232,23 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
   ASSIGN_OR_RETURN(auto map, log_->Map());
   const char* data = map->data();
   // A matching cursor names the batch, and maybe the record, holding offset.
-  const bool resume = cursor != nullptr && cursor->segment_id == id_ && cursor->offset == offset &&
-                      cursor->batch_position >= 0 && cursor->batch_position < size;
-  int64_t pos = resume ? cursor->batch_position : StartPosition(offset, data, size);
-  bool resume_record = resume && cursor->record_position >= 0;
-  bool verified = !verify_reads_ || (resume && cursor->batch_verified);
+  ReadCursor::Position from;
+  bool resume = false;
+  if (cursor != nullptr) {
+    if (auto at = cursor->ResumeAt(id_, offset, size)) {
+      from = *at;
+      resume = true;
+    }
+  }
+  int64_t pos = resume ? from.batch : StartPosition(offset, data, size);
+  bool resume_record = resume && from.record >= 0;
+  bool verified = !verify_reads_ || (resume && from.verified);
   bool started = false;
   // Where the record holding result.next starts, for the cursor.
-  int64_t stop_batch = -1, stop_record = -1;
-  int32_t stop_left = 0;
+  struct {
+    int64_t batch = -1, batch_size = 0, record = -1;
+    int32_t left = 0;
+  } stop;
   while (pos < size && result.bytes < max) {
     ASSIGN_OR_RETURN(BatchLocation loc, BatchAt(data, size, pos));
     const int64_t next_pos = pos + loc.size;
@@ -263,9 +272,8 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
       }
     }
     verified = !verify_reads_;  // the next batch is checked anew
-    RecordReader reader = resume_record
-                              ? RecordReader(batch, cursor->record_position, cursor->records_left)
-                              : RecordReader(batch);
+    RecordReader reader =
+        resume_record ? RecordReader(batch, from.record, from.records_left) : RecordReader(batch);
     if (!started && !resume_record) reader.SkipBefore(offset);
     resume_record = false;
     RecordView rec;
@@ -276,9 +284,7 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
         const int64_t n = reader.CopyPlainValues(out + result.bytes, max - result.bytes, &result.next);
         if (n > 0) {
           result.bytes += n;
-          stop_batch = pos;
-          stop_record = reader.position();
-          stop_left = reader.remaining();
+          stop = {pos, loc.size, reader.position(), reader.remaining()};
         }
       }
       const int64_t rec_position = reader.position();
@@ -296,10 +302,8 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
       CopyPresented(rec, skip, n, out + result.bytes);
       result.bytes += n;
       result.next = rec.offset + (skip + n);
-      stop_batch = pos;
       const bool inside = skip + n < presented;  // stopped inside this record
-      stop_record = inside ? rec_position : reader.position();
-      stop_left = inside ? rec_left : reader.remaining();
+      stop = {pos, loc.size, inside ? rec_position : reader.position(), inside ? rec_left : reader.remaining()};
     }
     if (!reader.status().ok()) {
       return reader.status().Annotate(fmt::format("{} batch at position {}", log_path(), pos));
@@ -307,14 +311,7 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
     pos = next_pos;
   }
   if (cursor != nullptr && result.bytes > 0) {
-    *cursor = ReadCursor{id_, result.next, stop_batch, stop_record, stop_left, /*batch_verified=*/true};
-    if (stop_left == 0) {
-      // The batch is used up: the next read starts at the batch after it.
-      ASSIGN_OR_RETURN(BatchLocation loc, BatchAt(data, size, stop_batch));
-      cursor->batch_position = stop_batch + loc.size;
-      cursor->record_position = -1;
-      cursor->batch_verified = false;
-    }
+    cursor->StopAt(id_, result.next, stop.batch, stop.batch_size, stop.record, stop.left);
   }
   return result;
 }

@@ -31,26 +31,10 @@
 #include "store/index/offset_index.h"
 #include "store/base/status.h"
 #include "store/index/time_index.h"
+#include "store/log/read_cursor.h"
 #include "store/base/types.h"
 
 namespace topicfs::store {
-
-// Where a sequential reader's last read stopped, so that its next read
-// resumes at that record instead of decoding the record's batch from its
-// start: a direct_io reader asks in 4-128 KiB pieces and a batch holds up
-// to max.message.bytes. Keep one per reader (an open file) and pass it to
-// every read; its fields are the store's business. A cursor that does not
-// match a read (another offset, a segment since replaced) is ignored.
-struct ReadCursor {
-  uint64_t segment_id = 0;       // LogSegment::id() it points into; 0: none
-  Offset offset;                 // the offset the next read is expected at
-  int64_t batch_position = -1;   // file position of the batch holding it
-  int64_t record_position = -1;  // its record, from the batch start; -1: the batch's first
-  int32_t records_left = 0;      // records from that one to the batch's end
-  // The batch at batch_position was CRC-checked by this reader: a read that
-  // resumes inside it does not check it again.
-  bool batch_verified = false;
-};
 
 // The result of copying presented bytes out of the log.
 struct ReadResult {

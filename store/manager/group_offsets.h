@@ -34,7 +34,7 @@
 #include "store/base/mutex.h"
 #include "store/log/log.h"
 #include "store/manager/log_manager.h"
-#include "store/format/record_batch.h"
+#include "store/format/record_reader.h"
 #include "store/base/status.h"
 #include "store/base/types.h"
 

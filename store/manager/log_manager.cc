@@ -5,50 +5,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <charconv>
-#include <random>
 
 #include "store/io/atomic_file.h"
 #include "store/format/checkpoint_file.h"
 #include "store/format/file_names.h"
-#include "store/log/topic_name.h"
+#include "store/format/topic_name.h"
 
 namespace topicfs::store {
-namespace {
-
-constexpr std::string_view kMetaDir = ".topicfs";
-constexpr std::string_view kTopicsDir = ".topicfs/topics";
-constexpr std::string_view kDefaultsFile = ".topicfs/defaults.properties";
-// A topic's config is <topics dir>/<topic>/config.properties: a directory
-// per topic keeps the file name short for the longest (249-character) names.
-constexpr std::string_view kTopicConfigFile = "config.properties";
-constexpr std::string_view kDeleteDirSuffix = "-delete";
-// A topic being deleted: its config directory renamed ~<32 hex>.deleting
-// (no topic name is one), holding a file naming the topic.
-constexpr std::string_view kDeletingConfigSuffix = ".deleting";
-constexpr std::string_view kDeletingMarker = "deleting";
-
-// "<topic>-<partition>": split at the last '-', the partition a number.
-std::optional<TopicPartition> ParsePartitionDir(std::string_view name) {
-  size_t dash = name.rfind('-');
-  if (dash == std::string_view::npos || dash == 0 || dash + 1 == name.size()) return std::nullopt;
-  int32_t partition = 0;
-  const char* first = name.data() + dash + 1;
-  const char* last = name.data() + name.size();
-  auto [ptr, ec] = std::from_chars(first, last, partition);
-  if (ec != std::errc() || ptr != last || partition < 0) return std::nullopt;
-  std::string topic(name.substr(0, dash));
-  if (!ValidateTopicName(topic).ok()) return std::nullopt;
-  return TopicPartition{topic, partition};
-}
-
-std::string RandomHex32() {
-  std::random_device rd;
-  std::mt19937_64 gen(rd());
-  return fmt::format("{:016x}{:016x}", gen(), gen());
-}
-
-}  // namespace
 
 LogManager::LogManager(Options options)
     : data_dir_(options.data_dir),
@@ -210,11 +173,11 @@ Status LogManager::LoadAll() {
   std::map<std::string, int32_t> partitions_seen;
   ASSIGN_OR_RETURN(auto names, io_->List(data_dir_));
   for (const auto& name : names) {
-    if (name.size() > kDeleteDirSuffix.size() && name.ends_with(kDeleteDirSuffix)) {
+    if (IsDeletedPartitionDirName(name)) {
       RemoveDirectoryInBackground(data_dir_ + "/" + name);
       continue;
     }
-    auto tp = ParsePartitionDir(name);
+    auto tp = ParsePartitionDirName(name);
     if (!tp) continue;
     // Only directories make partitions: a file of such a name is not
     // adopted as a topic (a configured topic's partition of that name is
@@ -436,8 +399,7 @@ Status LogManager::DeleteTopic(std::string_view topic) {
   const std::string config_dir = TopicConfigDir(topic);
   const std::string marker = config_dir + "/" + std::string(kDeletingMarker);
   RETURN_IF_ERROR(WriteFileAtomically(marker, topic, *io_));
-  const std::string doomed =
-      fmt::format("{}/{}/~{}{}", data_dir_, kTopicsDir, RandomHex32(), kDeletingConfigSuffix);
+  const std::string doomed = fmt::format("{}/{}/{}", data_dir_, kTopicsDir, DeletingConfigDirName());
   if (Status renamed = io_->Rename(config_dir, doomed); !renamed.ok()) {
     (void)io_->Remove(marker);
     return renamed;
@@ -464,7 +426,7 @@ Status LogManager::RemovePartitionDirectories(std::string_view topic) {
   ASSIGN_OR_RETURN(auto names, io_->List(data_dir_));
   Status first;
   for (const auto& name : names) {
-    auto tp = ParsePartitionDir(name);
+    auto tp = ParsePartitionDirName(name);
     if (!tp || tp->topic != topic) continue;
     const std::string dir = data_dir_ + "/" + name;
     const std::string doomed = DeleteDirName(dir);
@@ -484,7 +446,7 @@ Status LogManager::FinishTopicDeletions() {
   ASSIGN_OR_RETURN(auto names, io_->List(topics_dir));
   for (const auto& name : names) {
     const std::string dir = topics_dir + "/" + name;
-    if (!name.starts_with('~') || !name.ends_with(kDeletingConfigSuffix)) {
+    if (!IsDeletingConfigDirName(name)) {
       // Not a directory, or one without a marker: nothing to undo.
       (void)io_->Remove(dir + "/" + std::string(kDeletingMarker));
       continue;
@@ -499,14 +461,8 @@ Status LogManager::FinishTopicDeletions() {
   return Status::Ok();
 }
 
-// "<dir>.<32 hex>-delete", the partition directory's own name shortened so
-// the whole name fits 255 bytes, as Kafka does.
 std::string LogManager::DeleteDirName(const std::string& dir) const {
-  constexpr size_t kMaxName = 255;
-  std::string suffix = fmt::format(".{}{}", RandomHex32(), kDeleteDirSuffix);
-  std::string name = dir.substr(data_dir_.size() + 1);
-  name = name.substr(0, std::min(name.size(), kMaxName - suffix.size()));
-  return fmt::format("{}/{}{}", data_dir_, name, suffix);
+  return fmt::format("{}/{}", data_dir_, DeletedPartitionDirName(dir.substr(data_dir_.size() + 1)));
 }
 
 void LogManager::RemoveDirectoryInBackground(std::string path) {
@@ -622,15 +578,6 @@ Status LogManager::RemoveTopicConfig(std::string_view topic, std::string_view na
   }
   ASSIGN_OR_RETURN(TopicChange change, PrepareTopicChange(it->first, it->second, std::move(overrides)));
   return CommitTopicChange(it->first, it->second, std::move(change));
-}
-
-Status LogManager::FlushAll() {
-  Status first;
-  for (const auto& log : AllLogs()) {
-    Status s = log->Flush();
-    if (first.ok()) first = s;
-  }
-  return first;
 }
 
 Status LogManager::FlushDueLogs() {

@@ -118,7 +118,6 @@ class LogManager {
   Status RemoveTopicConfig(std::string_view topic, std::string_view name) EXCLUDES(topics_mu_);
 
   // ---- durability ---------------------------------------------------------
-  Status FlushAll();
   // Flushes the logs whose flush.ms has passed.
   Status FlushDueLogs();
   // Writes recovery-point-offset-checkpoint and log-start-offset-checkpoint.

@@ -248,8 +248,7 @@ class CompactionTest(CleanupTestCase):
             self.assertEqual(os.lseek(fd, 0, os.SEEK_HOLE), end)
         finally:
             os.close(fd)
-        # Line tools see the survivors. (Views, c/0@-5 and the like, are
-        # not implemented yet; they belong here once they are.)
+        # Line tools see the survivors.
         self.assertEqual(self.sh("tail -n 2 c/0").stdout.decode().splitlines(), out[-2:])
         self.wait_for(lambda: self.figure("c/0", "records") == len(self.cat("c/0").splitlines()),
                       5.0, "the records figure vs the lines cat shows")

@@ -29,10 +29,9 @@ class SignalsTest(MountedTestCase):
     def check_signal_unmounts_cleanly(self, signum):
         self.mkdir("t")
         self.append("t/0", "kept\n")
-        # FUSE sends RELEASE after close() returns; a signal right away can
-        # end the session before it arrives (a known bug: the handle leaks
-        # and a held partial line would be lost). Let it arrive.
-        time.sleep(0.2)
+        # Signalled right after close(): FUSE sends RELEASE after close()
+        # returns, so it may not have arrived; the daemon releases what the
+        # kernel had not (Filesystem::ReleaseAll) before it closes the data.
         self.stop_with_signal(signum)
         self.assertFalse(in_mount_table(self.mnt), "still mounted after the daemon exited")
         self.assertTrue(os.path.exists(os.path.join(self.data, ".kafka_cleanshutdown")))
@@ -50,9 +49,8 @@ class SignalsTest(MountedTestCase):
     def test_sighup_unmounts_cleanly(self):
         self.check_signal_unmounts_cleanly(signal.SIGHUP)
 
-    # Known bug (mountd/main.cc): fuse_session_loop_mt returns the signal
-    # number when a signal ended the loop, and Run maps any nonzero value to
-    # exit status 1, so a requested stop (systemctl stop) looks like a failure.
+    # A signal is a requested stop (systemctl stop), not a failure, though
+    # fuse_session_loop_mt returns the signal's number (mountd/main.cc).
     def test_exit_status_after_sigterm_is_0(self):
         self.assertEqual(self.stop_with_signal(signal.SIGTERM), 0)
 
@@ -116,13 +114,12 @@ class DeletedTopicTest(MountedTestCase):
         self.append("gone/0", "new\n")
         self.assertEqual(self.read("gone", "0"), b"new\n")
 
-    # Known bug (fs/): a topic's inode number is derived from its name and
-    # every entry reply has generation 0, so a topic re-created while the
-    # kernel still holds the deleted directory's inode (an open descriptor, a
-    # shell's cwd, a reader of one of its partitions) gets that dead inode
-    # back: the new topic lists as empty and its partitions are not found
-    # until the kernel drops the old inode. Fix: a new generation per
-    # topic life in the entry replies.
+    # A topic's inode number is derived from its name, and the kernel may
+    # still hold the deleted directory's inode (an open descriptor, a shell's
+    # cwd, a reader of one of its partitions). Were the number reused, the
+    # new topic would list as empty and its partitions would not be found
+    # until the kernel dropped the old inode; a topic deleted during the
+    # mount retires its number instead (fs/node_table.h).
     def test_topic_recreated_while_old_directory_is_open_is_usable(self):
         self.mkdir("again")
         fd = os.open(self.path("again"), os.O_RDONLY | os.O_DIRECTORY)
@@ -158,8 +155,8 @@ class RandomOperationsTest(MountedTestCase):
     stays up, every surviving partition holds only whole lines that were
     written, in each writer's order, and a remount shows the same.
 
-    mkdir always takes a new name: re-creating a name while the kernel holds
-    the deleted directory hits the known bug that DeletedTopicTest shows."""
+    mkdir always takes a new name: re-creating a deleted one is
+    DeletedTopicTest's case."""
 
     # The only failure a race may cause: the topic was deleted meanwhile.
     ALLOWED = {errno.ENOENT}

@@ -53,11 +53,11 @@ class TopicDirectoryTest(MountedTestCase):
                 os.rmdir(self.path(name))
                 self.assertNotIn(name, os.listdir(self.mnt))
 
-    # Known bug (store/manager/log_manager.cc): names the brief allows (up to 249
-    # characters) make file names longer than NAME_MAX (255). Creating fails
-    # above 240 characters (.topicfs/topics/<name>.properties.tmp), and
-    # deleting fails above 213 (<name>-<p>.<32 hex>-delete), after the topic
-    # was already taken out of the mount: it comes back on the next mount.
+    # The longest names (249 characters, docs/contract.md "Names") must fit
+    # every file name the store derives from them within NAME_MAX (255): a
+    # topic's config lives in .topicfs/topics/<name>/config.properties, and
+    # the directory of a deleted partition (<name>-<p>.<32 hex>-delete) is
+    # shortened to 255 bytes (store/manager/log_manager.cc).
     def test_longest_valid_names_can_be_created_and_deleted(self):
         for length in [214, 241, 249]:
             with self.subTest(length=length):

@@ -1,5 +1,5 @@
-// Kafka's __consumer_offsets record layout (facts §9.2, docs/format.md
-// "Consumer offsets"): OffsetCommitKey v0/v1, OffsetCommitValue v0..v3, and
+// Kafka's __consumer_offsets record layout (docs/format.md, "Consumer
+// offsets"): OffsetCommitKey v0/v1, OffsetCommitValue v0..v3, and
 // the group -> partition hash, against bytes and Java values worked out by
 // hand (and checked with a JVM: String.hashCode, Utils.abs).
 

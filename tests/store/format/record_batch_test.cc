@@ -1,4 +1,6 @@
-#include "store/format/record_batch.h"
+#include "store/format/batch_builder.h"
+#include "store/format/record_reader.h"
+#include "store/format/batch_header.h"
 
 #include <sys/mman.h>
 #include <unistd.h>

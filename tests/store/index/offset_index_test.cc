@@ -1,4 +1,5 @@
-// Ports Kafka's OffsetIndexTest (facts §10 items 1-6) plus the mmap file
+// Ports Kafka's OffsetIndexTest (storage/src/test/java/org/apache/kafka/
+// storage/internals/log/OffsetIndexTest.java) plus the mmap file
 // lifecycle: preallocation, trim, resize, reset, reopen, rename, delete.
 
 #include "store/index/offset_index.h"

@@ -1,4 +1,5 @@
-// Ports Kafka's TimeIndexTest (facts §10 items 7-9) plus the behaviour the
+// Ports Kafka's TimeIndexTest (storage/src/test/java/org/apache/kafka/
+// storage/internals/log/TimeIndexTest.java) plus the behaviour the
 // time index layers on the shared mmap file: the reserved last slot, the
 // silently ignored repeat entry, and its sanity checks.
 

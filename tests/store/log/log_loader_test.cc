@@ -1,5 +1,6 @@
 // Loading and recovering a partition directory (Log::Load), ported from
-// Kafka's LogLoaderTest (facts §7 and §10, LL) into the one coordinate.
+// Kafka's LogLoaderTest (core/src/test/scala/unit/kafka/log/
+// LogLoaderTest.scala; docs/recovery.md) into the one coordinate.
 // A "crash" here is dropping the Log without Close and reopening with
 // had_clean_shutdown = false and a recovery point from the test.
 
@@ -19,7 +20,8 @@
 #include "store/format/file_names.h"
 #include "store/log/log.h"
 #include "store/log/log_segment.h"
-#include "store/format/record_batch.h"
+#include "store/format/batch_builder.h"
+#include "store/format/record_reader.h"
 #include "tests/common/log_reading.h"
 #include "tests/common/test_util.h"
 

@@ -1,5 +1,6 @@
-// LogSegment behaviour, ported from Kafka's LogSegmentTest (facts §10, LS)
-// into the one coordinate: a record's offset is the position of its first
+// LogSegment behaviour, ported from Kafka's LogSegmentTest (storage/src/test/
+// java/org/apache/kafka/storage/internals/log/LogSegmentTest.java) into the
+// one coordinate: a record's offset is the position of its first
 // presented byte, and it presents as value + "\n". Records with empty values
 // present as one byte, so consecutive offsets (Kafka's 40, 41, 42...) are
 // valid; records with longer values are placed len + 1 apart or more.
@@ -21,7 +22,7 @@
 #include "store/base/big_endian.h"
 #include "store/format/file_names.h"
 #include "store/base/format.h"
-#include "store/format/record_batch.h"
+#include "store/format/batch_builder.h"
 #include "tests/common/log_reading.h"
 #include "tests/common/test_util.h"
 

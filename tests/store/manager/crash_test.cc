@@ -28,7 +28,8 @@
 #include <vector>
 
 #include "store/manager/log_manager.h"
-#include "store/format/record_batch.h"
+#include "store/format/record_reader.h"
+#include "store/format/batch_header.h"
 #include "tests/common/log_reading.h"
 #include "tests/common/test_util.h"
 

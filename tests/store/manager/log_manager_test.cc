@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "store/format/checkpoint_file.h"
-#include "store/log/topic_name.h"
+#include "store/format/topic_name.h"
 #include "tests/common/log_reading.h"
 #include "tests/common/test_util.h"
 

@@ -5,7 +5,7 @@ Usage: python_kafka_format_test.py <path to segment_tool>
 
 Kafka's own record parser, as shipped by another implementation, must read
 what the store writes, and the store must read what that implementation
-writes (docs: BRIEF "Storage layout", "One coordinate", "Framing").
+writes (docs/contract.md: "Storage layout", "One coordinate", "Framing").
 
   store -> python  segment_tool writes lines (empty, UTF-8, binary-ish, keyed
                    with a separator, tombstones) through LogManager into a
@@ -128,7 +128,7 @@ def tool_read(tool, data_dir, topic, partition=0):
 # ---- what the store should make of lines ------------------------------------
 
 def expected_records(lines, separator, timestamps, start_offset=0):
-    """(offset, timestamp, key, value, headers) per line (BRIEF "Framing")."""
+    """(offset, timestamp, key, value, headers) per line (docs/contract.md, "Framing")."""
     out = []
     offset = start_offset
     for line, ts in zip(lines, timestamps):

@@ -1,6 +1,6 @@
 // segment_tool: a small CLI over the store, so that a test written against an
-// independent Kafka implementation (python3-kafka, tests/store/
-// python_kafka_format_test.py) can make the store write segments and read
+// independent Kafka implementation (python3-kafka,
+// tests/store/tools/python_kafka_format_test.py) can make the store write segments and read
 // segments it did not write.
 //
 //   segment_tool write <data_dir> <topic> [--config NAME=VALUE]...
@@ -71,7 +71,7 @@
 #include "store/log/log_config.h"
 #include "store/manager/log_manager.h"
 #include "store/log/log_segment.h"
-#include "store/format/record_batch.h"
+#include "store/format/record_reader.h"
 #include "store/base/status.h"
 #include "store/base/varint.h"
 

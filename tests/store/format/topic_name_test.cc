@@ -1,4 +1,4 @@
-#include "store/log/topic_name.h"
+#include "store/format/topic_name.h"
 
 #include <string>
 

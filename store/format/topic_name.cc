@@ -1,4 +1,4 @@
-#include "store/log/topic_name.h"
+#include "store/format/topic_name.h"
 
 #include <fmt/format.h>
 
@@ -54,5 +54,7 @@ bool TopicNamesCollide(std::string_view a, std::string_view b) {
   auto fold = [](char c) { return c == '.' ? '_' : c; };
   return std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return fold(x) == fold(y); });
 }
+
+std::string TopicPartition::DirName() const { return fmt::format("{}-{}", topic, partition); }
 
 }  // namespace topicfs::store

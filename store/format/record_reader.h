@@ -1,64 +1,19 @@
 #pragma once
-// Kafka RecordBatch v2 (magic 2): the 61-byte header, CRC-32C over
-// attributes..end, and varint-framed records. docs/format.md shows the bytes.
-// Magic 0/1 and compressed batches are recognised and refused, never misread.
+// The records of a RecordBatch v2: a view of one record, and the reader
+// that walks a batch's records, with the fast paths of a sequential read.
+// docs/format.md shows the bytes.
 
-#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <optional>
-#include <string>
 #include <string_view>
 
-#include "store/base/format.h"
 #include "store/base/status.h"
 #include "store/base/types.h"
 #include "store/base/varint.h"
+#include "store/format/batch_header.h"
 
 namespace topicfs::store {
-
-// The fixed fields of a batch, decoded.
-struct BatchHeader {
-  Offset base_offset;
-  int32_t length = 0;  // bytes after the length field
-  int32_t partition_leader_epoch = -1;
-  int8_t magic = 2;
-  uint32_t crc = 0;
-  int16_t attributes = 0;
-  int32_t last_offset_delta = 0;
-  Timestamp base_timestamp;
-  Timestamp max_timestamp;
-  int64_t producer_id = -1;
-  int16_t producer_epoch = -1;
-  int32_t base_sequence = -1;
-  int32_t records_count = 0;
-
-  int64_t size() const { return int64_t{length} + 12; }  // whole batch in bytes
-  Offset last_offset() const { return base_offset + last_offset_delta; }
-  bool is_control() const { return (attributes & format::kControlBit) != 0; }
-  bool log_append_time() const { return (attributes & format::kTimestampTypeBit) != 0; }
-  bool has_delete_horizon() const;
-};
-
-// Reads the first 17 bytes (offset, length, epoch, magic) of what may be a
-// batch of any magic: enough to frame it while scanning a file.
-struct BatchFrame {
-  Offset base_offset;
-  int32_t length = 0;
-  int8_t magic = 0;
-  int64_t size() const { return int64_t{length} + 12; }
-};
-// bytes.size() must be >= 17.
-BatchFrame PeekFrame(std::string_view bytes);
-
-// Decodes the 61-byte header. Refuses magic != 2 and compressed batches with
-// kUnsupported, a length below the v2 header with kCorruption. Does not check
-// the CRC (VerifyBatch does).
-Result<BatchHeader> ParseBatchHeader(std::string_view bytes);
-
-// Checks a whole batch: size >= 61, length consistent with bytes.size(), magic,
-// compression, CRC-32C. The first check a recovering reader makes.
-Status VerifyBatch(std::string_view batch);
 
 // One record of a batch, pointing into the batch's bytes.
 struct RecordView {
@@ -215,77 +170,5 @@ inline bool RecordReader::NextPlain(RecordView* out) {
   --remaining_;
   return true;
 }
-
-// A header to attach to a record when building a batch.
-struct RecordHeader {
-  std::string_view key;
-  std::optional<std::string_view> value;
-};
-
-// Builds one uncompressed v2 batch in an owned buffer. Reuse it: Reset keeps
-// the buffer's capacity. Records must be added in increasing offset order.
-class BatchBuilder {
- public:
-  // Starts a batch; records' deltas are relative to these.
-  void Reset(Offset base_offset, Timestamp base_timestamp);
-
-  void Add(Offset offset, Timestamp timestamp, const std::optional<std::string_view>& key,
-           const std::optional<std::string_view>& value,
-           std::initializer_list<RecordHeader> headers = {});
-
-  // Add(offset, timestamp, nullopt, line) without headers for each
-  // newline-terminated line of text, the newline left out: the records plain
-  // lines become. The first is at `offset`, each next one where its
-  // predecessor's newline ends. text must end with a newline. Returns the
-  // offset after the last line. One pass finds each newline and copies the
-  // line into the batch, as bulk appends add thousands of lines per write.
-  Offset AddLines(Offset offset, Timestamp timestamp, std::string_view text);
-
-  // Adds a copy of a record read from another batch (its offset, timestamp,
-  // key, value and raw headers), as the cleaner rewrites batches.
-  void AddCopy(const RecordView& record);
-
-  // Bytes the batch would take if a record with these sizes were added:
-  // what a caller checks against max.message.bytes before Add.
-  int64_t SizeWith(Offset offset, Timestamp timestamp, size_t key_size, bool has_key,
-                   size_t value_size, size_t headers_size) const;
-
-  // The batch bytes so far, header and CRC filled in. Valid until the next
-  // Reset or Add.
-  std::string_view Finish();
-
-  // Overrides LastOffsetDelta (Kafka's overrideLastOffset, used by the
-  // cleaner to keep a batch's offset span). Call before Finish.
-  void SetLastOffset(Offset last) { last_offset_override_ = last; }
-  // Sets attribute bits and fields a cleaner rewrite must preserve.
-  void SetAttributes(int16_t attributes) { attributes_ = attributes; }
-  void SetProducer(int64_t id, int16_t epoch, int32_t base_sequence);
-
-  int32_t records() const { return count_; }
-  bool empty() const { return count_ == 0; }
-  int64_t size() const { return static_cast<int64_t>(used_); }
-  Offset base_offset() const { return base_offset_; }
-  Offset last_offset() const { return last_offset_; }
-  Timestamp max_timestamp() const { return max_timestamp_; }
-
- private:
-  char* AppendRecordUpToHeaders(Offset offset, Timestamp timestamp,
-                                const std::optional<std::string_view>& key,
-                                const std::optional<std::string_view>& value, int64_t header_count,
-                                int64_t headers_size);
-
-  std::string buf_;
-  size_t used_ = 0;  // bytes of buf_ this batch holds
-  Offset base_offset_;
-  Offset last_offset_;
-  std::optional<Offset> last_offset_override_;
-  Timestamp base_timestamp_;
-  Timestamp max_timestamp_;
-  int16_t attributes_ = 0;
-  int64_t producer_id_ = -1;
-  int16_t producer_epoch_ = -1;
-  int32_t base_sequence_ = -1;
-  int32_t count_ = 0;
-};
 
 }  // namespace topicfs::store

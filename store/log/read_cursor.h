@@ -1,0 +1,46 @@
+#pragma once
+// Where a sequential reader's last read stopped, so that its next read
+// resumes at that record instead of decoding the record's batch from its
+// start: a direct_io reader asks in 4 KiB-1 MiB pieces and a batch holds up
+// to max.message.bytes. Keep one per reader (an open file) and pass it to
+// every read (LogSegment::Read, Log::Read). A cursor that does not match a
+// read (another offset, a segment since replaced) is ignored.
+//
+// Thread safety: none; a cursor belongs to one reader at a time.
+
+#include <cstdint>
+#include <optional>
+
+#include "store/base/types.h"
+
+namespace topicfs::store {
+
+class ReadCursor {
+ public:
+  // Where in a segment a read resumes.
+  struct Position {
+    int64_t batch = -1;        // file position of the batch holding the offset
+    int64_t record = -1;       // its record, from the batch start; -1: the batch's first
+    int32_t records_left = 0;  // records from that one to the batch's end
+    bool verified = false;     // this reader checked the batch's CRC-32C already
+  };
+
+  // The position a read of `offset` in segment `segment_id` (now
+  // `segment_size` bytes long) resumes from, when the last read through this
+  // cursor stopped exactly there.
+  std::optional<Position> ResumeAt(uint64_t segment_id, Offset offset, int64_t segment_size) const;
+
+  // The read stopped with `next` the offset of its next byte, in the batch
+  // at `batch` (`batch_size` bytes, whose CRC it checked) at the record
+  // `record` bytes into it, `records_left` records from there to the end.
+  // With none left the next read starts at the batch after it.
+  void StopAt(uint64_t segment_id, Offset next, int64_t batch, int64_t batch_size, int64_t record,
+              int32_t records_left);
+
+ private:
+  uint64_t segment_id_ = 0;  // LogSegment::id(); 0: none
+  Offset offset_;            // the offset the next read is expected at
+  Position position_;
+};
+
+}  // namespace topicfs::store
