@@ -15,22 +15,24 @@ namespace topicfs::fs {
 //
 //   Wait (reader)                        append + Notify (writer)
 //   lock mu_                             end_offset_.store(new end)
-//   parked_.fetch_add(1)                 fence(seq_cst)
-//   fence(seq_cst)                       if parked_.load() == 0: return
-//   end = log_end_offset()               lock mu_
-//   end <= at: enter by_log_             end = log_end_offset()
-//   unlock mu_                           hand by_log_[log] entries below end
+//   parked_.fetch_add(1)   (RMW)         if parked_.fetch_add(0) == 0:  (RMW)
+//   end = log_end_offset()                 return
+//   end <= at: enter by_log_             lock mu_
+//   unlock mu_                           end = log_end_offset()
+//                                        hand by_log_[log] entries below end
 //                                          to the waker
 //
-// The two fences are ordered one way or the other in the single total
-// order of seq_cst operations. If the reader's comes first, the writer's
-// load of parked_ sees the increment, so the writer takes the lock. If the
-// writer's comes first, the reader's load of the end sees the new end, and
-// the reader wakes itself instead of parking. When the writer does take
-// the lock, mu_ orders the two critical sections: if the reader's came
-// first, the writer finds the waiter in the index (and reads an end at
-// least as new as the one it stored); if the writer's came first, the
-// reader reads the end after it, sees the new end, and does not park.
+// Both sides touch parked_ with a read-modify-write (acq_rel), and RMWs on
+// one atomic are totally ordered, each reading the one before it. If the
+// reader's comes first, the writer's reads the increment, so the writer
+// takes the lock. If the writer's comes first, the reader's reads it and so
+// acquires everything the writer did before, the new end included: the
+// reader sees the new end and wakes itself instead of parking. (Fences
+// would do the same, but ThreadSanitizer does not model them.) When the
+// writer does take the lock, mu_ orders the two critical sections: if the
+// reader's came first, the writer finds the waiter in the index (and reads
+// an end at least as new as the one it stored); if the writer's came first,
+// the reader reads the end after it, sees the new end, and does not park.
 //
 // Handing over loses nothing either: a due log stays in due_logs_ with its
 // notified_end raised, and its waiters stay in the index, until the waker,
@@ -56,8 +58,8 @@ bool Followers::Wait(uint64_t id, const store::Log* log, store::Offset at, Wake 
       waiters_.erase(it);
       return false;
     }
-    parked_.fetch_add(1);
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    // An RMW, paired with the one in Notify (see the top of this file).
+    parked_.fetch_add(1, std::memory_order_acq_rel);
     if (log->log_end_offset() <= at) {
       // notified_end <= the end just read <= at: not due until a later Notify.
       it->second.log = log;
@@ -101,8 +103,8 @@ bool Followers::Cancel(uint64_t id) {
 }
 
 void Followers::Notify(const store::Log* log) {
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (parked_.load() == 0) return;
+  // An RMW that changes nothing, paired with Wait's (see the top of this file).
+  if (parked_.fetch_add(0, std::memory_order_acq_rel) == 0) return;
   bool signal = false;
   {
     store::MutexLock lock(&mu_);

@@ -68,9 +68,14 @@ int Filesystem::LookupView(const Node& topic, std::string_view name, EntryReply*
   view->partition = spec->partition;
   view->spec = std::move(spec).value();
   const store::TopicPartition tp{view->topic, view->partition};
+  // A bound that does not resolve is no such view (ENOENT), but a store
+  // that cannot read the partition (damage, an I/O error, an offline
+  // partition) says so with its own errno.
   auto unresolved = [&](const store::Status& why) {
-    spdlog::warn("lookup {}: {}: ENOENT", full_name, why.ToString());
-    return ENOENT;
+    const bool no_such_view = why.code() == store::Code::kInvalidArgument || why.code() == store::Code::kNotFound;
+    const int err = no_such_view ? ENOENT : ToErrno(why);
+    spdlog::warn("lookup {}: {}: {}", full_name, why.ToString(), store::Status::ErrnoName(err));
+    return err;
   };
   auto start = ResolveBound(view->spec.from, *log, tp);
   if (!start.ok()) return unresolved(start.status());

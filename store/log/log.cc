@@ -403,13 +403,21 @@ Result<ReadResult> Log::Read(Offset offset, char* out, int64_t max, ReadCursor* 
   std::shared_ptr<LogSegment> segment = FloorSegment(offset);
   while (segment != nullptr && total.bytes < max) {
     const int64_t size_before = segment->size();
-    ASSIGN_OR_RETURN(ReadResult part, segment->Read(offset, out + total.bytes, max - total.bytes, cursor));
+    auto read = segment->Read(offset, out + total.bytes, max - total.bytes, cursor);
+    // Damage in a later segment: the bytes before it go first, and the
+    // read that starts at it reports it.
+    if (!read.ok()) {
+      if (total.bytes > 0) return total;
+      return read.status();
+    }
+    const ReadResult& part = *read;
     if (part.bytes > 0) {
       if (total.bytes == 0) total.start = part.start;
       total.bytes += part.bytes;
       total.next = part.next;
       offset = part.next;
     }
+    if (part.stopped_at_damage) return total;
     // The segment read stops at the size it saw. If the segment was active
     // and grew meanwhile (and maybe rolled), read on in it: moving to the
     // next segment would skip the bytes appended in between. Look the next

@@ -210,13 +210,18 @@ Result<FilePosition> LogSegment::IndexedPosition(Offset offset) const {
 
 Status LogSegment::VerifyServed(std::string_view batch, int64_t pos) const {
   Status verified = VerifyBatch(batch);
-  if (verified.ok()) return verified;
+  return verified.ok() ? verified : Withhold(pos, verified);
+}
+
+Status LogSegment::Withhold(int64_t pos, const Status& why) const {
   {
     MutexLock lock(&withheld_mu_);
     withheld_.insert(pos);
   }
+  // Whatever the format check said (unsupported magic or codec included):
+  // bytes this segment's load accepted are damaged now.
   return Status::Corruption(fmt::format("{}: the batch at position {} is damaged and withheld: {}",
-                                        log_path(), pos, verified.message()));
+                                        log_path(), pos, why.message()));
 }
 
 int64_t LogSegment::withheld_batches() const {
@@ -250,28 +255,45 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
     int32_t left = 0;
   } stop;
   while (pos < size && result.bytes < max) {
-    ASSIGN_OR_RETURN(BatchLocation loc, BatchAt(data, size, pos));
+    auto located = BatchAt(data, size, pos);
+    if (!located.ok()) {
+      // A header that does not frame a batch (a length past the end, a
+      // flipped magic) is damage like a failed CRC: withheld, after the good
+      // bytes before it.
+      Status withheld = Withhold(pos, located.status());
+      if (result.bytes == 0) return withheld;
+      result.stopped_at_damage = true;
+      break;
+    }
+    const BatchLocation loc = *located;
     const int64_t next_pos = pos + loc.size;
     // Skip whole batches that end before the offset: the next batch starts
-    // at or before it. Only the batch holding the offset is decoded.
-    if (!started && !resume && next_pos + format::kHeaderSizeUpToMagic <= size &&
-        PeekFrame(std::string_view(data + next_pos, size - next_pos)).base_offset <= offset) {
-      pos = next_pos;
-      continue;
+    // at or before it. Only the batch holding the offset is decoded. The
+    // next batch's base offset is not covered by any CRC, so it is believed
+    // only where it follows this batch's last offset.
+    if (!started && !resume && next_pos + format::kHeaderSizeUpToMagic <= size) {
+      const Offset next_base = PeekFrame(std::string_view(data + next_pos, size - next_pos)).base_offset;
+      if (next_base <= offset && next_base > loc.last_offset) {
+        pos = next_pos;
+        continue;
+      }
     }
+    std::string_view batch(data + pos, static_cast<size_t>(loc.size));
+    // Checked before it is passed over as control or empty: a flipped
+    // attribute or record count must not hide the lines of a batch.
+    if (!verified) {
+      Status v = VerifyServed(batch, pos);
+      if (!v.ok()) {
+        if (result.bytes == 0) return v;
+        result.stopped_at_damage = true;  // the good bytes before it first
+        break;
+      }
+    }
+    verified = !verify_reads_;  // the next batch is checked anew
     if (loc.control || loc.records == 0) {
       pos = next_pos;
       continue;
     }
-    std::string_view batch(data + pos, static_cast<size_t>(loc.size));
-    if (!verified) {
-      Status v = VerifyServed(batch, pos);
-      if (!v.ok()) {
-        if (result.bytes > 0) break;  // the good bytes before it first
-        return v;
-      }
-    }
-    verified = !verify_reads_;  // the next batch is checked anew
     RecordReader reader =
         resume_record ? RecordReader(batch, from.record, from.records_left) : RecordReader(batch);
     if (!started && !resume_record) reader.SkipBefore(offset);

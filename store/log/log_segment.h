@@ -42,6 +42,9 @@ struct ReadResult {
   Offset start;       // offset of the first byte copied (>= the requested one
                       // when the requested offset was removed)
   Offset next;        // offset just after the last byte copied
+  // The read stopped before a damaged batch (withheld): what follows it in
+  // the same request would skip that batch's bytes unseen.
+  bool stopped_at_damage = false;
 };
 
 class LogSegment {
@@ -207,6 +210,9 @@ class LogSegment {
   Result<FilePosition> IndexedPosition(Offset offset) const;
   // VerifyBatch, remembering a batch that fails as withheld.
   Status VerifyServed(std::string_view batch, int64_t pos) const;
+  // Remembers the batch at pos as withheld (so the segment needs repair);
+  // the kCorruption that says why.
+  Status Withhold(int64_t pos, const Status& why) const;
 
   const Offset base_offset_;
   const uint64_t id_;

@@ -93,6 +93,16 @@ Result<LogSegment::Walk> LogSegment::ValidateAndIndex() {
     return rest.substr(0, static_cast<size_t>(frame.size()));
   };
 
+  // The batch accepted last, as it was judged: a raised base offset (not
+  // covered by the CRC) makes a batch look valid after a gap and the intact
+  // one after it look misplaced.
+  struct Accepted {
+    int64_t pos = -1, size = 0;
+    Offset next_before;  // walk.next before it
+    int64_t records = 0;
+    bool after_gap = false;
+  } last;
+
   int64_t pos = 0;
   while (pos < size) {
     std::string_view rest(data + pos, static_cast<size_t>(size - pos));
@@ -119,12 +129,28 @@ Result<LogSegment::Walk> LogSegment::ValidateAndIndex() {
       // consecutive offsets.
       const int64_t after = pos + check.location.size;
       std::optional<std::string_view> following = after < size ? frame_at(after) : std::nullopt;
-      if (following && VerifyBatch(*following).ok() &&
-          be::Load<int64_t>(following->data()) < walk.next.value) {
+      const bool following_intact = following && VerifyBatch(*following).ok();
+      // Unless the batch before it came after a gap, and without that gap
+      // this one and the next would both fit: then the one before had its
+      // base offset raised, and it is the one cut. This round's indexes are
+      // rebuilt by the next round, which sees the segment without it.
+      if (last.after_gap && following_intact && check.location.base_offset >= last.next_before) {
+        BatchCheck refit = CheckBatch(*batch, pos, last.next_before, base_offset_);
+        if (refit.verdict == BatchVerdict::kValid &&
+            be::Load<int64_t>(following->data()) >= refit.presented_end.value) {
+          walk.cuts.emplace_back(last.pos, last.pos + last.size);
+          walk.records -= last.records;
+          walk.next = last.next_before;
+          last = Accepted{};
+          continue;  // this batch again, now valid
+        }
+      }
+      if (following_intact && be::Load<int64_t>(following->data()) < walk.next.value) {
         return unsupported(pos, "its batches' offsets do not follow their byte positions (a Kafka "
                                 "broker's data?)");
       }
       walk.cuts.emplace_back(pos, after);
+      last = Accepted{};
       pos = after;
       continue;
     }
@@ -136,7 +162,8 @@ Result<LogSegment::Walk> LogSegment::ValidateAndIndex() {
       }
       if (!rolling_based_timestamp_) rolling_based_timestamp_ = loc.max_timestamp;
       RETURN_IF_ERROR(IndexBatch(loc, &bytes_since_last_index_entry_));
-      walk.records += loc.control ? 0 : loc.records;
+      last = {pos, loc.size, walk.next, loc.control ? 0 : loc.records, loc.base_offset > walk.next};
+      walk.records += last.records;
       walk.next = std::max(check.presented_end, loc.last_offset + 1);
       pos += loc.size;
       continue;
@@ -155,6 +182,7 @@ Result<LogSegment::Walk> LogSegment::ValidateAndIndex() {
       }
     }
     walk.cuts.emplace_back(pos, resume < 0 ? size : resume);
+    last = Accepted{};
     if (resume < 0) break;
     pos = resume;
   }
