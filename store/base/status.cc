@@ -1,6 +1,7 @@
 #include "store/base/status.h"
 
 #include <cstring>
+#include <iterator>
 
 namespace topicfs::store {
 
@@ -13,7 +14,9 @@ std::string Status::ToString() const {
   if (ok()) return "OK";
   static constexpr const char* kNames[] = {
       "OK",           "IO error", "corruption",    "invalid argument", "not found", "already exists",
-      "record too large", "unsupported", "fenced", "busy", "out of range"};
+      "record too large", "unsupported", "fenced", "busy", "out of range", "read-only"};
+  // One name per Code: a Code added without its name fails to build here.
+  static_assert(std::size(kNames) == static_cast<size_t>(Code::kReadOnly) + 1);
   return fmt::format("{}: {}", kNames[static_cast<int>(code_)], message_);
 }
 

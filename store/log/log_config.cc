@@ -258,7 +258,18 @@ Status ParseConfigLine(std::string_view line, ConfigOverrides* out) {
 }
 
 Result<ConfigOverrides> ParseConfigFile(const std::string& path, std::string_view contents) {
-  ASSIGN_OR_RETURN(contents, StripChecksumLine(contents, path));
+  // Also when the cut fell inside the header line (or left nothing).
+  const bool written_by_store =
+      contents.starts_with(kConfigFileHeader) || kConfigFileHeader.starts_with(contents);
+  ASSIGN_OR_RETURN(std::string_view body, StripChecksumLine(contents, path));
+  // The store always ends what it writes with the checksum line: without
+  // it, the file was cut short (damage, a partial save) and would read as a
+  // shorter, valid config. An edit by hand drops the header line too.
+  if (written_by_store && body.size() == contents.size()) {
+    return Status::Corruption(fmt::format("{}: damaged (it starts as topicfs writes a config but its "
+                                          "crc32c line is missing: cut short?)", path));
+  }
+  contents = body;
   ConfigOverrides overrides;
   size_t line_no = 0;
   size_t start = 0;

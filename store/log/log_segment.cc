@@ -84,6 +84,13 @@ Result<std::unique_ptr<LogSegment>> LogSegment::Open(const Options& options) {
   if (!segment->offset_index_->SanityCheck().ok() || !segment->time_index_->SanityCheck().ok() ||
       !segment->LoadTail().ok()) {
     segment->needs_recovery_ = true;
+    return segment;
+  }
+  // A time index entry names a record of the segment: one at or past its
+  // end is damage (and would make the final entry at close fail).
+  const TimeIndex::Entry last_time = segment->time_index_->LastEntry();
+  if (last_time.timestamp.value >= 0 && last_time.offset >= segment->next_offset()) {
+    segment->needs_recovery_ = true;
   }
   return segment;
 }

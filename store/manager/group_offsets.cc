@@ -57,11 +57,22 @@ Status GroupOffsets::Load() {
     if (log == nullptr) continue;
     // Segments in offset order and records in batch order: a later record
     // for a key replaces an earlier one, as compaction would keep it.
+    // A damaged batch (withheld by the read) costs its commits, not the
+    // mount: the positions before and after it still count, and the
+    // warning says what was skipped.
     for (const auto& segment : log->Segments()) {
-      ASSIGN_OR_RETURN(std::vector<BatchLocation> batches, segment->Batches());
-      for (const BatchLocation& batch : batches) {
-        RETURN_IF_ERROR(segment->ForEachRecord(batch, [&](const RecordView& r) { Apply(r, *log); })
-                            .Annotate(log->topic_partition().DirName()));
+      auto batches = segment->Batches();
+      if (!batches.ok()) {
+        warnings_.push_back(fmt::format("{} segment {} skipped: {}", log->topic_partition().DirName(),
+                                        segment->base_offset().value, batches.status().ToString()));
+        continue;
+      }
+      for (const BatchLocation& batch : *batches) {
+        Status read = segment->ForEachRecord(batch, [&](const RecordView& r) { Apply(r, *log); });
+        if (!read.ok()) {
+          warnings_.push_back(fmt::format("{} batch at offset {} skipped: {}", log->topic_partition().DirName(),
+                                          batch.base_offset.value, read.ToString()));
+        }
       }
     }
   }

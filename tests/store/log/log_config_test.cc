@@ -383,6 +383,22 @@ TEST(ConfigFileTest, AFlippedByteIsRefusedAndAFileWithoutChecksumIsRead) {
   EXPECT_EQ(ReadConfigFile(path)->at("retention.ms"), "5");
 }
 
+// A config the store wrote, cut short before its checksum line, would read
+// as a shorter valid one (fewer partitions, a tiny retention.ms): damaged.
+TEST(ConfigFileTest, AConfigCutShortIsDamaged) {
+  TempDir dir;
+  const std::string path = dir / "c";
+  ASSERT_TRUE(WriteConfigFile(path, {{"retention.ms", "3600000"}, {"partitions", "3"}}).ok());
+  const std::string good = ReadFile(path);
+  for (size_t cut : {size_t{0}, size_t{7}, good.find("retention.ms=36") + 15, good.find("partitions="),
+                     good.size() - 1}) {
+    testing::WriteFile(path, good.substr(0, cut));
+    Result<ConfigOverrides> read = ReadConfigFile(path);
+    ASSERT_FALSE(read.ok()) << cut;
+    EXPECT_EQ(read.status().code(), Code::kCorruption) << read.status().ToString();
+  }
+}
+
 TEST(ConfigFileTest, EmptyOverridesRoundTrip) {
   TempDir dir;
   ASSERT_TRUE(WriteConfigFile(dir / "c", {}).ok());
@@ -436,7 +452,7 @@ TEST(ConfigFileTest, BadLineIsCorruptionNamingFileLineAndText) {
   const std::string path = dir / "c";
   for (const char* bad : {"retention.ms=-5", "retention.ms=abc", "bogus.name=1", "no equals sign",
                           "retention.ms = 5", "key.separator=a\\", "key.separator=\\t"}) {
-    WriteFile(path, std::string("# topicfs topic config\nflush.ms=1\n") + bad + "\n");
+    WriteFile(path, std::string("# edited by hand\nflush.ms=1\n") + bad + "\n");
     Result<ConfigOverrides> read = ReadConfigFile(path);
     ASSERT_FALSE(read.ok()) << bad;
     EXPECT_EQ(read.status().code(), Code::kCorruption) << bad;
