@@ -280,7 +280,7 @@ int Filesystem::Open(uint64_t ino, int flags, uint64_t* fh) {
 }
 
 int Filesystem::AddOpenFile(std::unique_ptr<OpenFile> file, uint64_t* fh) {
-  std::lock_guard lock(handles_mu_);
+  store::MutexLock lock(&handles_mu_);
   handles_.insert(file.get());
   *fh = reinterpret_cast<uint64_t>(file.release());
   return 0;
@@ -289,14 +289,14 @@ int Filesystem::AddOpenFile(std::unique_ptr<OpenFile> file, uint64_t* fh) {
 // REQUIRES: file.mu. The log offset a read at the file position starts
 // from: where the last read stopped if it continues it, else the view's
 // start + the position.
-static store::Offset ReadOffset(const OpenFile& file, int64_t position) {
+static store::Offset ReadOffset(const OpenFile& file, int64_t position) REQUIRES(file.mu) {
   if (position == file.next_file_position) return file.next_log_offset;
   return store::Offset(file.view_start.value + position);
 }
 
 int Filesystem::Read(uint64_t fh, int64_t position, size_t size, std::string* out) {
   OpenFile& file = *Handle(fh);
-  std::lock_guard lock(file.mu);
+  store::MutexLock lock(&file.mu);
   const store::Offset at = ReadOffset(file, position);
   int64_t max = static_cast<int64_t>(size);
   if (file.view_end) max = std::clamp<int64_t>(file.view_end->value - at.value, 0, max);
@@ -338,7 +338,7 @@ bool Filesystem::WaitForData(uint64_t fh, int64_t position, uint64_t id, Followe
   OpenFile& file = *Handle(fh);
   store::Offset at;
   {
-    std::lock_guard lock(file.mu);
+    store::MutexLock lock(&file.mu);
     at = ReadOffset(file, position);
   }
   return followers_.Wait(id, file.log.get(), at, std::move(wake));
@@ -350,7 +350,7 @@ int Filesystem::Poll(uint64_t fh, Followers::Wake on_ready, unsigned* revents) {
   store::Offset at;
   uint64_t earlier = 0;
   {
-    std::lock_guard lock(file.mu);
+    store::MutexLock lock(&file.mu);
     at = file.next_file_position < 0 ? file.view_start : file.next_log_offset;
     earlier = std::exchange(file.poll_wait, 0);
   }
@@ -366,7 +366,7 @@ int Filesystem::Poll(uint64_t fh, Followers::Wake on_ready, unsigned* revents) {
   if (!on_ready) return 0;  // the kernel asked for no notification
   uint64_t id = followers_.Reserve();
   {
-    std::lock_guard lock(file.mu);
+    store::MutexLock lock(&file.mu);
     file.poll_wait = id;
   }
   if (!followers_.Wait(id, file.log.get(), at, std::move(on_ready))) *revents |= readable;
@@ -376,11 +376,11 @@ int Filesystem::Poll(uint64_t fh, Followers::Wake on_ready, unsigned* revents) {
 int Filesystem::Flush(uint64_t fh) {
   OpenFile& file = *Handle(fh);
   if (!file.group.empty()) {
-    std::lock_guard lock(file.mu);
+    store::MutexLock lock(&file.mu);
     return CommitGroupPosition(file);
   }
   if (!file.writable) return 0;
-  std::lock_guard lock(file.mu);
+  store::MutexLock lock(&file.mu);
   if (file.refusing_line) {
     spdlog::warn("close {}: its last line was refused (it outgrew max.message.bytes) and its newline "
                  "has not come yet; nothing of it is appended: EMSGSIZE",
@@ -406,7 +406,7 @@ int Filesystem::Write(uint64_t fh, std::string_view data, size_t* written) {
   if (!file.writable) return EBADF;
   int err;
   {
-    std::lock_guard lock(file.mu);
+    store::MutexLock lock(&file.mu);
     err = AppendLines(file, data);
   }
   if (err == 0) *written = data.size();
@@ -536,7 +536,7 @@ void Filesystem::ReleaseAll() {
   followers_.Shutdown();
   std::vector<OpenFile*> open;
   {
-    std::lock_guard lock(handles_mu_);
+    store::MutexLock lock(&handles_mu_);
     open.assign(handles_.begin(), handles_.end());
   }
   if (!open.empty()) spdlog::info("releasing {} files still open at unmount", open.size());
@@ -546,10 +546,10 @@ void Filesystem::ReleaseAll() {
 int Filesystem::Release(uint64_t fh) {
   std::unique_ptr<OpenFile> file(Handle(fh));
   {
-    std::lock_guard lock(handles_mu_);
+    store::MutexLock lock(&handles_mu_);
     handles_.erase(file.get());
   }
-  std::unique_lock lock(file->mu);
+  store::MutexLock lock(&file->mu);
   if (file->poll_wait != 0) followers_.Cancel(std::exchange(file->poll_wait, 0));
   if (!file->group.empty()) return CommitGroupPosition(*file);
   if (file->refusing_line) {
@@ -561,7 +561,7 @@ int Filesystem::Release(uint64_t fh) {
   if (file->partial.empty()) return 0;
   std::string_view line = file->partial;
   auto r = file->log->Append({&line, 1});
-  lock.unlock();
+  lock.Unlock();
   if (!r.ok()) {
     spdlog::error("release {}: the unfinished last line ({} bytes) could not be appended: {}",
                   file->name, line.size(), r.status().ToString());

@@ -11,7 +11,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <unordered_set>
 #include <string>
 #include <string_view>
@@ -21,6 +20,7 @@
 #include "fs/node_table.h"
 #include "fs/open_file.h"
 #include "fs/view_table.h"
+#include "store/base/mutex.h"
 #include "store/manager/log_manager.h"
 
 namespace topicfs::store {
@@ -102,10 +102,10 @@ class Filesystem {
   int Fsync(uint64_t fh);
   // The last close of the handle: a held partial line becomes a record
   // (a failure is logged; the kernel drops RELEASE's answer).
-  int Release(uint64_t fh);
+  int Release(uint64_t fh) EXCLUDES(handles_mu_);
   // Releases every handle still open (at unmount the kernel's releases may
   // not all have arrived), so no held partial line is lost.
-  void ReleaseAll();
+  void ReleaseAll() EXCLUDES(handles_mu_);
 
   // ---- xattrs (fs/xattrs.cc) ----
   int GetXattr(uint64_t ino, std::string_view name, std::string* value);
@@ -120,11 +120,12 @@ class Filesystem {
 
  private:
   int Stat(const Node& node, uint64_t ino, struct stat* out);
-  int AppendLines(OpenFile& file, std::string_view data);
-  // REQUIRES: file.mu. Refusals of unfinished lines (rules in filesystem.cc).
-  int RefuseUnfinishedLine(OpenFile& file, size_t write_bytes, const store::Status& why);
-  int RefuseRestOfLine(OpenFile& file, std::string_view data);
-  bool RefusedLineBeganEarlier(const OpenFile& file, std::string_view data);
+  int AppendLines(OpenFile& file, std::string_view data) REQUIRES(file.mu);
+  // Refusals of unfinished lines (rules in filesystem.cc).
+  int RefuseUnfinishedLine(OpenFile& file, size_t write_bytes, const store::Status& why)
+      REQUIRES(file.mu);
+  int RefuseRestOfLine(OpenFile& file, std::string_view data) REQUIRES(file.mu);
+  bool RefusedLineBeganEarlier(const OpenFile& file, std::string_view data) REQUIRES(file.mu);
   // The errno of a failed append or check: ENOENT when the partition was
   // deleted (its log is fenced too, but gone rather than failing).
   int AppendErrno(const OpenFile& file, const store::Status& status);
@@ -134,12 +135,12 @@ class Filesystem {
   int OpenView(const View& view, int flags, uint64_t* fh);
   store::Result<store::Offset> ResolveBound(const ViewBound& bound, const store::Log& log,
                                             const store::TopicPartition& tp);
-  int CommitGroupPosition(OpenFile& file);
+  int CommitGroupPosition(OpenFile& file) REQUIRES(file.mu);
   // fs/xattrs.cc: user.topicfs.group.<name> on a partition.
   int GetGroupXattr(const Node& node, std::string_view group, std::string* value);
   int SetGroupXattr(const Node& node, std::string_view group, std::string_view value);
   int RemoveGroupXattr(const Node& node, std::string_view group);
-  int AddOpenFile(std::unique_ptr<OpenFile> file, uint64_t* fh);
+  int AddOpenFile(std::unique_ptr<OpenFile> file, uint64_t* fh) EXCLUDES(handles_mu_);
 
   store::LogManager& manager_;
   const Options options_;
@@ -147,8 +148,8 @@ class Filesystem {
   ViewTable views_;
   Followers followers_;
   const int64_t mount_time_ms_;
-  std::mutex handles_mu_;
-  std::unordered_set<OpenFile*> handles_;  // guarded by handles_mu_
+  store::Mutex handles_mu_;
+  std::unordered_set<OpenFile*> handles_ GUARDED_BY(handles_mu_);
 };
 
 }  // namespace topicfs::fs

@@ -43,7 +43,7 @@ namespace topicfs::fs {
 Followers::~Followers() { Shutdown(); }
 
 uint64_t Followers::Reserve() {
-  std::lock_guard lock(mu_);
+  store::MutexLock lock(&mu_);
   uint64_t id = next_id_++;
   waiters_.emplace(id, Waiter{});
   return id;
@@ -51,7 +51,7 @@ uint64_t Followers::Reserve() {
 
 bool Followers::Wait(uint64_t id, const store::Log* log, store::Offset at, Wake wake) {
   {
-    std::lock_guard lock(mu_);
+    store::MutexLock lock(&mu_);
     auto it = waiters_.find(id);
     if (it == waiters_.end()) return false;
     if (it->second.cancelled || shut_down_) {
@@ -89,7 +89,7 @@ Followers::Wake Followers::Unpark(WaiterMap::iterator it) {
 bool Followers::Cancel(uint64_t id) {
   Wake wake;
   {
-    std::lock_guard lock(mu_);
+    store::MutexLock lock(&mu_);
     auto it = waiters_.find(id);
     if (it == waiters_.end()) return false;
     if (it->second.log == nullptr) {
@@ -107,7 +107,7 @@ void Followers::Notify(const store::Log* log) {
   if (parked_.fetch_add(0, std::memory_order_acq_rel) == 0) return;
   bool signal = false;
   {
-    std::lock_guard lock(mu_);
+    store::MutexLock lock(&mu_);
     auto it = by_log_.find(log);
     if (it == by_log_.end()) return;
     LogWaiters& waiters = it->second;
@@ -146,7 +146,7 @@ void Followers::SignalWaker() {
       return;
     }
   }
-  waker_cv_.notify_one();
+  waker_cv_.Signal();
 }
 
 bool Followers::EnsureWaker() {
@@ -187,37 +187,37 @@ void Followers::RunWaker() {
   sched_param normal_priority{};
   (void)pthread_setschedparam(pthread_self(), SCHED_BATCH, &normal_priority);
   (void)pthread_setname_np(pthread_self(), "topicfs-waker");
-  std::unique_lock lock(mu_);
+  store::MutexLock lock(&mu_);
   while (true) {
     Wake wake = TakeDue();
     if (wake) {
-      lock.unlock();
+      lock.Unlock();
       wake(true);
       wake = nullptr;  // its captures (a poll handle) are released outside the lock too
-      lock.lock();
+      lock.Lock();
       continue;
     }
     if (shut_down_) return;
-    waker_cv_.wait(lock);
+    waker_cv_.Wait(&mu_);
   }
 }
 
 void Followers::DeliverDueInline() {
-  std::unique_lock lock(mu_);
+  store::MutexLock lock(&mu_);
   while (true) {
     Wake wake = TakeDue();
     if (!wake) return;
-    lock.unlock();
+    lock.Unlock();
     wake(true);
     wake = nullptr;
-    lock.lock();
+    lock.Lock();
   }
 }
 
 void Followers::WakeAll(const store::Log* log) {
   std::vector<Wake> woken;
   {
-    std::lock_guard lock(mu_);
+    store::MutexLock lock(&mu_);
     for (auto it = by_log_.find(log); it != by_log_.end(); it = by_log_.find(log)) {
       woken.push_back(Unpark(waiters_.find(it->second.waiting.begin()->second)));
     }
@@ -226,11 +226,11 @@ void Followers::WakeAll(const store::Log* log) {
 }
 
 void Followers::Shutdown() {
-  std::lock_guard serial(shutdown_mu_);
+  store::MutexLock serial(&shutdown_mu_);
   std::vector<Wake> cancelled;
   std::thread waker;
   {
-    std::lock_guard lock(mu_);
+    store::MutexLock lock(&mu_);
     shut_down_ = true;
     // Due or not, a waiter still parked is cancelled: only the one the
     // waker is running now still gets its data.
@@ -240,7 +240,7 @@ void Followers::Shutdown() {
     due_logs_.clear();
     waker = std::move(waker_);
   }
-  waker_cv_.notify_all();
+  waker_cv_.SignalAll();
   for (auto& wake : cancelled) wake(false);
   cancelled.clear();
   if (waker.joinable()) waker.join();

@@ -57,15 +57,14 @@
 // that Notify can skip the lock when nobody waits at all.
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <thread>
 #include <unordered_map>
 
+#include "store/base/mutex.h"
 #include "store/log/log.h"
 
 namespace topicfs::fs {
@@ -81,26 +80,26 @@ class Followers {
   ~Followers();
 
   // An id for a waiter about to park.
-  uint64_t Reserve();
+  uint64_t Reserve() EXCLUDES(mu_);
   // Parks the waiter until `log`'s end passes `at`. If it already has, wakes
   // it at once in this thread. Returns false (and drops `wake` uncalled)
   // when the id was cancelled before it parked, or after Shutdown.
-  bool Wait(uint64_t id, const store::Log* log, store::Offset at, Wake wake);
+  bool Wait(uint64_t id, const store::Log* log, store::Offset at, Wake wake) EXCLUDES(mu_);
   // Cancels a waiter: a parked one is woken with false, in this thread.
   // Returns whether it was parked. A reserved id not parked yet is marked
   // so Wait refuses it.
-  bool Cancel(uint64_t id);
+  bool Cancel(uint64_t id) EXCLUDES(mu_);
   // Hands the waiters of `log` whose offset its end has passed to the
   // waker, and returns without running any callback; signals the waker
   // now, or at the end of this thread's SignalAfterReply scope. Cheap when
   // nobody waits on `log`, and cheaper still when nobody waits at all.
-  void Notify(const store::Log* log);
+  void Notify(const store::Log* log) EXCLUDES(mu_);
   // Wakes every waiter of `log` with true whatever the end, in this thread
   // (the partition was deleted: their reads find out).
-  void WakeAll(const store::Log* log);
+  void WakeAll(const store::Log* log) EXCLUDES(mu_);
   // Cancels every parked waiter, waits for the callback the waker is running
   // and stops it; later waits are refused. Safe to call more than once.
-  void Shutdown();
+  void Shutdown() EXCLUDES(shutdown_mu_, mu_);
 
   size_t parked() const { return parked_.load(); }
 
@@ -138,39 +137,38 @@ class Followers {
   };
   using WaiterMap = std::unordered_map<uint64_t, Waiter>;
 
-  // REQUIRES: mu_. Removes a parked waiter from the index and returns its
-  // callback.
-  Wake Unpark(WaiterMap::iterator it);
-  // REQUIRES: mu_. The callback of one due waiter, unparked; empty when
-  // none is due (due_logs_ is then empty).
-  Wake TakeDue();
-  // REQUIRES: mu_. Starts the waker if it is not running; false if the
-  // thread could not be started.
-  bool EnsureWaker();
+  // Removes a parked waiter from the index and returns its callback.
+  Wake Unpark(WaiterMap::iterator it) REQUIRES(mu_);
+  // The callback of one due waiter, unparked; empty when none is due
+  // (due_logs_ is then empty).
+  Wake TakeDue() REQUIRES(mu_);
+  // Starts the waker if it is not running; false if the thread could not be
+  // started.
+  bool EnsureWaker() REQUIRES(mu_);
   // The waker's loop: due waiters' callbacks until shut_down_ and none due.
-  void RunWaker();
+  void RunWaker() EXCLUDES(mu_);
   // Runs due callbacks in this thread until none is due.
-  void DeliverDueInline();
+  void DeliverDueInline() EXCLUDES(mu_);
   // Signals the waker now or, inside a SignalAfterReply of this object, when
   // the scope ends.
   void SignalWaker();
 
   static thread_local SignalAfterReply* signal_after_reply_;  // this thread's innermost scope
 
-  std::mutex mu_;
-  uint64_t next_id_ = 1;                                   // guarded by mu_
-  WaiterMap waiters_;                                      // guarded by mu_: reserved and parked
-  std::unordered_map<const store::Log*, LogWaiters> by_log_;  // guarded by mu_: parked, by log
+  store::Mutex mu_;
+  uint64_t next_id_ GUARDED_BY(mu_) = 1;
+  WaiterMap waiters_ GUARDED_BY(mu_);  // reserved and parked
+  std::unordered_map<const store::Log*, LogWaiters> by_log_ GUARDED_BY(mu_);  // parked, by log
   // Logs Notify marked due, for the waker. An entry may be stale (its
   // waiters cancelled since) or repeated; the waker skips what is not due.
-  std::deque<const store::Log*> due_logs_;  // guarded by mu_
-  bool shut_down_ = false;                  // guarded by mu_; the waker exits once idle
+  std::deque<const store::Log*> due_logs_ GUARDED_BY(mu_);
+  bool shut_down_ GUARDED_BY(mu_) = false;  // the waker exits once idle
   // Started at the first wake it has to deliver, not in the constructor:
   // the daemon builds the Filesystem before fuse_daemonize forks, and a
   // fork keeps no threads.
-  std::thread waker_;                       // guarded by mu_
-  std::condition_variable waker_cv_;        // signalled when due_logs_ grows or at shutdown
-  std::mutex shutdown_mu_;                  // serialises Shutdown calls
+  std::thread waker_ GUARDED_BY(mu_);
+  store::CondVar waker_cv_;                 // signalled when due_logs_ grows or at shutdown
+  store::Mutex shutdown_mu_ ACQUIRED_BEFORE(mu_);  // serialises Shutdown calls
   std::atomic<size_t> parked_{0};           // waiters in by_log_
 };
 

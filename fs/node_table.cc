@@ -31,7 +31,7 @@ std::optional<int32_t> ParsePartitionName(std::string_view name) {
 NodeTable::NodeTable() = default;
 
 uint64_t NodeTable::TopicIno(std::string_view topic) {
-  std::lock_guard lock(mu_);
+  store::MutexLock lock(&mu_);
   return TopicInoLocked(topic);
 }
 
@@ -50,13 +50,13 @@ uint64_t NodeTable::TopicInoLocked(std::string_view topic) {
 }
 
 uint64_t NodeTable::PartitionIno(std::string_view topic, int32_t partition) {
-  std::lock_guard lock(mu_);
+  store::MutexLock lock(&mu_);
   return TopicInoLocked(topic) + static_cast<uint64_t>(partition) + 1;
 }
 
 std::optional<Node> NodeTable::Find(uint64_t ino) const {
   if (ino == kRootIno) return Node{};
-  std::lock_guard lock(mu_);
+  store::MutexLock lock(&mu_);
   uint64_t topic_ino = ino & ~((uint64_t{1} << kPartitionBits) - 1);
   auto it = topic_by_ino_.find(topic_ino);
   if (it == topic_by_ino_.end()) return std::nullopt;
@@ -66,7 +66,7 @@ std::optional<Node> NodeTable::Find(uint64_t ino) const {
 }
 
 void NodeTable::RemoveTopic(std::string_view topic) {
-  std::lock_guard lock(mu_);
+  store::MutexLock lock(&mu_);
   auto it = ino_by_topic_.find(std::string(topic));
   if (it == ino_by_topic_.end()) return;
   topic_by_ino_.erase(it->second);

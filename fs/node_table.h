@@ -11,12 +11,13 @@
 // Thread safety: all methods may be called concurrently.
 
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+
+#include "store/base/mutex.h"
 
 namespace topicfs::fs {
 
@@ -38,20 +39,20 @@ class NodeTable {
  public:
   NodeTable();
   // The inode of a topic directory, registering it if new.
-  uint64_t TopicIno(std::string_view topic);
+  uint64_t TopicIno(std::string_view topic) EXCLUDES(mu_);
   // The inode of a partition file (registers the topic too).
-  uint64_t PartitionIno(std::string_view topic, int32_t partition);
-  std::optional<Node> Find(uint64_t ino) const;
+  uint64_t PartitionIno(std::string_view topic, int32_t partition) EXCLUDES(mu_);
+  std::optional<Node> Find(uint64_t ino) const EXCLUDES(mu_);
   // Forgets a deleted topic and its partitions.
-  void RemoveTopic(std::string_view topic);
+  void RemoveTopic(std::string_view topic) EXCLUDES(mu_);
 
  private:
-  uint64_t TopicInoLocked(std::string_view topic);
+  uint64_t TopicInoLocked(std::string_view topic) REQUIRES(mu_);
 
-  mutable std::mutex mu_;
-  std::unordered_map<uint64_t, std::string> topic_by_ino_;  // guarded by mu_
-  std::unordered_map<std::string, uint64_t> ino_by_topic_;  // guarded by mu_
-  std::unordered_set<uint64_t> retired_;                    // guarded by mu_
+  mutable store::Mutex mu_;
+  std::unordered_map<uint64_t, std::string> topic_by_ino_ GUARDED_BY(mu_);
+  std::unordered_map<std::string, uint64_t> ino_by_topic_ GUARDED_BY(mu_);
+  std::unordered_set<uint64_t> retired_ GUARDED_BY(mu_);
 };
 
 }  // namespace topicfs::fs

@@ -3,20 +3,20 @@
 namespace topicfs::fs {
 
 uint64_t ViewTable::Add(std::shared_ptr<const View> view) {
-  std::lock_guard lock(mu_);
+  store::MutexLock lock(&mu_);
   uint64_t ino = kViewInoBit | next_++;
   entries_.emplace(ino, Entry{std::move(view), 1});
   return ino;
 }
 
 std::shared_ptr<const View> ViewTable::Find(uint64_t ino) const {
-  std::lock_guard lock(mu_);
+  store::MutexLock lock(&mu_);
   auto it = entries_.find(ino);
   return it == entries_.end() ? nullptr : it->second.view;
 }
 
 void ViewTable::Forget(uint64_t ino, uint64_t nlookup) {
-  std::lock_guard lock(mu_);
+  store::MutexLock lock(&mu_);
   auto it = entries_.find(ino);
   if (it == entries_.end()) return;
   if (it->second.lookups <= nlookup) {
@@ -27,7 +27,7 @@ void ViewTable::Forget(uint64_t ino, uint64_t nlookup) {
 }
 
 size_t ViewTable::size() const {
-  std::lock_guard lock(mu_);
+  store::MutexLock lock(&mu_);
   return entries_.size();
 }
 

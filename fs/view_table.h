@@ -9,12 +9,12 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
 
 #include "fs/view_spec.h"
+#include "store/base/mutex.h"
 #include "store/base/types.h"
 
 namespace topicfs::fs {
@@ -35,20 +35,20 @@ inline bool IsViewIno(uint64_t ino) { return (ino & kViewInoBit) != 0; }
 class ViewTable {
  public:
   // Registers a view with one kernel lookup; returns its inode number.
-  uint64_t Add(std::shared_ptr<const View> view);
-  std::shared_ptr<const View> Find(uint64_t ino) const;
+  uint64_t Add(std::shared_ptr<const View> view) EXCLUDES(mu_);
+  std::shared_ptr<const View> Find(uint64_t ino) const EXCLUDES(mu_);
   // The kernel forgot `nlookup` lookups of ino.
-  void Forget(uint64_t ino, uint64_t nlookup);
-  size_t size() const;
+  void Forget(uint64_t ino, uint64_t nlookup) EXCLUDES(mu_);
+  size_t size() const EXCLUDES(mu_);
 
  private:
   struct Entry {
     std::shared_ptr<const View> view;
     uint64_t lookups = 0;
   };
-  mutable std::mutex mu_;
-  uint64_t next_ = 1;                              // guarded by mu_
-  std::unordered_map<uint64_t, Entry> entries_;  // guarded by mu_
+  mutable store::Mutex mu_;
+  uint64_t next_ GUARDED_BY(mu_) = 1;
+  std::unordered_map<uint64_t, Entry> entries_ GUARDED_BY(mu_);
 };
 
 }  // namespace topicfs::fs

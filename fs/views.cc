@@ -130,6 +130,7 @@ int Filesystem::OpenView(const View& view, int flags, uint64_t* fh) {
     file->view_start = *start;
     if (file->view_end) file->view_end = std::max(*file->view_end, *start);
     file->group = view.spec.from.group;
+    store::MutexLock lock(&file->mu);  // not shared yet: taken as file->mu guards these
     file->consumed = *start;
     file->committed = *start;
   }

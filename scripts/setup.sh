@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake ninja-build pkg-config
+  build-essential cmake ninja-build pkg-config clang
   libfuse3-dev fuse3 libfmt-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   attr python3 python3-kafka kcat strace

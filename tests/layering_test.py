@@ -23,6 +23,7 @@ ORDER = ["base", "io", "format", "index", "log", "cleanup", "manager"]
 # What a front end may include of the store.
 PUBLIC = {
     "store/base/status.h", "store/base/types.h", "store/base/clock.h",
+    "store/base/mutex.h",  # the annotated locks (docs/threading.md)
     "store/log/log.h", "store/log/log_config.h", "store/format/topic_name.h",
     "store/manager/log_manager.h", "store/manager/group_offsets.h",
 }

@@ -20,7 +20,7 @@ void Scheduler::Run(const Task& task) const {
 }
 
 void Scheduler::Start(int threads) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (stopping_) return;
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { WorkerLoop(); });
 }
@@ -29,22 +29,22 @@ Scheduler::~Scheduler() { Shutdown(); }
 
 void Scheduler::Schedule(std::string name, int64_t delay_ms, std::function<void()> task) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (stopping_) return;
     queue_.emplace(clock_->MonotonicMs() + delay_ms, Task{std::move(name), 0, std::move(task)});
   }
-  cv_.notify_one();
+  cv_.Signal();
 }
 
 void Scheduler::SchedulePeriodic(std::string name, int64_t initial_delay_ms, int64_t period_ms,
                                  std::function<void()> task) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (stopping_) return;
     queue_.emplace(clock_->MonotonicMs() + initial_delay_ms,
                    Task{std::move(name), std::max<int64_t>(1, period_ms), std::move(task)});
   }
-  cv_.notify_one();
+  cv_.Signal();
 }
 
 bool Scheduler::TakeDue(int64_t now, Task* out) {
@@ -56,7 +56,7 @@ bool Scheduler::TakeDue(int64_t now, Task* out) {
 
 void Scheduler::Finish(Task task, int64_t now) {
   if (task.period_ms == 0) return;
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (stopping_) return;
   queue_.emplace(now + task.period_ms, std::move(task));
 }
@@ -67,7 +67,7 @@ int Scheduler::RunDueTasks() {
   while (true) {
     Task task;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       if (stopping_ || !TakeDue(now, &task)) break;
     }
     Run(task);
@@ -78,32 +78,32 @@ int Scheduler::RunDueTasks() {
 }
 
 void Scheduler::WorkerLoop() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(&mu_);
   while (!stopping_) {
     Task task;
     int64_t now = clock_->MonotonicMs();
     if (TakeDue(now, &task)) {
-      lock.unlock();
+      lock.Unlock();
       Run(task);
       Finish(std::move(task), clock_->MonotonicMs());
-      lock.lock();
+      lock.Lock();
       continue;
     }
     // Sleep until the next task is due, or at most 100 ms: a fake clock moved
     // by hand does not notify us.
     int64_t wait = queue_.empty() ? 100 : std::min<int64_t>(100, queue_.begin()->first - now);
-    cv_.wait_for(lock, std::chrono::milliseconds(std::max<int64_t>(1, wait)));
+    cv_.WaitFor(&mu_, std::chrono::milliseconds(std::max<int64_t>(1, wait)));
   }
 }
 
 void Scheduler::Shutdown() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (stopping_ && threads_.empty()) return;
     stopping_ = true;
     queue_.clear();
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
   }
@@ -111,7 +111,7 @@ void Scheduler::Shutdown() {
 }
 
 size_t Scheduler::pending() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return queue_.size();
 }
 

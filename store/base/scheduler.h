@@ -13,16 +13,15 @@
 // Thread safety: all methods may be called from any thread, including from
 // inside a task. Shutdown() waits for running tasks and drops pending ones.
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "store/base/clock.h"
+#include "store/base/mutex.h"
 
 namespace topicfs::store {
 
@@ -33,22 +32,22 @@ class Scheduler {
 
   Scheduler(const Clock* clock, int threads, FailureHandler on_failure = nullptr);
   // Adds worker threads (a daemon starts them after it has forked).
-  void Start(int threads);
+  void Start(int threads) EXCLUDES(mu_);
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
   // Runs task once, delay_ms from now.
-  void Schedule(std::string name, int64_t delay_ms, std::function<void()> task);
+  void Schedule(std::string name, int64_t delay_ms, std::function<void()> task) EXCLUDES(mu_);
   // Runs task every period_ms, the first time after initial_delay_ms.
   void SchedulePeriodic(std::string name, int64_t initial_delay_ms, int64_t period_ms,
-                        std::function<void()> task);
+                        std::function<void()> task) EXCLUDES(mu_);
   // Runs, on the calling thread, every task due by now; returns how many ran.
-  int RunDueTasks();
+  int RunDueTasks() EXCLUDES(mu_);
   // Stops the threads promptly: running tasks finish, pending ones are
   // dropped. Idempotent.
-  void Shutdown();
-  size_t pending() const;
+  void Shutdown() EXCLUDES(mu_);
+  size_t pending() const EXCLUDES(mu_);
 
  private:
   struct Task {
@@ -56,19 +55,19 @@ class Scheduler {
     int64_t period_ms = 0;  // 0 = once
     std::function<void()> fn;
   };
-  void WorkerLoop();
-  // REQUIRES: mu_. Pops a due task, if any.
-  bool TakeDue(int64_t now, Task* out);
-  void Finish(Task task, int64_t now);
+  void WorkerLoop() EXCLUDES(mu_);
+  // Pops a due task, if any.
+  bool TakeDue(int64_t now, Task* out) REQUIRES(mu_);
+  void Finish(Task task, int64_t now) EXCLUDES(mu_);
   // Runs the task, catching whatever it throws.
   void Run(const Task& task) const;
 
   const Clock* clock_;
   const FailureHandler on_failure_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::multimap<int64_t, Task> queue_;  // by due time; guarded by mu_
-  bool stopping_ = false;               // guarded by mu_
+  mutable Mutex mu_;
+  CondVar cv_;
+  std::multimap<int64_t, Task> queue_ GUARDED_BY(mu_);  // by due time
+  bool stopping_ GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;
 };
 

@@ -79,20 +79,20 @@ LogCleaner::LogCleaner(std::string checkpoint_path, const Clock* clock, CleanerO
 
 Status LogCleaner::Load() {
   auto read = ReadCheckpointFile(checkpoint_path_);
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (read.ok()) checkpoints_ = std::move(read).value();
   return Status::Ok();
 }
 
 Offset LogCleaner::CheckpointedOffset(const TopicPartition& tp) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   auto it = checkpoints_.find(tp);
   return it == checkpoints_.end() ? Offset(-1) : it->second;
 }
 
 void LogCleaner::Forget(const TopicPartition& tp) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     checkpoints_.erase(tp);
   }
   (void)WriteCheckpoint();
@@ -101,7 +101,7 @@ void LogCleaner::Forget(const TopicPartition& tp) {
 Status LogCleaner::WriteCheckpoint() {
   std::map<TopicPartition, Offset> copy;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     copy = checkpoints_;
   }
   return WriteCheckpointFile(checkpoint_path_, copy);
@@ -241,7 +241,7 @@ Result<CleanResult> LogCleaner::Clean(Log& log) {
   }
   result.end_offset = mapped.end_offset;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     checkpoints_[log.topic_partition()] = mapped.end_offset;
   }
   RETURN_IF_ERROR(WriteCheckpoint());

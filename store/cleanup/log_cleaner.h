@@ -22,7 +22,6 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +30,7 @@
 #include "store/base/clock.h"
 #include "store/cleanup/key_offset_map.h"
 #include "store/log/log.h"
+#include "store/base/mutex.h"
 #include "store/format/batch_builder.h"
 #include "store/format/batch_header.h"
 #include "store/format/record_reader.h"
@@ -69,7 +69,7 @@ class LogCleaner {
   LogCleaner(std::string checkpoint_path, const Clock* clock, CleanerOptions options = {});
 
   // Reads cleaner-offset-checkpoint (unreadable = empty, as Kafka).
-  Status Load();
+  Status Load() EXCLUDES(mu_);
   // The range a pass over `log` would clean now.
   CleanableRange Range(const Log& log);
   // Cleans the eligible log with the highest dirty ratio; nullopt if none is.
@@ -77,8 +77,8 @@ class LogCleaner {
   // One pass over a compacted log, eligible or not (tests, and CleanFilthiest).
   Result<CleanResult> Clean(Log& log);
   // Forgets a deleted partition.
-  void Forget(const TopicPartition& tp);
-  Offset CheckpointedOffset(const TopicPartition& tp) const;
+  void Forget(const TopicPartition& tp) EXCLUDES(mu_);
+  Offset CheckpointedOffset(const TopicPartition& tp) const EXCLUDES(mu_);
 
  private:
   struct MapResult {
@@ -105,7 +105,7 @@ class LogCleaner {
   Status SwapOutputs(Log& log, std::vector<Output>* window);
   // Deletes the files of outputs that will not be swapped in.
   void DiscardOutputs(std::vector<Output>* window);
-  Status WriteCheckpoint();
+  Status WriteCheckpoint() EXCLUDES(mu_);
 
   const std::string checkpoint_path_;
   const Clock* clock_;
@@ -120,8 +120,8 @@ class LogCleaner {
   // The map's latest offsets, sorted, for the pass (at most a third of the
   // map's memory: 8 of each 24-byte slot).
   std::vector<int64_t> latest_offsets_;
-  mutable std::mutex mu_;
-  std::map<TopicPartition, Offset> checkpoints_;  // guarded by mu_
+  mutable Mutex mu_;
+  std::map<TopicPartition, Offset> checkpoints_ GUARDED_BY(mu_);
 };
 
 }  // namespace topicfs::store

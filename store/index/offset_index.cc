@@ -4,7 +4,6 @@
 
 #include <cstdint>
 #include <limits>
-#include <mutex>
 #include <utility>
 
 #include "store/base/big_endian.h"
@@ -40,19 +39,19 @@ OffsetIndex::Entry OffsetIndex::EntryAtLocked(int n) const {
 }
 
 OffsetIndex::Entry OffsetIndex::Lookup(Offset target) const {
-  auto lock = ReadLock();
+  ReadLock lock(this);
   // Compare absolute offsets, so a target far outside the int32 range of
   // relative offsets still orders correctly.
   const int slot = LargestLowerBoundSlot(
-      target.value, [this](int n) { return base_offset_.value + RelativeAt(n); });
+      target.value, [this](int n) REQUIRES_SHARED(mu_) { return base_offset_.value + RelativeAt(n); });
   if (slot < 0) return {base_offset_, FilePosition(0)};
   return EntryAtLocked(slot);
 }
 
 std::optional<OffsetIndex::Entry> OffsetIndex::FetchUpperBoundOffset(FilePosition start,
                                                                      int64_t size) const {
-  auto lock = ReadLock();
-  const int slot = SmallestUpperBoundSlot(start.value + size, [this](int n) {
+  ReadLock lock(this);
+  const int slot = SmallestUpperBoundSlot(start.value + size, [this](int n) REQUIRES_SHARED(mu_) {
     return int64_t{be::Load<int32_t>(slot_ptr(n) + kPositionField)};
   });
   if (slot < 0) return std::nullopt;
@@ -60,7 +59,7 @@ std::optional<OffsetIndex::Entry> OffsetIndex::FetchUpperBoundOffset(FilePositio
 }
 
 OffsetIndex::Entry OffsetIndex::EntryAt(int n) const {
-  auto lock = ReadLock();
+  ReadLock lock(this);
   // Asking past the end is a caller bug; answering "no entry" beats reading
   // past the mapping.
   if (n < 0 || n >= visible_entries()) return {base_offset_, FilePosition(0)};
@@ -68,13 +67,14 @@ OffsetIndex::Entry OffsetIndex::EntryAt(int n) const {
 }
 
 Offset OffsetIndex::last_offset() const {
-  auto lock = ReadLock();
+  ReadLock lock(this);
   const int entries = visible_entries();
   return entries == 0 ? base_offset_ : base_offset_ + RelativeAt(entries - 1);
 }
 
 Status OffsetIndex::Append(Offset offset, FilePosition position) {
-  ASSIGN_OR_RETURN(auto lock, WriteLock());
+  WriterLock lock(&mu_);
+  RETURN_IF_ERROR(OpenForWriteLocked());
   if (entries_ >= max_entries_) {
     return Status::InvalidArgument(fmt::format(
         "append to full offset index {} ({} of {} entries)", path_, entries_, max_entries_));
@@ -105,13 +105,14 @@ Status OffsetIndex::Append(Offset offset, FilePosition position) {
 }
 
 bool OffsetIndex::IsFull() const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(&mu_);
   return entries_ >= max_entries_;
 }
 
 Status OffsetIndex::TruncateTo(Offset offset) {
-  ASSIGN_OR_RETURN(auto lock, WriteLock());
-  const auto key_of = [this](int n) { return base_offset_.value + RelativeAt(n); };
+  WriterLock lock(&mu_);
+  RETURN_IF_ERROR(OpenForWriteLocked());
+  const auto key_of = [this](int n) REQUIRES_SHARED(mu_) { return base_offset_.value + RelativeAt(n); };
   const int slot = LargestLowerBoundSlot(offset.value, key_of);
   if (slot < 0) {
     entries_ = 0;
@@ -124,7 +125,7 @@ Status OffsetIndex::TruncateTo(Offset offset) {
 }
 
 Status OffsetIndex::SanityCheck() const {
-  auto lock = ReadLock();
+  ReadLock lock(this);
   if (visible_entries() != 0) {
     const Offset last = base_offset_ + RelativeAt(visible_entries() - 1);
     if (last < base_offset_) {

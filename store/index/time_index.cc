@@ -4,7 +4,6 @@
 
 #include <cstdint>
 #include <limits>
-#include <mutex>
 #include <utility>
 
 #include "store/base/big_endian.h"
@@ -44,15 +43,15 @@ TimeIndex::Entry TimeIndex::LastEntryLocked() const {
 }
 
 TimeIndex::Entry TimeIndex::Lookup(Timestamp target) const {
-  auto lock = ReadLock();
+  ReadLock lock(this);
   const int slot = LargestLowerBoundSlot(
-      target.value, [this](int n) { return be::Load<int64_t>(slot_ptr(n)); });
+      target.value, [this](int n) REQUIRES_SHARED(mu_) { return be::Load<int64_t>(slot_ptr(n)); });
   if (slot < 0) return {kNoTimestamp, base_offset_};
   return EntryAtLocked(slot);
 }
 
 TimeIndex::Entry TimeIndex::EntryAt(int n) const {
-  auto lock = ReadLock();
+  ReadLock lock(this);
   // Asking past the end is a caller bug; answering "no entry" beats reading
   // past the mapping.
   if (n < 0 || n >= visible_entries()) return {kNoTimestamp, base_offset_};
@@ -60,12 +59,13 @@ TimeIndex::Entry TimeIndex::EntryAt(int n) const {
 }
 
 TimeIndex::Entry TimeIndex::LastEntry() const {
-  auto lock = ReadLock();
+  ReadLock lock(this);
   return LastEntryLocked();
 }
 
 Status TimeIndex::MaybeAppend(Timestamp timestamp, Offset offset, bool skip_full_check) {
-  ASSIGN_OR_RETURN(auto lock, WriteLock());
+  WriterLock lock(&mu_);
+  RETURN_IF_ERROR(OpenForWriteLocked());
   // The reserved last slot may be used only with skip_full_check, and no
   // flag lets a write go past the mapping.
   const bool full = skip_full_check ? entries_ >= max_entries_ : entries_ >= max_entries_ - 1;
@@ -102,14 +102,15 @@ Status TimeIndex::MaybeAppend(Timestamp timestamp, Offset offset, bool skip_full
 }
 
 bool TimeIndex::IsFull() const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(&mu_);
   return entries_ >= max_entries_ - 1;
 }
 
 Status TimeIndex::TruncateTo(Offset offset) {
-  ASSIGN_OR_RETURN(auto lock, WriteLock());
+  WriterLock lock(&mu_);
+  RETURN_IF_ERROR(OpenForWriteLocked());
   // Offsets in the time index never decrease, so they can be searched too.
-  const auto key_of = [this](int n) { return EntryAtLocked(n).offset.value; };
+  const auto key_of = [this](int n) REQUIRES_SHARED(mu_) { return EntryAtLocked(n).offset.value; };
   const int slot = LargestLowerBoundSlot(offset.value, key_of);
   if (slot < 0) {
     entries_ = 0;
@@ -122,7 +123,7 @@ Status TimeIndex::TruncateTo(Offset offset) {
 }
 
 Status TimeIndex::SanityCheck() const {
-  auto lock = ReadLock();
+  ReadLock lock(this);
   if (visible_entries() != 0) {
     const Entry first = EntryAtLocked(0);
     const Entry last = LastEntryLocked();

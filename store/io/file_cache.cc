@@ -66,12 +66,12 @@ Result<int> FileCache::Reopen(FileCache* cache, FileIo& io, const std::string& p
 }
 
 size_t FileCache::open_files() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return open_;
 }
 
 void FileCache::Use(Entry* entry) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (entry->listed_) {
     if (newest_ == entry) return;
     Unlink(entry);
@@ -81,12 +81,12 @@ void FileCache::Use(Entry* entry) {
 }
 
 void FileCache::Drop(Entry* entry) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (entry->listed_) Unlink(entry);
 }
 
 size_t FileCache::Shrink(size_t n) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return ParkDownTo(open_ > n ? open_ - n : 0, nullptr);
 }
 

@@ -21,10 +21,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "store/io/file_io.h"
+#include "store/base/mutex.h"
 #include "store/base/status.h"
 
 namespace topicfs::store {
@@ -63,6 +63,8 @@ class FileCache : public std::enable_shared_from_this<FileCache> {
     const std::shared_ptr<FileCache> cache_;
     const ParkFn park_;
     void* const owner_;
+    // Not annotated: the analysis cannot tell that cache_->mu_ is the mu_
+    // the cache's methods hold.
     Entry* newer_ = nullptr;  // guarded by cache_->mu_
     Entry* older_ = nullptr;  // guarded by cache_->mu_
     bool listed_ = false;     // guarded by cache_->mu_
@@ -80,7 +82,7 @@ class FileCache : public std::enable_shared_from_this<FileCache> {
 
   // Parks up to n idle files now, least recently used first (after an open
   // failed with EMFILE or ENFILE); returns how many it parked.
-  size_t Shrink(size_t n);
+  size_t Shrink(size_t n) EXCLUDES(mu_);
 
   // io.Open(path, flags), but when the process is out of descriptors
   // (EMFILE, ENFILE) idle files are parked and the open is tried once more.
@@ -91,24 +93,23 @@ class FileCache : public std::enable_shared_from_this<FileCache> {
   // would fault.
   static Result<int> Reopen(FileCache* cache, FileIo& io, const std::string& path, int64_t min_size);
 
-  size_t open_files() const;
+  size_t open_files() const EXCLUDES(mu_);
   size_t capacity() const { return capacity_; }
 
  private:
-  void Use(Entry* entry);
-  void Drop(Entry* entry);
-  // REQUIRES: mu_.
-  void Link(Entry* entry);
-  void Unlink(Entry* entry);
+  void Use(Entry* entry) EXCLUDES(mu_);
+  void Drop(Entry* entry) EXCLUDES(mu_);
+  void Link(Entry* entry) REQUIRES(mu_);
+  void Unlink(Entry* entry) REQUIRES(mu_);
   // Parks idle files, oldest first, while more than `keep` are open.
   // Returns how many it parked.
-  size_t ParkDownTo(size_t keep, const Entry* spare);
+  size_t ParkDownTo(size_t keep, const Entry* spare) REQUIRES(mu_);
 
   const size_t capacity_;
-  mutable std::mutex mu_;
-  Entry* newest_ = nullptr;  // guarded by mu_
-  Entry* oldest_ = nullptr;  // guarded by mu_
-  size_t open_ = 0;          // guarded by mu_
+  mutable Mutex mu_;
+  Entry* newest_ GUARDED_BY(mu_) = nullptr;
+  Entry* oldest_ GUARDED_BY(mu_) = nullptr;
+  size_t open_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace topicfs::store

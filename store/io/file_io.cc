@@ -160,7 +160,7 @@ FileIo& FileIo::Default() {
 // ---- FaultInjectingFileIo --------------------------------------------------
 
 void FaultInjectingFileIo::FailAfter(unsigned ops, int successes, int err, bool sticky) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   fail_ops_ = ops;
   countdown_ = successes;
   errno_ = err;
@@ -169,7 +169,7 @@ void FaultInjectingFileIo::FailAfter(unsigned ops, int successes, int err, bool 
 }
 
 void FaultInjectingFileIo::Clear() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   fail_ops_ = 0;
   countdown_ = -1;
   failing_ = false;
@@ -185,7 +185,7 @@ int64_t FaultInjectingFileIo::calls(unsigned ops) const {
 
 int FaultInjectingFileIo::Injected(Op op) {
   ++calls_[std::countr_zero(static_cast<unsigned>(op))];
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if ((fail_ops_ & op) == 0) return 0;
   if (failing_) {
     ++injected_;

@@ -13,11 +13,11 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "store/base/mutex.h"
 #include "store/base/status.h"
 
 namespace topicfs::store {
@@ -98,11 +98,11 @@ class FaultInjectingFileIo : public FileIo {
 
   // The call among `ops` after `successes` more successful ones fails with
   // err; with sticky, so does every later call among `ops`.
-  void FailAfter(unsigned ops, int successes, int err, bool sticky = false);
+  void FailAfter(unsigned ops, int successes, int err, bool sticky = false) EXCLUDES(mu_);
   // Shorthands for the two faults that lose data.
   void FailWriteAfter(int successes, int err) { FailAfter(kWrite, successes, err); }
   void FailSyncAfter(int successes, int err) { FailAfter(kSync, successes, err); }
-  void Clear();
+  void Clear() EXCLUDES(mu_);
   // Syncs (of files and directories) that are not failed succeed without
   // syncing: for tests that never cut power, and do thousands of opens.
   void SkipSyncs(bool skip) { skip_syncs_ = skip; }
@@ -133,16 +133,16 @@ class FaultInjectingFileIo : public FileIo {
  private:
   static constexpr int kOpKinds = 16;
   // Counts the call; the errno to fail it with, or 0.
-  int Injected(Op op);
+  int Injected(Op op) EXCLUDES(mu_);
   // The Status a failed call returns.
   static Status Fail(int err, std::string_view call, std::string_view path);
 
-  mutable std::mutex mu_;
-  unsigned fail_ops_ = 0;  // guarded by mu_
-  int countdown_ = -1;     // guarded by mu_; -1: never fail
-  int errno_ = 0;          // guarded by mu_
-  bool sticky_ = false;    // guarded by mu_
-  bool failing_ = false;   // guarded by mu_: a sticky fault has struck
+  mutable Mutex mu_;
+  unsigned fail_ops_ GUARDED_BY(mu_) = 0;
+  int countdown_ GUARDED_BY(mu_) = -1;  // -1: never fail
+  int errno_ GUARDED_BY(mu_) = 0;
+  bool sticky_ GUARDED_BY(mu_) = false;
+  bool failing_ GUARDED_BY(mu_) = false;  // a sticky fault has struck
   std::atomic<int64_t> calls_[kOpKinds] = {};
   std::atomic<int64_t> injected_{0};
   std::atomic<bool> skip_syncs_{false};

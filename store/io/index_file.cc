@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <climits>
-#include <mutex>
 #include <utility>
 
 namespace topicfs::store {
@@ -81,22 +80,22 @@ IndexFile::~IndexFile() {
 }
 
 int IndexFile::entries() const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(&mu_);
   return entries_;
 }
 
 int IndexFile::max_entries() const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(&mu_);
   return max_entries_;
 }
 
 int64_t IndexFile::file_length() const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(&mu_);
   return length_;
 }
 
 Status IndexFile::Map(bool fresh) {
-  std::unique_lock lock(mu_);
+  WriterLock lock(&mu_);
   ASSIGN_OR_RETURN(fd_, FileCache::Open(cache_entry_.cache(), *io_, path_,
                                          O_RDWR | O_CREAT | (fresh ? O_TRUNC : 0)));
   Status st = MapOpenedFile();
@@ -133,8 +132,8 @@ Status IndexFile::MapOpenedFile() {
 
 bool IndexFile::Park(void* self) {
   auto* index = static_cast<IndexFile*>(self);
-  std::unique_lock lock(index->mu_, std::try_to_lock);
-  if (!lock.owns_lock()) return false;
+  if (!index->mu_.TryLock()) return false;
+  WriterLock lock(&index->mu_, kAdoptLock);
   index->Unmap();
   index->io_->Close(index->fd_);
   index->fd_ = -1;
@@ -155,27 +154,27 @@ Status IndexFile::ReopenLocked() const {
   return Status::Ok();
 }
 
-std::shared_lock<std::shared_mutex> IndexFile::ReadLock() const {
-  std::shared_lock lock(mu_);
-  if (fd_ < 0 && !closed_) {
-    lock.unlock();
+IndexFile::ReadLock::ReadLock(const IndexFile* index) : index_(index) {
+  index->mu_.LockShared();
+  if (index->fd_ < 0 && !index->closed_) {
+    index->mu_.UnlockShared();
     {
       // A failure is answered as an empty index would (the header says
       // why that is safe); the segment's .log reports a lasting one.
-      std::unique_lock exclusive(mu_);
-      (void)ReopenLocked();
+      WriterLock exclusive(&index->mu_);
+      (void)index->ReopenLocked();
     }
-    lock.lock();
+    index->mu_.LockShared();
   }
-  if (fd_ >= 0) cache_entry_.Used();
-  return lock;
+  if (index->fd_ >= 0) index->cache_entry_.Used();
 }
 
-Result<std::unique_lock<std::shared_mutex>> IndexFile::WriteLock() {
-  std::unique_lock lock(mu_);
+IndexFile::ReadLock::~ReadLock() { index_->mu_.UnlockShared(); }
+
+Status IndexFile::OpenForWriteLocked() {
   RETURN_IF_ERROR(ReopenLocked());
   cache_entry_.Used();
-  return lock;
+  return Status::Ok();
 }
 
 void IndexFile::Unmap() const {
@@ -184,13 +183,15 @@ void IndexFile::Unmap() const {
 }
 
 Status IndexFile::Reset() {
-  ASSIGN_OR_RETURN(auto lock, WriteLock());
+  WriterLock lock(&mu_);
+  RETURN_IF_ERROR(OpenForWriteLocked());
   entries_ = 0;
   return ResizeLocked(max_index_size_);
 }
 
 Status IndexFile::Resize(int64_t new_length) {
-  ASSIGN_OR_RETURN(auto lock, WriteLock());
+  WriterLock lock(&mu_);
+  RETURN_IF_ERROR(OpenForWriteLocked());
   return ResizeLocked(new_length);
 }
 
@@ -231,26 +232,28 @@ Status IndexFile::ResizeLocked(int64_t new_length) {
 }
 
 Status IndexFile::TrimToValidSize() {
-  ASSIGN_OR_RETURN(auto lock, WriteLock());
+  WriterLock lock(&mu_);
+  RETURN_IF_ERROR(OpenForWriteLocked());
   return ResizeLocked(int64_t{entries_} * entry_size_);
 }
 
 Status IndexFile::Flush() {
-  ASSIGN_OR_RETURN(auto lock, WriteLock());
+  WriterLock lock(&mu_);
+  RETURN_IF_ERROR(OpenForWriteLocked());
   // On Linux fsync also writes back dirty pages of a MAP_SHARED mapping of
   // the file, so no msync is needed.
   return io_->Sync(fd_, path_);
 }
 
 Status IndexFile::Rename(const std::string& new_path) {
-  std::unique_lock lock(mu_);
+  WriterLock lock(&mu_);
   RETURN_IF_ERROR(io_->Rename(path_, new_path));
   path_ = new_path;
   return Status::Ok();
 }
 
 Status IndexFile::Delete() {
-  std::unique_lock lock(mu_);
+  WriterLock lock(&mu_);
   ReleaseLocked();
   // Like Kafka's deleteIfExists: an index that was never created (or is
   // already gone) is as deleted as it gets.
@@ -258,7 +261,7 @@ Status IndexFile::Delete() {
 }
 
 Status IndexFile::Close() {
-  std::unique_lock lock(mu_);
+  WriterLock lock(&mu_);
   if (closed_) return Status::Ok();
   Status st = ReopenLocked();
   if (st.ok()) st = ResizeLocked(int64_t{entries_} * entry_size_);

@@ -17,12 +17,11 @@
 
 #include <cstdint>
 #include <functional>
-#include <mutex>
-#include <shared_mutex>
 #include <string>
 
 #include "store/io/file_cache.h"
 #include "store/io/file_io.h"
+#include "store/base/mutex.h"
 #include "store/base/status.h"
 
 namespace topicfs::store {
@@ -34,82 +33,97 @@ class IndexFile {
   virtual ~IndexFile();
 
   const std::string& path() const { return path_; }
-  int entries() const;
-  int max_entries() const;
+  int entries() const EXCLUDES(mu_);
+  int max_entries() const EXCLUDES(mu_);
   // Bytes the entries occupy (not the preallocated length).
   int64_t valid_bytes() const { return int64_t{entries()} * entry_size_; }
   // The file's current length (preallocated or trimmed).
-  int64_t file_length() const;
+  int64_t file_length() const EXCLUDES(mu_);
 
   // Truncates to zero entries and grows back to the max size.
-  Status Reset();
+  Status Reset() EXCLUDES(mu_);
   // Changes the file (and mapping) length, rounded down to whole entries.
-  Status Resize(int64_t new_length);
+  Status Resize(int64_t new_length) EXCLUDES(mu_);
   // Shrinks the file to exactly the valid entries (on roll and close).
-  Status TrimToValidSize();
-  Status Flush();
-  Status Rename(const std::string& new_path);
+  Status TrimToValidSize() EXCLUDES(mu_);
+  Status Flush() EXCLUDES(mu_);
+  Status Rename(const std::string& new_path) EXCLUDES(mu_);
   // Unmaps, closes and unlinks the file.
-  Status Delete();
+  Status Delete() EXCLUDES(mu_);
   // Trims and unmaps. Further calls fail.
-  Status Close();
+  Status Close() EXCLUDES(mu_);
 
  protected:
   IndexFile(std::string path, int entry_size, int64_t max_index_size, FileIo* io, FileCache* cache);
   // Opens or creates the file and maps it. A new (or empty) file is
   // preallocated to max_index_size rounded down to whole entries. fresh:
   // the index of a new segment, emptied if a file of that name was left.
-  Status Map(bool fresh);
+  Status Map(bool fresh) EXCLUDES(mu_);
 
-  // mu_ shared, with the file mapped again if it was parked. If it could not
-  // be, visible_entries() is 0 under this lock.
-  std::shared_lock<std::shared_mutex> ReadLock() const;
-  // mu_ exclusive with the file open and mapped, or why it cannot be.
-  Result<std::unique_lock<std::shared_mutex>> WriteLock();
-  // REQUIRES: mu_. The entries a reader may look at (0 when unmapped).
-  int visible_entries() const { return mmap_ != nullptr ? entries_ : 0; }
+  // mu_ shared for its scope, with the file mapped again if it was parked.
+  // If it could not be, visible_entries() is 0 under this lock.
+  class ReadLock;
+  // With mu_ held exclusively: the file open and mapped (reopened if it was
+  // parked), or why it cannot be.
+  Status OpenForWriteLocked() REQUIRES(mu_);
+  // The entries a reader may look at (0 when unmapped).
+  int visible_entries() const REQUIRES_SHARED(mu_) { return mmap_ != nullptr ? entries_ : 0; }
 
   // Returns the slot of the largest entry whose key (as extracted by key_of)
   // is <= target, or -1. Callers hold at least the shared lock; only
   // visible entries are searched.
-  int LargestLowerBoundSlot(int64_t target, const std::function<int64_t(int)>& key_of) const;
+  int LargestLowerBoundSlot(int64_t target, const std::function<int64_t(int)>& key_of) const
+      REQUIRES_SHARED(mu_);
   // The smallest slot whose key is >= target, or -1.
-  int SmallestUpperBoundSlot(int64_t target, const std::function<int64_t(int)>& key_of) const;
+  int SmallestUpperBoundSlot(int64_t target, const std::function<int64_t(int)>& key_of) const
+      REQUIRES_SHARED(mu_);
 
-  const char* slot_ptr(int n) const { return mmap_ + static_cast<int64_t>(n) * entry_size_; }
+  const char* slot_ptr(int n) const REQUIRES_SHARED(mu_) {
+    return mmap_ + static_cast<int64_t>(n) * entry_size_;
+  }
   // Writes one entry with pwrite rather than through the mapping: a full
   // disk then fails the call with ENOSPC instead of raising SIGBUS when a
   // sparse page of the preallocated file is first touched. The mapping sees
-  // the bytes (one page cache). REQUIRES: mu_ held exclusively.
-  Status WriteSlotLocked(int n, const char* entry);
-  Status ResizeLocked(int64_t new_length);
+  // the bytes (one page cache).
+  Status WriteSlotLocked(int n, const char* entry) REQUIRES(mu_);
+  Status ResizeLocked(int64_t new_length) REQUIRES(mu_);
 
-  mutable std::shared_mutex mu_;
+  mutable SharedMutex mu_;
   std::string path_;
   const int entry_size_;
   int64_t max_index_size_;
   FileIo* const io_;  // every call goes through it (tests inject faults)
-  // All guarded by mu_. fd_ is -1 and mmap_ null while parked or closed.
-  mutable int fd_ = -1;
-  mutable const char* mmap_ = nullptr;
-  int64_t length_ = 0;  // the file's length, also while parked
-  int entries_ = 0;
-  int max_entries_ = 0;
-  bool closed_ = false;
+  // fd_ is -1 and mmap_ null while parked or closed.
+  mutable int fd_ GUARDED_BY(mu_) = -1;
+  mutable const char* mmap_ GUARDED_BY(mu_) = nullptr;
+  int64_t length_ GUARDED_BY(mu_) = 0;  // the file's length, also while parked
+  int entries_ GUARDED_BY(mu_) = 0;
+  int max_entries_ GUARDED_BY(mu_) = 0;
+  bool closed_ GUARDED_BY(mu_) = false;
 
  private:
   static bool Park(void* self);
-  // Maps the already opened fd_. REQUIRES: mu_ held exclusively.
-  Status MapOpenedFile();
-  // Opens and maps a parked file again. REQUIRES: mu_ held exclusively.
-  Status ReopenLocked() const;
-  // REQUIRES: mu_ held exclusively.
-  void Unmap() const;
-  // Unmaps and closes the file, leaving zero entries. REQUIRES: mu_ held exclusively.
-  void ReleaseLocked();
+  // Maps the already opened fd_.
+  Status MapOpenedFile() REQUIRES(mu_);
+  // Opens and maps a parked file again.
+  Status ReopenLocked() const REQUIRES(mu_);
+  void Unmap() const REQUIRES(mu_);
+  // Unmaps and closes the file, leaving zero entries.
+  void ReleaseLocked() REQUIRES(mu_);
 
   // Last: destroyed first, so Park never sees the fields above destroyed.
   mutable FileCache::Entry cache_entry_;
+};
+
+class SCOPED_CAPABILITY IndexFile::ReadLock {
+ public:
+  explicit ReadLock(const IndexFile* index) ACQUIRE_SHARED(index->mu_);
+  ~ReadLock() RELEASE();
+  ReadLock(const ReadLock&) = delete;
+  ReadLock& operator=(const ReadLock&) = delete;
+
+ private:
+  const IndexFile* const index_;
 };
 
 }  // namespace topicfs::store

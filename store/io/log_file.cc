@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <mutex>
 
 namespace topicfs::store {
 namespace {
@@ -65,14 +64,15 @@ Result<std::unique_ptr<LogFile>> LogFile::Open(std::string path, OpenMode mode,
 LogFile::~LogFile() { Close(); }
 
 std::string LogFile::path() const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(&mu_);
   return path_;
 }
 
 bool LogFile::Park(void* self) {
   auto* file = static_cast<LogFile*>(self);
-  std::unique_lock lock(file->mu_, std::try_to_lock);
-  if (!lock.owns_lock() || file->deleted_) return false;
+  if (!file->mu_.TryLock()) return false;
+  WriterLock lock(&file->mu_, kAdoptLock);
+  if (file->deleted_) return false;
   file->ReleaseReservedLocked();
   file->io_->Close(file->fd_);
   file->fd_ = -1;
@@ -91,14 +91,14 @@ Status LogFile::ReopenLocked() const {
 
 template <typename Fn>
 auto LogFile::WithDescriptor(Fn&& fn) const -> decltype(fn(0)) {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(&mu_);
   while (fd_ < 0) {
-    lock.unlock();
+    lock.Unlock();
     {
-      std::unique_lock exclusive(mu_);
+      WriterLock exclusive(&mu_);
       RETURN_IF_ERROR(ReopenLocked());
     }
-    lock.lock();
+    lock.Lock();
   }
   cache_entry_.Used();
   return fn(fd_);
@@ -108,7 +108,7 @@ Status LogFile::Write(std::string_view bytes, int64_t first_size) {
   const int64_t old_size = size();
   const int64_t new_size = old_size + static_cast<int64_t>(bytes.size());
   first_size = std::clamp<int64_t>(first_size, 0, static_cast<int64_t>(bytes.size()));
-  Status s = WithDescriptor([&](int fd) {
+  Status s = WithDescriptor([&](int fd) REQUIRES_SHARED(mu_) {
     if (reserve_ && new_size > reserved_end_) {
       const int64_t from = std::max(reserved_end_, old_size);
       // Never past the size the file is expected to reach.
@@ -135,11 +135,11 @@ Status LogFile::Write(std::string_view bytes, int64_t first_size) {
 void LogFile::Publish(int64_t bytes) { size_.store(size() + bytes, std::memory_order_release); }
 
 Status LogFile::DropUnpublished() {
-  return WithDescriptor([&](int fd) { return io_->Truncate(fd, size(), path_); });
+  return WithDescriptor([&](int fd) REQUIRES_SHARED(mu_) { return io_->Truncate(fd, size(), path_); });
 }
 
 void LogFile::ReleaseReserved() {
-  std::unique_lock lock(mu_);
+  WriterLock lock(&mu_);
   ReleaseReservedLocked();
 }
 
@@ -159,7 +159,8 @@ void LogFile::ReleaseReservedLocked() {
 }
 
 Status LogFile::TruncateTo(int64_t size) {
-  RETURN_IF_ERROR(WithDescriptor([&](int fd) { return io_->Truncate(fd, size, path_); }));
+  RETURN_IF_ERROR(
+      WithDescriptor([&](int fd) REQUIRES_SHARED(mu_) { return io_->Truncate(fd, size, path_); }));
   size_.store(size, std::memory_order_release);
   return Status::Ok();
 }
@@ -167,10 +168,10 @@ Status LogFile::TruncateTo(int64_t size) {
 Status LogFile::RemoveRange(int64_t from, int64_t to, const std::string& scratch_path) {
   const int64_t size = this->size();
   if (to >= size) return TruncateTo(from);
-  std::unique_lock lock(mu_);
+  WriterLock lock(&mu_);
   RETURN_IF_ERROR(ReopenLocked());
   ASSIGN_OR_RETURN(int scratch, io_->Open(scratch_path, O_RDWR | O_CREAT | O_TRUNC));
-  auto copy = [&](int64_t begin, int64_t end, int64_t at) -> Status {
+  auto copy = [&](int64_t begin, int64_t end, int64_t at) REQUIRES_SHARED(mu_) -> Status {
     std::string buf(std::min<int64_t>(end - begin, 1 << 20), '\0');
     while (begin < end) {
       const size_t n = static_cast<size_t>(std::min<int64_t>(end - begin, static_cast<int64_t>(buf.size())));
@@ -201,18 +202,18 @@ Status LogFile::RemoveRange(int64_t from, int64_t to, const std::string& scratch
 }
 
 Status LogFile::Flush() {
-  return WithDescriptor([&](int fd) { return io_->Sync(fd, path_); });
+  return WithDescriptor([&](int fd) REQUIRES_SHARED(mu_) { return io_->Sync(fd, path_); });
 }
 
 Status LogFile::Rename(const std::string& new_path) {
-  std::unique_lock lock(mu_);
+  WriterLock lock(&mu_);
   RETURN_IF_ERROR(io_->Rename(path_, new_path));
   path_ = new_path;
   return Status::Ok();
 }
 
 Status LogFile::Delete() {
-  std::unique_lock lock(mu_);
+  WriterLock lock(&mu_);
   // The descriptor stays open (and is not parked from now on): a reader
   // that still holds this segment can map and finish its read; the space is
   // freed when the last holder goes.
@@ -223,7 +224,7 @@ Status LogFile::Delete() {
 }
 
 void LogFile::Close() {
-  std::unique_lock lock(mu_);
+  WriterLock lock(&mu_);
   ReleaseReservedLocked();
   io_->Close(fd_);
   fd_ = -1;
@@ -252,13 +253,13 @@ Status LogFile::SetLastModifiedMs(int64_t ms) {
 Result<std::shared_ptr<const LogFile::Mapping>> LogFile::Map() const {
   const int64_t need = size();
   {
-    std::shared_lock lock(mu_);
+    ReaderLock lock(&mu_);
     if (map_ != nullptr && map_->capacity() >= need) {
       cache_entry_.Used();
       return map_;
     }
   }
-  std::unique_lock lock(mu_);
+  WriterLock lock(&mu_);
   if (map_ == nullptr || map_->capacity() < need) {
     RETURN_IF_ERROR(ReopenLocked());
     int64_t capacity = RoundUpToPage(std::max({need * 2, map_capacity_hint_, kMinMapCapacity}));

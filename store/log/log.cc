@@ -94,6 +94,7 @@ Result<std::unique_ptr<Log>> Log::Open(Options options) {
 
 std::unique_ptr<Log> Log::Offline(Options options, Status why) {
   std::unique_ptr<Log> log(new Log(std::move(options)));
+  MutexLock lock(&log->append_mu_);
   log->fence_reason_ = fmt::format("partition {} is offline: {}", log->tp_.DirName(), why.message());
   // Whatever failed the load (EMFILE, EACCES, ...), what a reader or writer
   // of this partition gets is EIO with the reason.
@@ -103,24 +104,26 @@ std::unique_ptr<Log> Log::Offline(Options options, Status why) {
 }
 
 void Log::SetReadOnly(std::string why) {
-  std::lock_guard lock(append_mu_);
+  MutexLock lock(&append_mu_);
   read_only_reason_ = fmt::format("partition {} is read-only: {}", tp_.DirName(), why);
   read_only_ = true;
 }
 
 LogConfig Log::config() const {
-  std::lock_guard lock(config_mu_);
+  MutexLock lock(&config_mu_);
   return config_;
 }
 
+const LogConfig& Log::appender_config() const NO_THREAD_SAFETY_ANALYSIS { return config_; }
+
 void Log::UpdateConfig(const LogConfig& config) {
-  std::lock_guard append(append_mu_);
-  std::lock_guard lock(config_mu_);
+  MutexLock append(&append_mu_);
+  MutexLock lock(&config_mu_);
   config_ = config;
 }
 
 LogSegment::Options Log::SegmentOptions(Offset base) const {
-  std::lock_guard lock(config_mu_);
+  MutexLock lock(&config_mu_);
   LogSegment::Options o;
   o.dir = dir_;
   o.base_offset = base;
@@ -135,25 +138,25 @@ LogSegment::Options Log::SegmentOptions(Offset base) const {
 }
 
 std::shared_ptr<LogSegment> Log::ActiveSegment() const {
-  std::shared_lock lock(segments_mu_);
+  ReaderLock lock(&segments_mu_);
   return segments_.empty() ? nullptr : segments_.rbegin()->second;
 }
 
 std::shared_ptr<LogSegment> Log::FloorSegment(Offset offset) const {
-  std::shared_lock lock(segments_mu_);
+  ReaderLock lock(&segments_mu_);
   auto it = segments_.upper_bound(offset);
   if (it == segments_.begin()) return it == segments_.end() ? nullptr : it->second;
   return std::prev(it)->second;
 }
 
 std::shared_ptr<LogSegment> Log::SegmentAfter(Offset base) const {
-  std::shared_lock lock(segments_mu_);
+  ReaderLock lock(&segments_mu_);
   auto it = segments_.upper_bound(base);
   return it == segments_.end() ? nullptr : it->second;
 }
 
 std::vector<std::shared_ptr<LogSegment>> Log::Segments() const {
-  std::shared_lock lock(segments_mu_);
+  ReaderLock lock(&segments_mu_);
   std::vector<std::shared_ptr<LogSegment>> out;
   out.reserve(segments_.size());
   for (const auto& [base, segment] : segments_) out.push_back(segment);
@@ -174,14 +177,14 @@ struct Log::PendingRecord {
 
 Result<AppendResult> Log::Append(std::span<const std::string_view> lines,
                                  std::vector<Offset>* offsets) {
-  std::lock_guard lock(append_mu_);
+  MutexLock lock(&append_mu_);
   return AppendLinesLocked(lines, offsets);
 }
 
 // REQUIRES: append_mu_.
 Result<AppendResult> Log::AppendLinesLocked(std::span<const std::string_view> lines,
                                             std::vector<Offset>* offsets) {
-  const std::string_view separator = config_.key_separator;
+  const std::string_view separator = appender_config().key_separator;
   const size_t tombstone_headers = SeparatorHeaderSize(separator);
   auto describe = [&](size_t i) {
     LineParts parts = SplitLine(lines[i], separator);
@@ -206,7 +209,7 @@ Result<AppendResult> Log::AppendLinesLocked(std::span<const std::string_view> li
 
 Result<AppendResult> Log::AppendRecords(std::span<const KeyValue> records,
                                         std::vector<Offset>* offsets) {
-  std::lock_guard lock(append_mu_);
+  MutexLock lock(&append_mu_);
   auto describe = [&](size_t i) {
     const KeyValue& kv = records[i];
     PendingRecord r;
@@ -236,7 +239,7 @@ Result<AppendResult> Log::AppendLocked(size_t count, const char* noun, const Des
   AppendResult result{start, start, 0, 0};
   if (count == 0) return result;
 
-  const LogConfig& cfg = config_;
+  const LogConfig& cfg = appender_config();
   const int64_t batch_limit = std::min(cfg.max_message_bytes, cfg.segment_bytes);
   const Timestamp now = clock_->Now();
 
@@ -321,7 +324,7 @@ Status Log::WriteBuiltBatch(Timestamp now, Offset next_offset) {
 Status Log::FinishAppend(const AppendResult& result, Timestamp now) {
   last_modified_ms_ = now.value;
   unflushed_records_ += result.records;
-  if (unflushed_records_ >= config_.flush_messages) return FlushLocked();
+  if (unflushed_records_ >= appender_config().flush_messages) return FlushLocked();
   return Status::Ok();
 }
 
@@ -336,7 +339,7 @@ Status Log::WriteBatches(std::string_view bytes, std::vector<BatchLocation> loca
   const Timestamp max_ts = locations.back().max_timestamp;
   if (!active->empty() &&
       active->ShouldRoll(static_cast<int64_t>(bytes.size()), last_offset, max_ts,
-                         config_.segment_bytes, config_.MaxSegmentMs())) {
+                         appender_config().segment_bytes, appender_config().MaxSegmentMs())) {
     RETURN_IF_ERROR(RollLocked(log_end_offset()));
     active = ActiveSegment();
   }
@@ -361,7 +364,7 @@ Status Log::Fence(const Status& cause) {
 }
 
 Status Log::Roll() {
-  std::lock_guard lock(append_mu_);
+  MutexLock lock(&append_mu_);
   if (ActiveSegment()->empty()) return Status::Ok();
   return RollLocked(log_end_offset());
 }
@@ -380,11 +383,11 @@ Status Log::RollLocked(Offset new_base) {
   if (Status s = old_active->OnBecomeInactive(); !s.ok()) {
     (void)segment->DeleteFiles();
     // Trimmed or not, its indexes grow back: it stays the active segment.
-    (void)old_active->ResizeIndexes(config_.segment_index_bytes);
+    (void)old_active->ResizeIndexes(appender_config().segment_index_bytes);
     return s.Annotate(fmt::format("partition {} cannot roll a new segment", tp_.DirName()));
   }
   {
-    std::unique_lock lock(segments_mu_);
+    WriterLock lock(&segments_mu_);
     segments_[new_base] = std::move(segment);
   }
   created_segments_since_flush_ = true;
@@ -525,14 +528,14 @@ LogFigures Log::Figures() const {
 }
 
 Status Log::Flush() {
-  std::lock_guard lock(append_mu_);
+  MutexLock lock(&append_mu_);
   return FlushLocked();
 }
 
 Status Log::FlushIfDue() {
   RETURN_IF_ERROR(FlushRolledSegments());
-  std::lock_guard lock(append_mu_);
-  if (clock_->MonotonicMs() - last_flush_ms_ < config_.flush_ms) return Status::Ok();
+  MutexLock lock(&append_mu_);
+  if (clock_->MonotonicMs() - last_flush_ms_ < appender_config().flush_ms) return Status::Ok();
   if (recovery_point() == log_end_offset()) return Status::Ok();
   return FlushLocked();
 }
@@ -567,10 +570,10 @@ Status Log::FlushLocked() {
 Status Log::FlushRolledSegments() {
   const Offset up_to(roll_flush_up_to_.load());
   if (up_to <= recovery_point()) return Status::Ok();
-  std::lock_guard files_lock(files_mu_);
+  MutexLock files_lock(&files_mu_);
   {
     // A fenced log's files may be closed; its flush reports the fence.
-    std::lock_guard lock(append_mu_);
+    MutexLock lock(&append_mu_);
     if (fenced_) return Status::Ok();
   }
   Status s;
@@ -580,7 +583,7 @@ Status Log::FlushRolledSegments() {
     if (!(s = segment->Flush()).ok()) break;
   }
   if (s.ok()) s = SyncDirectory(dir_, *io_);
-  std::lock_guard lock(append_mu_);
+  MutexLock lock(&append_mu_);
   if (!s.ok()) return Fence(s);
   recovery_point_ = std::max(recovery_point_.load(), up_to.value);
   return Status::Ok();
@@ -589,8 +592,8 @@ Status Log::FlushRolledSegments() {
 Status Log::Close(bool sync_files) {
   // files_mu_ first: a FlushRolledSegments in progress must not see its
   // segments' files closed under it.
-  std::lock_guard files_lock(files_mu_);
-  std::lock_guard lock(append_mu_);
+  MutexLock files_lock(&files_mu_);
+  MutexLock lock(&append_mu_);
   Status flushed = fenced_ || !sync_files ? Status::Ok() : FlushLocked();
   closed_unsynced_ = !sync_files && !fenced_;
   // Appends after Close would write to closed files.
@@ -605,17 +608,17 @@ Status Log::Close(bool sync_files) {
 }
 
 void Log::RecordSyncedAtClose() {
-  std::lock_guard lock(append_mu_);
+  MutexLock lock(&append_mu_);
   if (!closed_unsynced_) return;
   recovery_point_ = std::max(recovery_point_.load(), end_offset_.load());
   closed_unsynced_ = false;
 }
 
 void Log::CloseWithoutFlush() {
-  std::lock_guard lock(append_mu_);
+  MutexLock lock(&append_mu_);
   fenced_ = true;
   fence_reason_ = fmt::format("partition {} was deleted", tp_.DirName());
-  std::unique_lock seg_lock(segments_mu_);
+  WriterLock seg_lock(&segments_mu_);
   segments_.clear();
 }
 

@@ -16,9 +16,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -27,6 +25,7 @@
 #include "store/format/checkpoint_file.h"
 #include "store/base/clock.h"
 #include "store/io/file_io.h"
+#include "store/base/mutex.h"
 #include "store/log/log_config.h"
 #include "store/log/log_segment.h"
 #include "store/format/batch_builder.h"
@@ -94,7 +93,7 @@ class Log {
   // Refuses appends from now on (kReadOnly, saying why), and retention and
   // the cleaner leave it alone: its config could not be read, and neither
   // may act on a guess.
-  void SetReadOnly(std::string why);
+  void SetReadOnly(std::string why) EXCLUDES(append_mu_);
   bool read_only() const { return read_only_.load(); }
   // Whether this Open made the partition directory (so discarding a
   // partition whose creation failed may remove it).
@@ -106,7 +105,7 @@ class Log {
   // (kInvalidArgument), appends nothing. offsets, if given, receives each
   // line's offset.
   Result<AppendResult> Append(std::span<const std::string_view> lines,
-                              std::vector<Offset>* offsets = nullptr);
+                              std::vector<Offset>* offsets = nullptr) EXCLUDES(append_mu_);
   // Appends records with explicit binary keys and values (internal topics
   // such as __consumer_offsets), batched and validated as Append does: a
   // record too large (kRecordTooLarge) or with a null key on a compacted
@@ -114,13 +113,14 @@ class Log {
   // "\n", a tombstone as key + "\n" (presented_record.h); that size is how
   // far it moves the log end.
   Result<AppendResult> AppendRecords(std::span<const KeyValue> records,
-                                     std::vector<Offset>* offsets = nullptr);
+                                     std::vector<Offset>* offsets = nullptr) EXCLUDES(append_mu_);
   // Append of the lines of pending + text, which a writer hands over as
   // text: every "\n" in text ends a line, and text ends with one; pending
   // (what earlier writes left unfinished) starts the first line. Same
   // rules, records and batches as Append, in one pass over the text when
   // it fits one batch (store/log/log_text_append.cc).
-  Result<AppendResult> AppendText(std::string_view pending, std::string_view text);
+  Result<AppendResult> AppendText(std::string_view pending, std::string_view text)
+      EXCLUDES(append_mu_);
 
   // Whether Append({line}) would take the line now, judged as Append judges
   // before it writes anything, and appending nothing: kFenced while the log
@@ -129,14 +129,14 @@ class Log {
   // min(max.message.bytes, segment.bytes). Ok is no promise: the disk can
   // still fail the append. The filesystem asks at close, where a line still
   // held would be appended only later (store/log/log_line_check.cc).
-  Status CheckLine(std::string_view line) const;
+  Status CheckLine(std::string_view line) const EXCLUDES(config_mu_);
   // Whether a line that begins with `start` (its newline not written yet)
   // can still become a record: kRecordTooLarge when `start` alone, as a
   // keyless value, already makes a batch over the limit. No line beginning
   // so makes a smaller record, so a line is never refused before its end
   // would be. Only the size is judged: key and fence are judged once the
   // line ends (CheckLine).
-  Status CheckUnfinishedLine(std::string_view start) const;
+  Status CheckUnfinishedLine(std::string_view start) const EXCLUDES(config_mu_);
 
   // Copies presented bytes from `offset` into out[0, max): the bytes stored
   // there, continuing at the next surviving record where records are gone
@@ -170,7 +170,7 @@ class Log {
   const TopicPartition& topic_partition() const { return tp_; }
   const std::string& dir() const { return dir_; }
   bool fenced() const { return fenced_.load(); }
-  LogConfig config() const;
+  LogConfig config() const EXCLUDES(config_mu_);
   // Milliseconds since the epoch of the last append (or the newest segment's
   // mtime after a reopen): the partition file's st_mtime.
   int64_t last_modified_ms() const { return last_modified_ms_.load(); }
@@ -178,24 +178,24 @@ class Log {
   // Makes everything appended so far durable: segments and indexes fsynced,
   // the directory fsynced if segments were created, then the recovery point
   // moves to the log end.
-  Status Flush();
+  Status Flush() EXCLUDES(append_mu_);
   // For a scheduler: flushes the segments below the newest roll if they are
   // not yet (FlushRolledSegments), then everything if flush.ms has passed
   // since the last flush.
-  Status FlushIfDue();
+  Status FlushIfDue() EXCLUDES(files_mu_, append_mu_);
   // Starts a new active segment at the log end (if the active one is not empty).
-  Status Roll();
-  void UpdateConfig(const LogConfig& config);
+  Status Roll() EXCLUDES(append_mu_);
+  void UpdateConfig(const LogConfig& config) EXCLUDES(append_mu_, config_mu_);
   // Flushes, writes the final index entries and closes every file. With
   // sync_files false nothing is fsynced: the caller syncs the whole
   // filesystem afterwards (one syncfs for thousands of partitions) and then
   // calls RecordSyncedAtClose.
-  Status Close(bool sync_files = true);
+  Status Close(bool sync_files = true) EXCLUDES(files_mu_, append_mu_);
   // After a Close(false) and a successful syncfs: everything the log held
   // is durable, so its recovery point is its end (unless it was fenced).
-  void RecordSyncedAtClose();
+  void RecordSyncedAtClose() EXCLUDES(append_mu_);
   // Closes files without flushing (for a topic being deleted).
-  void CloseWithoutFlush();
+  void CloseWithoutFlush() EXCLUDES(append_mu_, segments_mu_);
 
   // What loading found and repaired (torn tails cut, indexes rebuilt,
   // segments set aside), for the daemon's log.
@@ -208,7 +208,7 @@ class Log {
   // file.delete.delay.ms by the scheduler (at once if the log has none).
   // Appends wait only for the plan and the map change. Returns how many
   // segments went.
-  Result<int> DeleteOldSegments();
+  Result<int> DeleteOldSegments() EXCLUDES(files_mu_, append_mu_);
   // Swaps a finished cleaner output (files suffixed .cleaned) in for the
   // segments it replaces, crash-safely: .cleaned -> .swap, old -> .deleted,
   // .swap -> final name, directory fsynced; the old files are removed as
@@ -219,46 +219,49 @@ class Log {
   // reach the disk in order, which recovery relies on anyway).
   Status ReplaceSegments(std::shared_ptr<LogSegment> cleaned,
                          const std::vector<std::shared_ptr<LogSegment>>& old,
-                         bool sync_directory = true);
+                         bool sync_directory = true) EXCLUDES(files_mu_, append_mu_);
   // Options for a segment of this log (the cleaner creates its output so).
-  LogSegment::Options SegmentOptions(Offset base) const;
+  LogSegment::Options SegmentOptions(Offset base) const EXCLUDES(config_mu_);
 
   // Segments in offset order (a snapshot), for retention, the cleaner, tests.
-  std::vector<std::shared_ptr<LogSegment>> Segments() const;
+  std::vector<std::shared_ptr<LogSegment>> Segments() const EXCLUDES(segments_mu_);
 
  private:
   explicit Log(Options options);
-  // REQUIRES: files_mu_. Renames the segments' files .deleted.
-  Status RenameDeleted(const std::vector<std::shared_ptr<LogSegment>>& segments);
+  // Renames the segments' files .deleted.
+  Status RenameDeleted(const std::vector<std::shared_ptr<LogSegment>>& segments) REQUIRES(files_mu_);
   // Removes renamed segments' files: after file.delete.delay.ms (0 too) on
   // the scheduler, or at once without one. Takes no lock.
   void DeleteRenamed(std::vector<std::shared_ptr<LogSegment>> segments);
-  // REQUIRES: append_mu_. Whether every segment is still in the map.
-  bool HoldsAll(const std::vector<std::shared_ptr<LogSegment>>& segments) const;
-  std::shared_ptr<LogSegment> ActiveSegment() const;
-  std::shared_ptr<LogSegment> FloorSegment(Offset offset) const;
-  std::shared_ptr<LogSegment> SegmentAfter(Offset base) const;
+  // Whether every segment is still in the map.
+  bool HoldsAll(const std::vector<std::shared_ptr<LogSegment>>& segments) const
+      REQUIRES(append_mu_) EXCLUDES(segments_mu_);
+  std::shared_ptr<LogSegment> ActiveSegment() const EXCLUDES(segments_mu_);
+  std::shared_ptr<LogSegment> FloorSegment(Offset offset) const EXCLUDES(segments_mu_);
+  std::shared_ptr<LogSegment> SegmentAfter(Offset base) const EXCLUDES(segments_mu_);
   struct PendingRecord;
   template <typename Describe, typename Keyless>
   Result<AppendResult> AppendLocked(size_t count, const char* noun, const Describe& describe,
-                                    const Keyless& keyless, std::vector<Offset>* offsets);
+                                    const Keyless& keyless, std::vector<Offset>* offsets)
+      REQUIRES(append_mu_);
   Result<AppendResult> AppendLinesLocked(std::span<const std::string_view> lines,
-                                         std::vector<Offset>* offsets);
+                                         std::vector<Offset>* offsets) REQUIRES(append_mu_);
   // AppendText's one-batch case; nullopt when the lines need more than one.
   Result<std::optional<AppendResult>> AppendTextAsOneBatch(std::string_view pending,
-                                                           std::string_view text);
-  // REQUIRES: append_mu_. What every append does after its batches landed.
-  Status FinishAppend(const AppendResult& result, Timestamp now);
-  Status RollLocked(Offset new_base);
+                                                           std::string_view text)
+      REQUIRES(append_mu_);
+  // What every append does after its batches landed.
+  Status FinishAppend(const AppendResult& result, Timestamp now) REQUIRES(append_mu_);
+  Status RollLocked(Offset new_base) REQUIRES(append_mu_);
   Status WriteBatches(std::string_view bytes, std::vector<BatchLocation> locations,
-                      int64_t records, Offset next_offset);
-  // REQUIRES: append_mu_. Finishes the batch in builder_ (stamped `now`)
-  // and writes it; next_offset is the log end after it.
-  Status WriteBuiltBatch(Timestamp now, Offset next_offset);
-  // REQUIRES: append_mu_. Where the batch in builder_ goes, but for its
-  // position and size (known once it is finished).
-  BatchLocation BuiltBatchLocation(Timestamp now) const;
-  Status FlushLocked();
+                      int64_t records, Offset next_offset) REQUIRES(append_mu_);
+  // Finishes the batch in builder_ (stamped `now`) and writes it;
+  // next_offset is the log end after it.
+  Status WriteBuiltBatch(Timestamp now, Offset next_offset) REQUIRES(append_mu_);
+  // Where the batch in builder_ goes, but for its position and size (known
+  // once it is finished).
+  BatchLocation BuiltBatchLocation(Timestamp now) const REQUIRES(append_mu_);
+  Status FlushLocked() REQUIRES(append_mu_);
   // Kafka's flush after a roll (flushUptoOffsetExclusive of the new
   // segment's base): syncs the segments below roll_flushed_up_to_ and the
   // directory, then moves the recovery point there. Without it the recovery
@@ -266,18 +269,25 @@ class Log {
   // start scan every segment written since. The syncs run without the
   // append lock (files_mu_ keeps retention and swaps away), so appends go on
   // while a full segment is written out.
-  Status FlushRolledSegments();
-  Status Fence(const Status& cause);
+  Status FlushRolledSegments() EXCLUDES(files_mu_, append_mu_);
+  Status Fence(const Status& cause) REQUIRES(append_mu_);
+  // config_ as the appender reads it: every write of config_ holds
+  // append_mu_ as well as config_mu_, so append_mu_ alone is enough to read
+  // it. The analysis knows one lock per field (config_mu_); this accessor is
+  // where the other rule is stated.
+  const LogConfig& appender_config() const REQUIRES(append_mu_);
 
-  // Loading (store/log/log_loader.cc).
-  Status Load();
-  Status RemoveTempFilesAndCompleteSwaps();
+  // Loading (store/log/log_loader.cc), holding append_mu_ as the
+  // appender (nobody else can reach the log yet).
+  Status Load() EXCLUDES(append_mu_);
+  Status RemoveTempFilesAndCompleteSwaps() REQUIRES(append_mu_);
   Result<bool> CompleteSwap(const std::vector<std::string>& swap_names,
-                            const std::vector<std::string>& deleted_names);
-  Status LoadSegments();
-  Status RecoverSegments();
-  Status RecoverSegment(const std::shared_ptr<LogSegment>& segment);
-  Status SetSegmentAside(const std::shared_ptr<LogSegment>& segment, std::string_view suffix);
+                            const std::vector<std::string>& deleted_names) REQUIRES(append_mu_);
+  Status LoadSegments() REQUIRES(append_mu_);
+  Status RecoverSegments() REQUIRES(append_mu_);
+  Status RecoverSegment(const std::shared_ptr<LogSegment>& segment) REQUIRES(append_mu_);
+  Status SetSegmentAside(const std::shared_ptr<LogSegment>& segment, std::string_view suffix)
+      REQUIRES(append_mu_);
 
   const std::string dir_;
   const TopicPartition tp_;
@@ -289,24 +299,26 @@ class Log {
   const bool had_clean_shutdown_;
 
   // Serialises retention and segment swaps, which hold it across their
-  // renames and directory fsync. Lock order: files_mu_, then append_mu_.
-  // Appends never take it.
-  std::mutex files_mu_;
-  std::mutex append_mu_;
-  LogConfig config_;  // written under append_mu_ and config_mu_
-  mutable std::mutex config_mu_;
-  BatchBuilder builder_;     // guarded by append_mu_
-  std::string multi_batch_;  // guarded by append_mu_: the batches of one append, gathered
-  std::string append_buf_;   // guarded by append_mu_: AppendText's first line
-  int64_t unflushed_records_ = 0;  // guarded by append_mu_
-  int64_t last_flush_ms_;          // guarded by append_mu_
-  bool created_segments_since_flush_ = false;  // guarded by append_mu_
+  // renames and directory fsync. Lock order: files_mu_, then append_mu_
+  // (docs/threading.md). Appends never take it.
+  Mutex files_mu_ ACQUIRED_BEFORE(append_mu_);
+  Mutex append_mu_ ACQUIRED_BEFORE(config_mu_, segments_mu_);
+  // Written under append_mu_ and config_mu_; read under either
+  // (appender_config() for the appender).
+  LogConfig config_ GUARDED_BY(config_mu_);
+  mutable Mutex config_mu_;
+  BatchBuilder builder_ GUARDED_BY(append_mu_);
+  std::string multi_batch_ GUARDED_BY(append_mu_);  // the batches of one append, gathered
+  std::string append_buf_ GUARDED_BY(append_mu_);   // AppendText's first line
+  int64_t unflushed_records_ GUARDED_BY(append_mu_) = 0;
+  int64_t last_flush_ms_ GUARDED_BY(append_mu_);
+  bool created_segments_since_flush_ GUARDED_BY(append_mu_) = false;
   // The partition directory was made by this process and its name in the
-  // data directory is not synced yet; guarded by append_mu_.
-  bool new_directory_ = false;
+  // data directory is not synced yet.
+  bool new_directory_ GUARDED_BY(append_mu_) = false;
 
-  mutable std::shared_mutex segments_mu_;
-  std::map<Offset, std::shared_ptr<LogSegment>> segments_;  // guarded by segments_mu_
+  mutable SharedMutex segments_mu_;
+  std::map<Offset, std::shared_ptr<LogSegment>> segments_ GUARDED_BY(segments_mu_);
 
   std::atomic<int64_t> end_offset_{0};
   std::atomic<int64_t> log_start_offset_{0};
@@ -316,12 +328,12 @@ class Log {
   std::atomic<int64_t> roll_flush_up_to_{0};
   std::atomic<int64_t> last_modified_ms_{0};
   std::atomic<bool> fenced_{false};
-  std::string fence_reason_;  // guarded by append_mu_
+  std::string fence_reason_ GUARDED_BY(append_mu_);
   std::atomic<bool> read_only_{false};
-  std::string read_only_reason_;  // guarded by append_mu_
+  std::string read_only_reason_ GUARDED_BY(append_mu_);
   Status offline_;                // set before the log is shared
   bool created_directory_ = false;  // set while loading
-  bool closed_unsynced_ = false;    // guarded by append_mu_: Close(false) of a healthy log
+  bool closed_unsynced_ GUARDED_BY(append_mu_) = false;  // Close(false) of a healthy log
   std::vector<std::string> warnings_;  // written only while loading
 };
 

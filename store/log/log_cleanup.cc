@@ -21,9 +21,9 @@ namespace topicfs::store {
 
 Result<int> Log::DeleteOldSegments() {
   std::vector<std::shared_ptr<LogSegment>> doomed;
-  std::unique_lock files_lock(files_mu_);
+  MutexLock files_lock(&files_mu_);
   {
-    std::lock_guard lock(append_mu_);
+    MutexLock lock(&append_mu_);
     if (fenced_ || read_only_) return 0;
     auto segments = Segments();
     std::vector<SegmentSummary> summaries;
@@ -33,7 +33,7 @@ Result<int> Log::DeleteOldSegments() {
       summaries.push_back({segments[i]->base_offset(), next, segments[i]->size(),
                            segments[i]->LargestTimestamp()});
     }
-    RetentionPlan plan = PlanRetention(summaries, config_, clock_->Now(), log_start_offset());
+    RetentionPlan plan = PlanRetention(summaries, appender_config(), clock_->Now(), log_start_offset());
     if (plan.delete_count == 0) return 0;
     if (plan.roll_first) {
       // Every segment expired: roll, so the log keeps one (empty) segment.
@@ -45,14 +45,14 @@ Result<int> Log::DeleteOldSegments() {
     // below a start that still points into it.
     Offset new_start = segments[plan.delete_count]->base_offset();
     log_start_offset_ = std::max(log_start_offset_.load(), new_start.value);
-    std::unique_lock seg_lock(segments_mu_);
+    WriterLock seg_lock(&segments_mu_);
     for (const auto& segment : doomed) segments_.erase(segment->base_offset());
   }
   // Out of the map, the segments are reachable only by readers already
   // holding them, who finish with the open files.
   const int count = static_cast<int>(doomed.size());
   RETURN_IF_ERROR(RenameDeleted(doomed));
-  files_lock.unlock();
+  files_lock.Unlock();
   DeleteRenamed(std::move(doomed));
   return count;
 }
@@ -80,7 +80,7 @@ void Log::DeleteRenamed(std::vector<std::shared_ptr<LogSegment>> segments) {
 }
 
 bool Log::HoldsAll(const std::vector<std::shared_ptr<LogSegment>>& segments) const {
-  std::shared_lock seg_lock(segments_mu_);
+  ReaderLock seg_lock(&segments_mu_);
   for (const auto& segment : segments) {
     auto it = segments_.find(segment->base_offset());
     if (it == segments_.end() || it->second != segment) return false;
@@ -91,7 +91,7 @@ bool Log::HoldsAll(const std::vector<std::shared_ptr<LogSegment>>& segments) con
 Status Log::ReplaceSegments(std::shared_ptr<LogSegment> cleaned,
                             const std::vector<std::shared_ptr<LogSegment>>& old,
                             bool sync_directory) {
-  std::unique_lock files_lock(files_mu_);
+  MutexLock files_lock(&files_mu_);
   // With files_mu_ held retention cannot take a segment; only closing the
   // log (a deleted topic) can still empty the map.
   auto abort = [&] {
@@ -100,7 +100,7 @@ Status Log::ReplaceSegments(std::shared_ptr<LogSegment> cleaned,
         fmt::format("{}: a segment left the log while it was cleaned; cleaning aborted", dir_));
   };
   {
-    std::lock_guard lock(append_mu_);
+    MutexLock lock(&append_mu_);
     if (!HoldsAll(old)) return abort();
   }
   // 1. The output is complete: .cleaned -> .swap. From here a crash
@@ -108,9 +108,9 @@ Status Log::ReplaceSegments(std::shared_ptr<LogSegment> cleaned,
   RETURN_IF_ERROR(cleaned->ChangeFileSuffixes(kCleanedSuffix, kSwapSuffix));
   // 2. Readers switch to the new segment; those holding an old one finish with it.
   {
-    std::lock_guard lock(append_mu_);
+    MutexLock lock(&append_mu_);
     if (!HoldsAll(old)) return abort();
-    std::unique_lock seg_lock(segments_mu_);
+    WriterLock seg_lock(&segments_mu_);
     for (const auto& segment : old) segments_.erase(segment->base_offset());
     segments_[cleaned->base_offset()] = cleaned;
   }
@@ -119,7 +119,7 @@ Status Log::ReplaceSegments(std::shared_ptr<LogSegment> cleaned,
   // 4. The new segment takes its final name.
   RETURN_IF_ERROR(cleaned->ChangeFileSuffixes(kSwapSuffix, ""));
   if (sync_directory) RETURN_IF_ERROR(SyncDirectory(dir_));
-  files_lock.unlock();
+  files_lock.Unlock();
   DeleteRenamed(old);
   return Status::Ok();
 }

@@ -52,7 +52,7 @@ Status Log::CheckLine(std::string_view line) const {
     return Status::ReadOnly(fmt::format("partition {} is read-only: its config could not be read",
                                         tp_.DirName()));
   }
-  std::lock_guard lock(config_mu_);
+  MutexLock lock(&config_mu_);
   const LogConfig& cfg = config_;
   const line_rules::LineRecord record = line_rules::DescribeLine(line, cfg.key_separator);
   if (cfg.cleanup_compact && !record.key) {
@@ -73,7 +73,7 @@ Status Log::CheckUnfinishedLine(std::string_view start) const {
   // what the line makes if it ends now.
   line_rules::LineRecord smallest;
   smallest.value = start;
-  std::lock_guard lock(config_mu_);
+  MutexLock lock(&config_mu_);
   return CheckRecordAlone(smallest, "line (not finished yet)", start.size(), config_);
 }
 

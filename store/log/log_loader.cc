@@ -20,6 +20,7 @@ namespace topicfs::store {
 
 // Step 0: the directory exists (a new partition starts empty).
 Status Log::Load() {
+  MutexLock lock(&append_mu_);
   ASSIGN_OR_RETURN(bool created, io_->MakeDir(dir_));
   // Its name in the data directory is not durable until that is synced:
   // the first flush does it (FlushLocked).
@@ -40,7 +41,7 @@ Status Log::Load() {
   }
   if (ActiveSegment() == nullptr) {
     ASSIGN_OR_RETURN(auto segment, LogSegment::Create(SegmentOptions(checkpoint_start)));
-    std::unique_lock lock(segments_mu_);
+    WriterLock seg_lock(&segments_mu_);
     segments_[checkpoint_start] = std::move(segment);
     created_segments_since_flush_ = true;
   }
@@ -54,7 +55,7 @@ Status Log::Load() {
   recovery_point_ = had_clean_shutdown_ ? end_offset_.load()
                                         : std::min(recovery_point_.load(), end_offset_.load());
   log_start_offset_ = std::max(checkpoint_start, Segments().front()->base_offset()).value;
-  RETURN_IF_ERROR(active->ResizeIndexes(config_.segment_index_bytes));
+  RETURN_IF_ERROR(active->ResizeIndexes(appender_config().segment_index_bytes));
   last_modified_ms_ = active->LastModifiedMs();
   return Status::Ok();
 }
@@ -195,7 +196,7 @@ Status Log::LoadSegments() {
     if (!opened.ok()) {
       return opened.status().Annotate(fmt::format("{}: segment {} cannot be opened", dir_, base));
     }
-    std::unique_lock lock(segments_mu_);
+    WriterLock lock(&segments_mu_);
     segments_[base] = std::move(opened).value();
   }
   return Status::Ok();
@@ -259,7 +260,7 @@ Status Log::SetSegmentAside(const std::shared_ptr<LogSegment>& segment, std::str
     warnings_.push_back(fmt::format("{}: segment {} renamed {}", dir_, segment->base_offset(),
                                     segment->log_path()));
   }
-  std::unique_lock lock(segments_mu_);
+  WriterLock lock(&segments_mu_);
   segments_.erase(segment->base_offset());
   return Status::Ok();
 }

@@ -222,7 +222,7 @@ Status LogSegment::VerifyServed(std::string_view batch, int64_t pos) const {
 
 Status LogSegment::Withhold(int64_t pos, const Status& why) const {
   {
-    std::lock_guard lock(withheld_mu_);
+    MutexLock lock(&withheld_mu_);
     withheld_.insert(pos);
   }
   // Whatever the format check said (unsupported magic or codec included):
@@ -232,7 +232,7 @@ Status LogSegment::Withhold(int64_t pos, const Status& why) const {
 }
 
 int64_t LogSegment::withheld_batches() const {
-  std::lock_guard lock(withheld_mu_);
+  MutexLock lock(&withheld_mu_);
   return static_cast<int64_t>(withheld_.size());
 }
 

@@ -16,7 +16,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -25,6 +24,7 @@
 
 #include "store/format/batch_check.h"
 #include "store/base/clock.h"
+#include "store/base/mutex.h"
 #include "store/io/file_cache.h"
 #include "store/io/file_io.h"
 #include "store/io/log_file.h"
@@ -163,7 +163,7 @@ class LogSegment {
   Result<int64_t> RecordCount() const;
   // Batches found damaged while serving (withheld from readers) since the
   // segment was opened.
-  int64_t withheld_batches() const;
+  int64_t withheld_batches() const EXCLUDES(withheld_mu_);
   // A read found damage (a withheld batch, an index entry pointing at no
   // batch): the next open must validate this segment and rebuild its indexes.
   bool needs_repair() const { return index_broken_.load() || withheld_batches() > 0; }
@@ -237,8 +237,8 @@ class LogSegment {
   int64_t created_ms_;
   mutable std::atomic<int64_t> record_count_{-1};  // -1: not counted yet
   mutable std::atomic<bool> index_broken_{false};
-  mutable std::mutex withheld_mu_;
-  mutable std::set<int64_t> withheld_;  // positions of damaged batches; guarded by withheld_mu_
+  mutable Mutex withheld_mu_;
+  mutable std::set<int64_t> withheld_ GUARDED_BY(withheld_mu_);  // positions of damaged batches
 };
 
 }  // namespace topicfs::store

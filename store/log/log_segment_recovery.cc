@@ -60,7 +60,7 @@ Result<LogSegment::RecoveryResult> LogSegment::Recover() {
   needs_recovery_ = false;
   index_broken_ = false;
   {
-    std::lock_guard lock(withheld_mu_);
+    MutexLock lock(&withheld_mu_);
     withheld_.clear();
   }
   return result;

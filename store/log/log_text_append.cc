@@ -19,7 +19,7 @@ Result<AppendResult> Log::AppendText(std::string_view pending, std::string_view 
   if (text.empty() || text.back() != '\n') {
     return Status::InvalidArgument("AppendText needs text that ends with a newline");
   }
-  std::lock_guard lock(append_mu_);
+  MutexLock lock(&append_mu_);
   ASSIGN_OR_RETURN(std::optional<AppendResult> one, AppendTextAsOneBatch(pending, text));
   if (one) return *one;
 
@@ -44,7 +44,7 @@ Result<AppendResult> Log::AppendText(std::string_view pending, std::string_view 
 // REQUIRES: append_mu_.
 Result<std::optional<AppendResult>> Log::AppendTextAsOneBatch(std::string_view pending,
                                                               std::string_view text) {
-  const LogConfig& cfg = config_;
+  const LogConfig& cfg = appender_config();
   const int64_t batch_limit = std::min(cfg.max_message_bytes, cfg.segment_bytes);
   // Records take more bytes than their lines, so text over the limit never
   // fits one batch; the general path splits it (or refuses a long line).

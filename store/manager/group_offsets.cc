@@ -80,6 +80,7 @@ Status GroupOffsets::Load() {
 }
 
 void GroupOffsets::Apply(const RecordView& record, const Log& where) {
+  WriterLock lock(&mu_);
   auto warn = [&](std::string_view why) {
     warnings_.push_back(fmt::format("{} record at offset {} skipped: {}", where.topic_partition().DirName(),
                                     record.offset, why));
@@ -98,8 +99,11 @@ void GroupOffsets::Apply(const RecordView& record, const Log& where) {
 
 Status GroupOffsets::ForgetDeletedTopics() {
   std::set<std::string> gone;
-  for (const auto& [tp, groups] : positions_) {
-    if (!manager_.TopicExists(tp.topic)) gone.insert(tp.topic);
+  {
+    ReaderLock lock(&mu_);
+    for (const auto& [tp, groups] : positions_) {
+      if (!manager_.TopicExists(tp.topic)) gone.insert(tp.topic);
+    }
   }
   for (const std::string& topic : gone) RETURN_IF_ERROR(ForgetTopic(topic));
   return Status::Ok();
@@ -113,7 +117,7 @@ void GroupOffsets::ErasePositionLocked(std::string_view group, const TopicPartit
 }
 
 std::optional<Offset> GroupOffsets::Committed(std::string_view group, const TopicPartition& tp) const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(&mu_);
   auto it = positions_.find(tp);
   if (it == positions_.end()) return std::nullopt;
   auto g = it->second.find(group);
@@ -122,7 +126,7 @@ std::optional<Offset> GroupOffsets::Committed(std::string_view group, const Topi
 }
 
 std::vector<std::string> GroupOffsets::Groups(const TopicPartition& tp) const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(&mu_);
   std::vector<std::string> names;
   auto it = positions_.find(tp);
   if (it == positions_.end()) return names;
@@ -142,7 +146,7 @@ Result<std::shared_ptr<Log>> GroupOffsets::LogForGroup(std::string_view group) {
   return log;
 }
 
-std::mutex& GroupOffsets::AppendLockFor(const Log& log) {
+Mutex& GroupOffsets::AppendLockFor(const Log& log) {
   return append_mu_[static_cast<size_t>(log.topic_partition().partition) % kAppendLocks];
 }
 
@@ -166,9 +170,9 @@ Status GroupOffsets::Commit(std::string_view group, const TopicPartition& tp, Of
   const std::string value = co::EncodeValue(v);
   const KeyValue record{key, value};
 
-  std::lock_guard append(AppendLockFor(*log));
+  MutexLock append(&AppendLockFor(*log));
   RETURN_IF_ERROR(AppendDurably(*log, {&record, 1}));
-  std::unique_lock lock(mu_);
+  WriterLock lock(&mu_);
   auto& groups = positions_[tp];
   auto it = groups.find(group);
   if (it == groups.end()) {
@@ -186,9 +190,9 @@ Status GroupOffsets::Forget(std::string_view group, const TopicPartition& tp) {
   const std::string key = CommitKey(group, tp);
   const KeyValue tombstone{key, std::nullopt};
 
-  std::lock_guard append(AppendLockFor(*log));
+  MutexLock append(&AppendLockFor(*log));
   RETURN_IF_ERROR(AppendDurably(*log, {&tombstone, 1}));
-  std::unique_lock lock(mu_);
+  WriterLock lock(&mu_);
   ErasePositionLocked(group, tp);
   return Status::Ok();
 }
@@ -197,7 +201,7 @@ Status GroupOffsets::ForgetTopic(std::string_view topic) {
   // The keys to tombstone, by the __consumer_offsets partition they live in.
   std::map<std::string, std::vector<TopicPartition>> by_group;
   {
-    std::shared_lock lock(mu_);
+    ReaderLock lock(&mu_);
     for (auto it = positions_.lower_bound(TopicPartition{std::string(topic), 0});
          it != positions_.end() && it->first.topic == topic; ++it) {
       for (const auto& [group, offset] : it->second) by_group[group].push_back(it->first);
@@ -217,9 +221,9 @@ Status GroupOffsets::ForgetTopic(std::string_view topic) {
     for (const auto& [group, tp] : keys) encoded.push_back(CommitKey(group, tp));
     for (const std::string& key : encoded) tombstones.push_back({key, std::nullopt});
 
-    std::lock_guard append(AppendLockFor(*log));
+    MutexLock append(&AppendLockFor(*log));
     RETURN_IF_ERROR(AppendDurably(*log, tombstones));
-    std::unique_lock lock(mu_);
+    WriterLock lock(&mu_);
     for (const auto& [group, tp] : keys) ErasePositionLocked(group, tp);
   }
   return Status::Ok();

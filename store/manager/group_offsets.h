@@ -23,9 +23,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -33,6 +31,7 @@
 
 #include "store/format/checkpoint_file.h"
 #include "store/base/clock.h"
+#include "store/base/mutex.h"
 #include "store/log/log.h"
 #include "store/manager/log_manager.h"
 #include "store/format/record_reader.h"
@@ -58,7 +57,8 @@ class GroupOffsets {
   static Status ValidateGroupName(std::string_view group);
 
   // The group's committed position in tp, nullopt when it has none.
-  std::optional<Offset> Committed(std::string_view group, const TopicPartition& tp) const;
+  std::optional<Offset> Committed(std::string_view group, const TopicPartition& tp) const
+      EXCLUDES(mu_);
 
   // Records `offset` as the group's position in tp. Creates __consumer_offsets
   // (50 partitions, cleanup.policy=compact, segment.bytes=104857600) on first
@@ -66,20 +66,20 @@ class GroupOffsets {
   // kNotFound when tp is not a partition of an existing topic, the log's
   // error (kFenced, kIoError with errno) if the append or fsync fails;
   // memory is then unchanged.
-  Status Commit(std::string_view group, const TopicPartition& tp, Offset offset);
+  Status Commit(std::string_view group, const TopicPartition& tp, Offset offset) EXCLUDES(mu_);
 
   // Forgets the group's position in tp: appends a tombstone (compaction later
   // removes both). Ok, and nothing written, when there is no position.
-  Status Forget(std::string_view group, const TopicPartition& tp);
+  Status Forget(std::string_view group, const TopicPartition& tp) EXCLUDES(mu_);
 
   // The groups with a position in tp, sorted.
-  std::vector<std::string> Groups(const TopicPartition& tp) const;
+  std::vector<std::string> Groups(const TopicPartition& tp) const EXCLUDES(mu_);
 
   // Forgets every group's position in every partition of `topic`, as Kafka
   // does when a topic is deleted, so a topic created again under the name
   // starts with no positions. Call it after LogManager::DeleteTopic
   // succeeded; if a crash comes between the two, Open finishes the job.
-  Status ForgetTopic(std::string_view topic);
+  Status ForgetTopic(std::string_view topic) EXCLUDES(mu_);
 
   // Malformed records skipped while loading, one line each.
   const std::vector<std::string>& warnings() const { return warnings_; }
@@ -93,27 +93,28 @@ class GroupOffsets {
   GroupOffsets(LogManager& manager, const Clock& clock);
   Status Load();
   // Applies one record of __consumer_offsets to memory (loading only).
-  void Apply(const RecordView& record, const Log& where);
+  void Apply(const RecordView& record, const Log& where) EXCLUDES(mu_);
   // Forgets positions of topics that no longer exist: a deletion that
   // stopped before its ForgetTopic (loading only).
-  Status ForgetDeletedTopics();
+  Status ForgetDeletedTopics() EXCLUDES(mu_);
   // The __consumer_offsets partition that holds `group`'s records, the
   // topic created first if needed. The hash is over the existing topic's
   // partition count (50 unless someone changed it), as Kafka's coordinator
   // uses the count in the metadata.
   Result<std::shared_ptr<Log>> LogForGroup(std::string_view group);
-  // Appends and fsyncs records to `log`. REQUIRES: its append lock held.
+  // Appends and fsyncs records to `log`. REQUIRES: its append lock held
+  // (AppendLockFor(log): a lock picked at run time, so a comment, not an
+  // annotation).
   static Status AppendDurably(Log& log, std::span<const KeyValue> records);
-  std::mutex& AppendLockFor(const Log& log);
-  // REQUIRES: mu_ held exclusively (or loading).
-  void ErasePositionLocked(std::string_view group, const TopicPartition& tp);
+  Mutex& AppendLockFor(const Log& log);
+  void ErasePositionLocked(std::string_view group, const TopicPartition& tp) REQUIRES(mu_);
 
   LogManager& manager_;
   const Clock& clock_;
-  std::array<std::mutex, kAppendLocks> append_mu_;
+  std::array<Mutex, kAppendLocks> append_mu_;
 
-  mutable std::shared_mutex mu_;
-  std::map<TopicPartition, GroupMap> positions_;  // guarded by mu_
+  mutable SharedMutex mu_;
+  std::map<TopicPartition, GroupMap> positions_ GUARDED_BY(mu_);
   std::vector<std::string> warnings_;             // written only by Open
 };
 

@@ -48,7 +48,7 @@ Result<std::unique_ptr<LogManager>> LogManager::Open(Options options) {
     {
       // Opened partitions close without writing: nothing is trimmed or
       // checkpointed on the way out of a failed open.
-      std::unique_lock lock(manager->topics_mu_);
+      WriterLock lock(&manager->topics_mu_);
       for (auto& [name, t] : manager->topics_) {
         for (const auto& log : t.partitions) log->CloseWithoutFlush();
       }
@@ -82,7 +82,7 @@ Status LogManager::Lock() {
   if (!fd.ok()) {
     // The directory lock excludes other daemons; a .lock that cannot be
     // written (a directory of that name, say) only loses the pid.
-    warnings_.push_back(fmt::format("cannot write our pid to {}: {}", path, fd.status().message()));
+    AddWarning(fmt::format("cannot write our pid to {}: {}", path, fd.status().message()));
     return Status::Ok();
   }
   lock_fd_ = *fd;
@@ -136,6 +136,7 @@ static Status MakeMetaDir(FileIo& io, const std::string& parent, std::string_vie
 }
 
 Status LogManager::LoadAll() {
+  WriterLock lock(&topics_mu_);
   RETURN_IF_ERROR(MakeMetaDir(*io_, data_dir_, kMetaDir));
   RETURN_IF_ERROR(MakeMetaDir(*io_, data_dir_ + "/" + std::string(kMetaDir), "topics"));
 
@@ -150,10 +151,10 @@ Status LogManager::LoadAll() {
   // starts from the first segment.
   auto rp = ReadCheckpointFile(data_dir_ + "/" + std::string(kRecoveryPointCheckpoint), *io_);
   if (rp.ok()) recovery_points_ = *rp;
-  else warnings_.push_back(rp.status().message());
+  else AddWarning(rp.status().message());
   auto ls = ReadCheckpointFile(data_dir_ + "/" + std::string(kLogStartOffsetCheckpoint), *io_);
   if (ls.ok()) log_start_offsets_ = *ls;
-  else warnings_.push_back(ls.status().message());
+  else AddWarning(ls.status().message());
 
   RETURN_IF_ERROR(cleaner_->Load());
   auto defaults = ReadResolvableConfig(data_dir_ + "/" + std::string(kDefaultsFile), {});
@@ -161,7 +162,7 @@ Status LogManager::LoadAll() {
     // Every topic's effective config depends on them: none may be written
     // to or cleaned up on a guess.
     defaults_damaged_ = defaults.status().Annotate("data directory defaults");
-    warnings_.push_back(fmt::format("{}: every topic is read-only until it is fixed", defaults_damaged_.message()));
+    AddWarning(fmt::format("{}: every topic is read-only until it is fixed", defaults_damaged_.message()));
   } else {
     defaults_ = std::move(defaults).value();
   }
@@ -183,7 +184,7 @@ Status LogManager::LoadAll() {
     // then served offline, saying why).
     struct stat st {};
     if (::stat((data_dir_ + "/" + name).c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-      warnings_.push_back(fmt::format("{}/{} is not a directory: not a partition", data_dir_, name));
+      AddWarning(fmt::format("{}/{} is not a directory: not a partition", data_dir_, name));
       continue;
     }
     int32_t& count = partitions_seen[tp->topic];
@@ -203,7 +204,7 @@ Status LogManager::LoadAll() {
     // partitions as it has directories.
     damaged[topic] = read.status();
     topic_overrides[topic] = {{"partitions", std::to_string(std::max(1, partitions_seen[topic]))}};
-    warnings_.push_back(fmt::format("topic {} is read-only: {}", topic, read.status().message()));
+    AddWarning(fmt::format("topic {} is read-only: {}", topic, read.status().message()));
   }
   for (const auto& [topic, count] : partitions_seen) {
     if (topic_overrides.count(topic)) continue;
@@ -212,7 +213,6 @@ Status LogManager::LoadAll() {
     topic_overrides[topic] = adopted;
   }
 
-  std::unique_lock lock(topics_mu_);
   for (auto& [topic, overrides] : topic_overrides) {
     ASSIGN_OR_RETURN(LogConfig config, ResolveConfig(defaults_, overrides));
     Topic t;
@@ -267,7 +267,7 @@ Result<std::shared_ptr<Log>> LogManager::OpenLog(const std::string& topic, int32
 }
 
 void LogManager::AddWarning(std::string warning) {
-  std::lock_guard lock(warnings_mu_);
+  MutexLock lock(&warnings_mu_);
   warnings_.push_back(std::move(warning));
 }
 
@@ -333,25 +333,25 @@ Status LogManager::CommitTopicChange(const std::string& topic, Topic& t, TopicCh
 }
 
 std::vector<std::string> LogManager::warnings() const {
-  std::lock_guard lock(warnings_mu_);
+  MutexLock lock(&warnings_mu_);
   return warnings_;
 }
 
 std::vector<std::string> LogManager::ListTopics() const {
-  std::shared_lock lock(topics_mu_);
+  ReaderLock lock(&topics_mu_);
   std::vector<std::string> names;
   for (const auto& [name, t] : topics_) names.push_back(name);
   return names;
 }
 
 bool LogManager::TopicExists(std::string_view topic) const {
-  std::shared_lock lock(topics_mu_);
+  ReaderLock lock(&topics_mu_);
   return topics_.find(topic) != topics_.end();
 }
 
 Status LogManager::CreateTopic(std::string_view topic, const ConfigOverrides& overrides) {
   RETURN_IF_ERROR(ValidateTopicName(topic));
-  std::unique_lock lock(topics_mu_);
+  WriterLock lock(&topics_mu_);
   for (const auto& [name, t] : topics_) {
     if (name == topic) return Status::AlreadyExists(fmt::format("topic '{}' exists", topic));
     if (TopicNamesCollide(name, topic)) {
@@ -389,7 +389,7 @@ Status LogManager::EnsureInternalTopic(std::string_view topic, const ConfigOverr
 }
 
 Status LogManager::DeleteTopic(std::string_view topic) {
-  std::unique_lock lock(topics_mu_);
+  WriterLock lock(&topics_mu_);
   auto it = topics_.find(topic);
   if (it == topics_.end()) return Status::NotFound(fmt::format("no topic '{}'", topic));
   // The commit point is the config directory leaving its name, with the
@@ -454,7 +454,7 @@ Status LogManager::FinishTopicDeletions() {
     auto topic = ReadSmallFile(dir + "/" + std::string(kDeletingMarker), *io_);
     if (topic.ok() && ValidateTopicName(*topic).ok() && ::access(TopicConfigPath(*topic).c_str(), F_OK) != 0) {
       RETURN_IF_ERROR(RemovePartitionDirectories(*topic));
-      warnings_.push_back(fmt::format("finished deleting topic {}", *topic));
+      AddWarning(fmt::format("finished deleting topic {}", *topic));
     }
     RemoveDirectoryInBackground(dir);
   }
@@ -466,19 +466,19 @@ std::string LogManager::DeleteDirName(const std::string& dir) const {
 }
 
 void LogManager::RemoveDirectoryInBackground(std::string path) {
-  std::lock_guard lock(background_mu_);
+  MutexLock lock(&background_mu_);
   deleters_.emplace_back([this, path = std::move(path)] { (void)io_->RemoveTree(path); });
 }
 
 Result<int32_t> LogManager::PartitionCount(std::string_view topic) const {
-  std::shared_lock lock(topics_mu_);
+  ReaderLock lock(&topics_mu_);
   auto it = topics_.find(topic);
   if (it == topics_.end()) return Status::NotFound(fmt::format("no topic '{}'", topic));
   return static_cast<int32_t>(it->second.partitions.size());
 }
 
 std::shared_ptr<Log> LogManager::GetLog(std::string_view topic, int32_t partition) const {
-  std::shared_lock lock(topics_mu_);
+  ReaderLock lock(&topics_mu_);
   auto it = topics_.find(topic);
   if (it == topics_.end() || partition < 0 ||
       partition >= static_cast<int32_t>(it->second.partitions.size())) {
@@ -488,14 +488,14 @@ std::shared_ptr<Log> LogManager::GetLog(std::string_view topic, int32_t partitio
 }
 
 std::vector<std::shared_ptr<Log>> LogManager::AllLogs() const {
-  std::shared_lock lock(topics_mu_);
+  ReaderLock lock(&topics_mu_);
   std::vector<std::shared_ptr<Log>> logs;
   for (const auto& [name, t] : topics_) logs.insert(logs.end(), t.partitions.begin(), t.partitions.end());
   return logs;
 }
 
 ConfigOverrides LogManager::DefaultOverrides() const {
-  std::shared_lock lock(topics_mu_);
+  ReaderLock lock(&topics_mu_);
   return defaults_;
 }
 
@@ -518,7 +518,7 @@ Status LogManager::ApplyDefaults(ConfigOverrides defaults) {
 
 Status LogManager::SetDefault(std::string_view name, std::string_view value) {
   RETURN_IF_ERROR(ValidateConfigValue(name, value));
-  std::unique_lock lock(topics_mu_);
+  WriterLock lock(&topics_mu_);
   ConfigOverrides defaults = defaults_;
   defaults[std::string(name)] = std::string(value);
   return ApplyDefaults(std::move(defaults));
@@ -526,7 +526,7 @@ Status LogManager::SetDefault(std::string_view name, std::string_view value) {
 
 Status LogManager::RemoveDefault(std::string_view name) {
   if (!IsConfigName(name)) return Status::NotFound(fmt::format("unknown config '{}'", name));
-  std::unique_lock lock(topics_mu_);
+  WriterLock lock(&topics_mu_);
   ConfigOverrides defaults = defaults_;
   if (defaults.erase(std::string(name)) == 0) {
     return Status::NotFound(fmt::format("default '{}' is not set", name));
@@ -535,14 +535,14 @@ Status LogManager::RemoveDefault(std::string_view name) {
 }
 
 Result<ConfigOverrides> LogManager::TopicOverrides(std::string_view topic) const {
-  std::shared_lock lock(topics_mu_);
+  ReaderLock lock(&topics_mu_);
   auto it = topics_.find(topic);
   if (it == topics_.end()) return Status::NotFound(fmt::format("no topic '{}'", topic));
   return it->second.overrides;
 }
 
 Result<LogConfig> LogManager::TopicConfig(std::string_view topic) const {
-  std::shared_lock lock(topics_mu_);
+  ReaderLock lock(&topics_mu_);
   auto it = topics_.find(topic);
   if (it == topics_.end()) return Status::NotFound(fmt::format("no topic '{}'", topic));
   return it->second.config;
@@ -551,7 +551,7 @@ Result<LogConfig> LogManager::TopicConfig(std::string_view topic) const {
 Status LogManager::SetTopicConfig(std::string_view topic, std::string_view name,
                                   std::string_view value) {
   RETURN_IF_ERROR(ValidateConfigValue(name, value));
-  std::unique_lock lock(topics_mu_);
+  WriterLock lock(&topics_mu_);
   auto it = topics_.find(topic);
   if (it == topics_.end()) return Status::NotFound(fmt::format("no topic '{}'", topic));
   ConfigOverrides overrides = it->second.overrides;
@@ -569,7 +569,7 @@ Status LogManager::RemoveTopicConfig(std::string_view topic, std::string_view na
     return Status::InvalidArgument(fmt::format(
         "partitions of topic '{}' cannot be removed, only raised", topic));
   }
-  std::unique_lock lock(topics_mu_);
+  WriterLock lock(&topics_mu_);
   auto it = topics_.find(topic);
   if (it == topics_.end()) return Status::NotFound(fmt::format("no topic '{}'", topic));
   ConfigOverrides overrides = it->second.overrides;
@@ -606,7 +606,7 @@ void LogManager::ReportBackground(std::string_view task, const Status& s) {
   if (!options_.background_warning) return;
   std::string told;
   {
-    std::lock_guard lock(background_mu_);
+    MutexLock lock(&background_mu_);
     const int64_t now = clock_->MonotonicMs();
     auto it = background_failures_.find(task);
     if (s.ok()) {
@@ -669,7 +669,7 @@ void LogManager::StopBackground() {
   scheduler_->Shutdown();
   std::vector<std::thread> deleters;
   {
-    std::lock_guard lock(background_mu_);
+    MutexLock lock(&background_mu_);
     deleters.swap(deleters_);
   }
   for (auto& t : deleters) t.join();
@@ -708,7 +708,7 @@ Status LogManager::Close() {
     if (first.ok()) first = marker;
   }
   {
-    std::unique_lock lock(topics_mu_);
+    WriterLock lock(&topics_mu_);
     topics_.clear();
   }
   Unlock();

@@ -9,12 +9,9 @@
 // except while creating or deleting a topic.
 
 #include <atomic>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -26,6 +23,7 @@
 #include "store/log/log.h"
 #include "store/cleanup/log_cleaner.h"
 #include "store/log/log_config.h"
+#include "store/base/mutex.h"
 #include "store/base/scheduler.h"
 #include "store/base/status.h"
 
@@ -81,40 +79,43 @@ class LogManager {
   const Clock& clock() const { return *clock_; }
   bool had_clean_shutdown() const { return had_clean_shutdown_; }
   // Everything loading repaired or set aside, one line each.
-  std::vector<std::string> warnings() const;
+  std::vector<std::string> warnings() const EXCLUDES(warnings_mu_);
 
   // ---- topics -------------------------------------------------------------
-  std::vector<std::string> ListTopics() const;
-  bool TopicExists(std::string_view topic) const;
+  std::vector<std::string> ListTopics() const EXCLUDES(topics_mu_);
+  bool TopicExists(std::string_view topic) const EXCLUDES(topics_mu_);
   // kInvalidArgument for a bad name or config, kAlreadyExists (also for a
   // name colliding with an existing one over '.' and '_').
-  Status CreateTopic(std::string_view topic, const ConfigOverrides& overrides = {});
+  Status CreateTopic(std::string_view topic, const ConfigOverrides& overrides = {})
+      EXCLUDES(topics_mu_);
   // The store's own path to an internal topic ("__" name, such as
   // __consumer_offsets): creates it with the configs the store forces, or
   // does nothing if it exists (safe to race with itself). kInvalidArgument
   // for a name that is not internal. The fs layer keeps refusing users'
   // mkdir and writes under "__" names; this is not reachable from there.
-  Status EnsureInternalTopic(std::string_view topic, const ConfigOverrides& forced);
+  Status EnsureInternalTopic(std::string_view topic, const ConfigOverrides& forced)
+      EXCLUDES(topics_mu_);
   // Closes the topic's logs, renames their directories (every <topic>-<n>
   // on disk) out of the way (<topic>-<p>.<id>-delete) and removes them in
   // the background. Crash-safe: once it has begun, the next open finishes it.
-  Status DeleteTopic(std::string_view topic);
-  Result<int32_t> PartitionCount(std::string_view topic) const;
+  Status DeleteTopic(std::string_view topic) EXCLUDES(topics_mu_);
+  Result<int32_t> PartitionCount(std::string_view topic) const EXCLUDES(topics_mu_);
   // nullptr when the topic or partition does not exist.
-  std::shared_ptr<Log> GetLog(std::string_view topic, int32_t partition) const;
-  std::vector<std::shared_ptr<Log>> AllLogs() const;
+  std::shared_ptr<Log> GetLog(std::string_view topic, int32_t partition) const EXCLUDES(topics_mu_);
+  std::vector<std::shared_ptr<Log>> AllLogs() const EXCLUDES(topics_mu_);
 
   // ---- configuration --------------------------------------------------------
-  ConfigOverrides DefaultOverrides() const;
-  Status SetDefault(std::string_view name, std::string_view value);
-  Status RemoveDefault(std::string_view name);
-  Result<ConfigOverrides> TopicOverrides(std::string_view topic) const;
-  Result<LogConfig> TopicConfig(std::string_view topic) const;
+  ConfigOverrides DefaultOverrides() const EXCLUDES(topics_mu_);
+  Status SetDefault(std::string_view name, std::string_view value) EXCLUDES(topics_mu_);
+  Status RemoveDefault(std::string_view name) EXCLUDES(topics_mu_);
+  Result<ConfigOverrides> TopicOverrides(std::string_view topic) const EXCLUDES(topics_mu_);
+  Result<LogConfig> TopicConfig(std::string_view topic) const EXCLUDES(topics_mu_);
   // Validates, persists (atomically) and applies. Raising `partitions`
   // creates the new partitions at once, all or none; lowering it is
   // kInvalidArgument. kReadOnly for a topic whose config could not be read.
-  Status SetTopicConfig(std::string_view topic, std::string_view name, std::string_view value);
-  Status RemoveTopicConfig(std::string_view topic, std::string_view name);
+  Status SetTopicConfig(std::string_view topic, std::string_view name, std::string_view value)
+      EXCLUDES(topics_mu_);
+  Status RemoveTopicConfig(std::string_view topic, std::string_view name) EXCLUDES(topics_mu_);
 
   // ---- durability ---------------------------------------------------------
   // Flushes the logs whose flush.ms has passed.
@@ -153,33 +154,36 @@ class LogManager {
   explicit LogManager(Options options);
   Status Lock();
   void Unlock();
-  Status LoadAll();
+  // Holds topics_mu_ throughout (nobody else can reach the manager yet).
+  Status LoadAll() EXCLUDES(topics_mu_);
   Result<ConfigOverrides> ReadResolvableConfig(const std::string& path,
                                                const ConfigOverrides& defaults) const;
   // loading: a partition that fails to load is returned offline instead.
   Result<std::shared_ptr<Log>> OpenLog(const std::string& topic, int32_t partition,
-                                       const LogConfig& config, bool loading);
+                                       const LogConfig& config, bool loading)
+      REQUIRES_SHARED(topics_mu_);
   // Partitions [from, config.partitions), all or none.
   Result<std::vector<std::shared_ptr<Log>>> OpenPartitions(const std::string& topic, int32_t from,
-                                                           const LogConfig& config, bool loading);
+                                                           const LogConfig& config, bool loading)
+      REQUIRES_SHARED(topics_mu_);
   // Closes partitions a failed change opened and removes the directories
   // they made.
   void DiscardPartitions(const std::vector<std::shared_ptr<Log>>& logs);
-  // REQUIRES: topics_mu_ held exclusively.
   Result<TopicChange> PrepareTopicChange(const std::string& topic, const Topic& t,
-                                         ConfigOverrides overrides);
-  Status CommitTopicChange(const std::string& topic, Topic& t, TopicChange change);
+                                         ConfigOverrides overrides) REQUIRES(topics_mu_);
+  Status CommitTopicChange(const std::string& topic, Topic& t, TopicChange change)
+      REQUIRES(topics_mu_);
   std::string TopicConfigDir(std::string_view topic) const;
   std::string TopicConfigPath(std::string_view topic) const;
   Status WriteTopicConfig(std::string_view topic, const ConfigOverrides& overrides);
   Status RemovePartitionDirectories(std::string_view topic);
   Status FinishTopicDeletions();
   std::string DeleteDirName(const std::string& partition_dir) const;
-  void AddWarning(std::string warning);
-  Status ApplyDefaults(ConfigOverrides defaults);
-  void StopBackground();
-  void ReportBackground(std::string_view task, const Status& s);
-  void RemoveDirectoryInBackground(std::string path);
+  void AddWarning(std::string warning) EXCLUDES(warnings_mu_);
+  Status ApplyDefaults(ConfigOverrides defaults) REQUIRES(topics_mu_);
+  void StopBackground() EXCLUDES(background_mu_);
+  void ReportBackground(std::string_view task, const Status& s) EXCLUDES(background_mu_);
+  void RemoveDirectoryInBackground(std::string path) EXCLUDES(background_mu_);
 
   const std::string data_dir_;
   const Clock* clock_;
@@ -188,24 +192,25 @@ class LogManager {
   int dir_lock_fd_ = -1;  // the data directory, flock()ed
   bool had_clean_shutdown_ = false;
   bool closed_ = false;
-  OffsetMap recovery_points_;  // as read at open; guarded by topics_mu_
-  OffsetMap log_start_offsets_;
+  OffsetMap recovery_points_ GUARDED_BY(topics_mu_);  // as read at open
+  OffsetMap log_start_offsets_ GUARDED_BY(topics_mu_);
 
-  mutable std::shared_mutex topics_mu_;
-  ConfigOverrides defaults_;                  // guarded by topics_mu_
+  mutable SharedMutex topics_mu_ ACQUIRED_BEFORE(warnings_mu_, background_mu_);
+  ConfigOverrides defaults_ GUARDED_BY(topics_mu_);
   Status defaults_damaged_;  // why defaults.properties could not be read; set while loading
-  std::map<std::string, Topic, std::less<>> topics_;  // guarded by topics_mu_
-  mutable std::mutex warnings_mu_;
-  std::vector<std::string> warnings_;         // guarded by warnings_mu_
+  std::map<std::string, Topic, std::less<>> topics_ GUARDED_BY(topics_mu_);
+  mutable Mutex warnings_mu_;
+  std::vector<std::string> warnings_ GUARDED_BY(warnings_mu_);
 
   const Options options_;
   std::shared_ptr<FileCache> file_cache_;
   std::unique_ptr<Scheduler> scheduler_;  // owns the background threads
   std::unique_ptr<LogCleaner> cleaner_;
-  std::mutex background_mu_;
-  std::vector<std::thread> deleters_;  // guarded by background_mu_
+  Mutex background_mu_;
+  std::vector<std::thread> deleters_ GUARDED_BY(background_mu_);
   // Per failing background task: its message and when it was last told.
-  std::map<std::string, std::pair<std::string, int64_t>, std::less<>> background_failures_;  // guarded by background_mu_
+  std::map<std::string, std::pair<std::string, int64_t>, std::less<>> background_failures_
+      GUARDED_BY(background_mu_);
 };
 
 }  // namespace topicfs::store
