@@ -246,7 +246,7 @@ def producer_records(rng, n, keyed):
 def big_record(rng):
     """70 KB of log text: more than one 64 KiB LZ4 block, several 32 KiB
     xerial snappy blocks."""
-    text = b" | ".join(log_line(rng, i) for i in range(600))
+    text = b" | ".join(log_line(rng, i) for i in range(800))
     return {"key": None, "value": text[:70000], "headers": [("big", b"yes")]}
 
 
