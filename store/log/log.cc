@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "store/io/atomic_file.h"
+#include "store/format/batch_compression.h"
+#include "store/format/topic_name.h"
 #include "store/base/format.h"
 #include "store/log/log_line_rules.h"
 #include "store/base/varint.h"
@@ -293,7 +295,7 @@ Result<AppendResult> Log::AppendLocked(size_t count, const char* noun, const Des
       RETURN_IF_ERROR(WriteBuiltBatch(now, offset));
     } else {
       locations.push_back(BuiltBatchLocation(now));
-      std::string_view batch = builder_.Finish();
+      ASSIGN_OR_RETURN(std::string_view batch, FinishBuiltBatch());
       locations.back().position = FilePosition(static_cast<int64_t>(multi_batch_.size()));
       locations.back().size = static_cast<int64_t>(batch.size());
       multi_batch_.append(batch);
@@ -314,9 +316,24 @@ BatchLocation Log::BuiltBatchLocation(Timestamp now) const {
   return loc;
 }
 
+Result<std::string_view> Log::FinishBuiltBatch() {
+  const std::string_view plain = builder_.Finish();
+  const LogConfig& cfg = appender_config();
+  const Codec codec = cfg.AppendCodec();
+  if (codec == Codec::kNone || IsInternalTopic(tp_.topic)) return plain;
+  RETURN_IF_ERROR(CompressBatch(plain, codec, cfg.AppendLevel(), &compressed_batch_));
+  // Incompressible records near the limit: written as they are rather
+  // than refused, since the limit was checked on these bytes.
+  const int64_t limit = std::min(cfg.max_message_bytes, cfg.segment_bytes);
+  if (static_cast<int64_t>(compressed_batch_.size()) > limit && static_cast<int64_t>(plain.size()) <= limit) {
+    return plain;
+  }
+  return std::string_view(compressed_batch_);
+}
+
 Status Log::WriteBuiltBatch(Timestamp now, Offset next_offset) {
   BatchLocation loc = BuiltBatchLocation(now);
-  std::string_view batch = builder_.Finish();
+  ASSIGN_OR_RETURN(std::string_view batch, FinishBuiltBatch());
   loc.size = static_cast<int64_t>(batch.size());
   return WriteBatches(batch, {loc}, loc.records, next_offset);
 }
