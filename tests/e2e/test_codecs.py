@@ -29,7 +29,8 @@ with the codec libraries Debian ships (kafka_segments.py, run with
   as key + value; root defaults; levels; a codec change mid-partition;
   bad values refused with nothing changed.
 - Mounted behaviour on compressed partitions: grep, tail -n, wc, dd,
-  tail -f, views starting inside a compressed batch, group views;
+  tail -f, views starting inside a compressed batch (offset, -N, a
+  follow view), group views;
   compaction of a zstd topic (the cleaner writes the topic's current
   codec, keeps headers); kill -9 during compressed appends, then recovery.
 """
@@ -996,6 +997,39 @@ class CompressedToolsTest(CodecTestCase):
                     self.assertEqual(os.lseek(fd, 0, os.SEEK_HOLE), len(want) + 9)
                 finally:
                     os.close(fd)
+
+    def test_a_follow_view_starting_inside_a_compressed_batch_follows(self):
+        lines, _ = self.fill("zstd")
+        proc = subprocess.Popen(["cat", self.path("zstd", "0@-3..")], stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL)
+        try:
+            os.set_blocking(proc.stdout.fileno(), False)
+            got = bytearray()
+
+            def read_until(n):
+                deadline = time.monotonic() + 10
+                while len(got) < n and time.monotonic() < deadline:
+                    try:
+                        chunk = os.read(proc.stdout.fileno(), 65536)
+                        if chunk:
+                            got.extend(chunk)
+                            continue
+                    except BlockingIOError:
+                        pass
+                    time.sleep(0.02)
+            expected = lines_bytes(lines[-3:])
+            read_until(len(expected))
+            self.assertEqual(bytes(got), expected, "cat 0@-3.. before the append")
+            more = realistic_lines(50, 77)
+            self.append("zstd/0", lines_bytes(more))
+            expected += lines_bytes(more)
+            read_until(len(expected))
+            self.assertEqual(bytes(got), expected, "cat 0@-3.. after an append")
+            self.assertIsNone(proc.poll(), "the follow view ended")
+        finally:
+            proc.kill()
+            proc.wait()
+            proc.stdout.close()
 
     def test_tail_f_follows_a_compressed_partition(self):
         for codec in ("lz4", "zstd"):
