@@ -12,12 +12,15 @@
 namespace topicfs::store {
 namespace {
 
-// A line split by key.separator: the text before the first separator is the
-// key; a line that is only key + separator is a tombstone (null value).
+// A line split by key.separator as Kafka's console producer splits it
+// (parse.key=true): the text before the first separator is the key, the
+// text after it the value; a line that is only key + separator is a
+// tombstone (null value). A split line keeps its separator in a
+// topicfs.sep header, so that it presents as the line written.
 struct LineParts {
   std::optional<std::string_view> key;
   std::optional<std::string_view> value;
-  bool tombstone = false;
+  bool split = false;
 };
 
 [[gnu::always_inline]] inline LineParts SplitLine(std::string_view line, std::string_view separator) {
@@ -27,9 +30,11 @@ struct LineParts {
   size_t at = line.find(separator);
   if (at == std::string_view::npos) return parts;
   parts.key = line.substr(0, at);
+  parts.split = true;
   if (at + separator.size() == line.size()) {
     parts.value.reset();
-    parts.tombstone = true;
+  } else {
+    parts.value = line.substr(at + separator.size());
   }
   return parts;
 }
@@ -43,7 +48,7 @@ int64_t RecordSizeBound(const std::optional<std::string_view>& key,
          static_cast<int64_t>(key ? key->size() : 0) + static_cast<int64_t>(value ? value->size() : 0);
 }
 
-// Encoded bytes of the header section of a tombstone record.
+// Encoded bytes of the header section of a split line's record.
 size_t SeparatorHeaderSize(std::string_view separator) {
   std::string_view name = format::kSeparatorHeader;
   return varint::EncodedSize(static_cast<int64_t>(name.size())) + name.size() +
@@ -57,7 +62,7 @@ namespace line_rules {
 
 LineRecord DescribeLine(std::string_view line, std::string_view separator) {
   LineParts parts = SplitLine(line, separator);
-  return {parts.key, parts.value, parts.tombstone ? SeparatorHeaderSize(separator) : 0};
+  return {parts.key, parts.value, parts.split ? SeparatorHeaderSize(separator) : 0};
 }
 
 int64_t SizeBound(const LineRecord& record) {
@@ -170,7 +175,7 @@ std::vector<std::shared_ptr<LogSegment>> Log::Segments() const {
 struct Log::PendingRecord {
   std::optional<std::string_view> key;
   std::optional<std::string_view> value;
-  // A tombstone line's separator, kept in a topicfs.sep header.
+  // A split line's separator, kept in a topicfs.sep header.
   std::optional<std::string_view> separator_header;
   size_t headers_size = 0;     // encoded bytes of the header section
   int64_t presented_size = 0;  // how far the record moves the log end
@@ -187,15 +192,15 @@ Result<AppendResult> Log::Append(std::span<const std::string_view> lines,
 Result<AppendResult> Log::AppendLinesLocked(std::span<const std::string_view> lines,
                                             std::vector<Offset>* offsets) {
   const std::string_view separator = appender_config().key_separator;
-  const size_t tombstone_headers = SeparatorHeaderSize(separator);
+  const size_t separator_headers = SeparatorHeaderSize(separator);
   auto describe = [&](size_t i) {
     LineParts parts = SplitLine(lines[i], separator);
     PendingRecord r;
     r.key = parts.key;
     r.value = parts.value;
-    if (parts.tombstone) {
+    if (parts.split) {
       r.separator_header = separator;
-      r.headers_size = tombstone_headers;
+      r.headers_size = separator_headers;
     }
     r.presented_size = static_cast<int64_t>(lines[i].size()) + 1;
     r.input_size = static_cast<int64_t>(lines[i].size());
@@ -537,6 +542,8 @@ LogFigures Log::Figures() const {
   for (const auto& segment : Segments()) {
     ++f.segments;
     f.size_bytes += segment->size();
+    f.presented_bytes += std::max<int64_t>(
+        0, segment->next_offset().value - std::max(segment->base_offset(), f.log_start_offset).value);
     f.withheld_batches += segment->withheld_batches();
     auto records = segment->RecordCount();
     if (records.ok()) f.records += *records;

@@ -40,6 +40,10 @@ struct LogFigures {
   Offset log_end_offset;
   Offset recovery_point;
   int64_t size_bytes = 0;  // bytes of all .log files
+  // Bytes the segments' records span from the log start to the end: what
+  // `cat` prints, less what compaction removed in between. Over
+  // size_bytes, the compression ratio.
+  int64_t presented_bytes = 0;
   int64_t segments = 0;
   int64_t records = 0;
   int64_t withheld_batches = 0;  // damaged batches found and not served
