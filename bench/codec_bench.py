@@ -21,7 +21,7 @@ A codec the build refuses (setfattr fails) is reported and left out.
 
 Prints the medians over the runs ([min-max]) per codec, each codec's
 figures as a ratio to the uncompressed topic measured in the same run
-(ratio of the medians, [min-max] of the per-run ratios), against the goals
+(the median of the per-run ratios, [min-max]), against the goals
 of issue 13: lz4 and zstd append >= 0.7x and cat >= 0.8x the uncompressed
 topic's MB/s; zstd >= 5x smaller on disk than the uncompressed topic. Also
 the daemon's CPU seconds per operation. MB = 10^6 bytes of presented lines.
@@ -167,19 +167,18 @@ def summarize(results, codecs, size):
         for goal_key, key, label, kind, invert in rows:
             cells = []
             for c in others:
-                mc, mb = med(results, c, key), med(results, BASELINE, key)
                 ratios = per_run_ratios(results, c, key, invert)
-                if mc is None or mb is None or not ratios:
+                if not ratios:
                     cells.append("—")
                     continue
-                v = mb[0] / mc[0] if invert else mc[0] / mb[0]
+                v = statistics.median(ratios)
                 cells.append(f"{v:.2f} [{min(ratios):.2f}–{max(ratios):.2f}]{goal_mark(c, goal_key, v)}")
             goals = ", ".join(f"{c} {GOALS[(c, goal_key)][0]} {GOALS[(c, goal_key)][1]}x"
                               for c in others if (c, goal_key) in GOALS) or "—"
             out.append(f"| {label} | {kind} | " + " | ".join(cells) + f" | {goals} |")
         out.append("")
-        out.append("Ratios: ratio of the medians, [min–max] of the per-run ratios; "
-                   "✓ / ✗: goal met or not.")
+        out.append("Ratios: each run's codec figure over that run's uncompressed figure; the median "
+                   "of the runs [min–max]; ✓ / ✗: goal met or not.")
         out.append("")
 
     out.append("Daemon CPU (user + system, from /proc/PID/stat), medians:")
@@ -221,7 +220,7 @@ def reference_ratios(src):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--topicfs", required=True, help="the topicfs binary")
+    p.add_argument("--topicfs", help="the topicfs binary (required unless --summarize)")
     p.add_argument("--size-mib", type=int, default=1024, help="MiB of log lines (default 1024)")
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--codecs", default=",".join(CODECS),
@@ -235,10 +234,21 @@ def main():
     p.add_argument("--json", default=None, help="also append the raw results (one JSON line per run)")
     p.add_argument("--nice", type=int, default=0, help="run at this nice value (negative needs root)")
     p.add_argument("--keep", action="store_true", help="keep the work directory (the source and daemon logs)")
+    p.add_argument("--summarize", default=None, metavar="JSON",
+                   help="only print the tables of the runs a --json FILE holds (no measurement)")
     p.add_argument("--report-freed-memory", action="store_true",
                    help=f"leave free page reporting alone (by default, where {PAGE_REPORTING_DELAY} exists, "
                         "it is delayed for the run and restored after; bench/FS_BENCH.md)")
     args = p.parse_args()
+
+    if args.summarize:
+        with open(args.summarize) as f:
+            results = [json.loads(line) for line in f if line.strip()]
+        codecs = [c for c in CODECS if any(c in r for r in results)]
+        size = results[0]["size"]
+        print(f"{len(results)} runs from {args.summarize}, {size / MIB:.0f} MiB of log lines; medians [min–max]\n")
+        print(summarize(results, codecs, size))
+        return
 
     if args.nice:
         os.setpriority(os.PRIO_PROCESS, 0, args.nice)
@@ -252,6 +262,8 @@ def main():
         if not sep or codec not in LEVELS:
             sys.exit(f"codec_bench: --level wants gzip=N, lz4=N or zstd=N, got {spec!r}")
         levels[codec] = value
+    if not args.topicfs:
+        sys.exit("codec_bench: --topicfs is required")
     binary = os.path.abspath(args.topicfs)
     if not os.access(binary, os.X_OK):
         sys.exit(f"codec_bench: {binary} is not an executable")
