@@ -787,7 +787,11 @@ TEST_F(LogTest, FiguresCountRecordsSegmentsAndBytes) {
 
 // ---- Concurrency ----
 
-TEST_F(LogTest, ConcurrentReadersSeeExactlyTheAppendedBytes) {
+// Uncompressed and compressed: readers of a compressed log share the
+// inflated twins of its batches (store/log/inflated_batch_cache.h).
+class LogConcurrencyTest : public LogTest, public ::testing::WithParamInterface<CompressionType> {};
+
+TEST_P(LogConcurrencyTest, ConcurrentReadersSeeExactlyTheAppendedBytes) {
   std::mt19937_64 rng(1234);
   // The whole partition file, decided up front: each append call takes the
   // next 1..5 lines.
@@ -806,6 +810,7 @@ TEST_F(LogTest, ConcurrentReadersSeeExactlyTheAppendedBytes) {
   }
   LogConfig config = SmallConfig(4096);
   config.index_interval_bytes = 128;
+  config.compression_type = GetParam();
   auto log = OpenLog(config);
   std::atomic<bool> done{false};
   std::atomic<int64_t> reads{0};
@@ -875,6 +880,10 @@ TEST_F(LogTest, ConcurrentReadersSeeExactlyTheAppendedBytes) {
   ASSERT_LE(end, static_cast<int64_t>(model.size()));
   EXPECT_TRUE(ReadAll(*log) == model.substr(0, static_cast<size_t>(end)));
 }
+
+INSTANTIATE_TEST_SUITE_P(Codecs, LogConcurrencyTest,
+                         ::testing::Values(CompressionType::kProducer, CompressionType::kLz4,
+                                           CompressionType::kZstd));
 
 }  // namespace
 }  // namespace topicfs::store
