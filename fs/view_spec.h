@@ -13,7 +13,7 @@
 // `..` with nothing after it follows: reads at the end wait for data.
 // Relative times are fixed against `now_ms` when the name is parsed, so a
 // view names the same range for as long as it is open. Group names may not
-// contain "..", which separates the bounds.
+// contain "..", which separates the bounds, ',' or '/'.
 
 #include <cstdint>
 #include <optional>
@@ -47,6 +47,10 @@ inline bool IsViewName(std::string_view name) { return name.find('@') != std::st
 
 // Parses a view name. kInvalidArgument says what is wrong with it.
 store::Result<ViewSpec> ParseViewName(std::string_view name, int64_t now_ms);
+
+// A group name a view can name: not empty, without "..", ',' or '/'.
+// kInvalidArgument says which.
+store::Status CheckGroupName(std::string_view group);
 
 // Parses one bound (exposed for the group xattr, which takes an offset,
 // `end` or a time). kInvalidArgument says what is wrong.
