@@ -276,6 +276,7 @@ int Filesystem::Open(uint64_t ino, int flags, uint64_t* fh) {
   file->partition = node->partition;
   file->writable = writes;
   file->name = std::move(name);
+  spdlog::debug("open {} for {}", file->name, writes ? "appending" : "reading");
   return AddOpenFile(std::move(file), fh);
 }
 
@@ -319,7 +320,8 @@ int Filesystem::Read(uint64_t fh, int64_t position, size_t size, std::string* ou
       spdlog::info("read {} at {}: the partition was deleted: ENOENT", file.name, position);
       return ENOENT;
     }
-    return file.follow && max > 0 ? EAGAIN : 0;
+    // Once stopping, the end of a follow view is the end: EOF.
+    return file.follow && max > 0 && !stopping() ? EAGAIN : 0;
   }
   file.next_file_position = position + r->bytes;
   file.next_log_offset = r->next;
@@ -358,7 +360,7 @@ int Filesystem::Poll(uint64_t fh, Followers::Wake on_ready, unsigned* revents) {
   // Only a follow view waiting at its end has nothing to read; elsewhere a
   // read returns at once, data or EOF, as on a regular file.
   const unsigned readable = POLLIN | POLLRDNORM;
-  if (!file.follow || file.log->log_end_offset() > at) {
+  if (!file.follow || file.log->log_end_offset() > at || stopping()) {
     *revents = readable | writable;
     return 0;
   }
@@ -399,7 +401,17 @@ int Filesystem::Flush(uint64_t fh) {
   return AppendErrno(file, s);
 }
 
-void Filesystem::Shutdown() { followers_.Shutdown(); }
+size_t Filesystem::OpenFollowViews() {
+  store::MutexLock lock(&handles_mu_);
+  size_t n = 0;
+  for (const OpenFile* file : handles_) n += file->follow ? 1 : 0;
+  return n;
+}
+
+void Filesystem::Shutdown() {
+  stopping_.store(true, std::memory_order_release);
+  followers_.Shutdown();
+}
 
 int Filesystem::Write(uint64_t fh, std::string_view data, size_t* written) {
   OpenFile& file = *Handle(fh);
@@ -466,6 +478,8 @@ int Filesystem::AppendLines(OpenFile& file, std::string_view data) {
     }
     return AppendErrno(file, r.status());
   }
+  spdlog::debug("append {}: {} records in {} batches at {}..{}", file.name, r->records, r->batches,
+                r->first_offset.value, r->end_offset.value);
   file.partial.assign(tail);
   return 0;
 }

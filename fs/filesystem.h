@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <unordered_set>
@@ -115,8 +116,14 @@ class Filesystem {
 
   static OpenFile* Handle(uint64_t fh) { return reinterpret_cast<OpenFile*>(fh); }
   Followers& followers() { return followers_; }
-  // Wakes parked readers with ENOTCONN's cause: the daemon is stopping.
+  // The daemon is stopping (an unmount, SIGTERM, a lazy unmount): parked
+  // follow reads end with EOF, and so do later reads at a follow view's end,
+  // so followers (`cat 0@end..`) exit and close their files.
   void Shutdown();
+  bool stopping() const { return stopping_.load(std::memory_order_acquire); }
+  // Handles of follow views still open: the daemon, stopping, lets their
+  // readers close them (FLUSH, RELEASE need the loop) before it ends it.
+  size_t OpenFollowViews() EXCLUDES(handles_mu_);
 
  private:
   int Stat(const Node& node, uint64_t ino, struct stat* out);
@@ -148,6 +155,7 @@ class Filesystem {
   ViewTable views_;
   Followers followers_;
   const int64_t mount_time_ms_;
+  std::atomic<bool> stopping_{false};
   store::Mutex handles_mu_;
   std::unordered_set<OpenFile*> handles_ GUARDED_BY(handles_mu_);
 };

@@ -85,6 +85,9 @@ int Filesystem::LookupView(const Node& topic, std::string_view name, EntryReply*
     if (!end.ok()) return unresolved(end.status());
     view->end = std::max(*end, *start);
   }
+  spdlog::debug("view {}: offsets {}..{}{}", full_name, view->start.value,
+                view->end ? std::to_string(view->end->value) : "end",
+                view->spec.follow ? ", following" : "");
   const uint64_t ino = views_.Add(view);
   out->ino = ino;
   out->entry_timeout = kViewTimeout;

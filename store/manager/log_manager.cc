@@ -626,6 +626,10 @@ void LogManager::ReportBackground(std::string_view task, const Status& s) {
   options_.background_warning(told);
 }
 
+void LogManager::TellPass(const std::string& what) const {
+  if (options_.background_pass) options_.background_pass(what);
+}
+
 void LogManager::StartBackground(int64_t interval_ms) {
   scheduler_->Start(options_.background_threads);
   // A failed pass is retried at the next period; the daemon logs why.
@@ -637,12 +641,29 @@ void LogManager::StartBackground(int64_t interval_ms) {
                                options_.checkpoint_interval_ms,
                                [this] { ReportBackground("checkpoint", WriteCheckpoints()); });
   scheduler_->SchedulePeriodic("retention", options_.retention_check_interval_ms,
-                               options_.retention_check_interval_ms,
-                               [this] { ReportBackground("retention", RunRetention().status()); });
+                               options_.retention_check_interval_ms, [this] {
+                                 Result<int> r = RunRetention();
+                                 TellPass(r.ok() ? fmt::format("retention pass: {} segments deleted", *r)
+                                                 : "retention pass failed: " + r.status().ToString());
+                                 ReportBackground("retention", r.status());
+                               });
   // Retention taking a segment of the group being cleaned aborts the
   // cleaning ("cleaning aborted"); the next pass starts over.
-  scheduler_->SchedulePeriodic("cleaner", options_.cleaner_backoff_ms, options_.cleaner_backoff_ms,
-                               [this] { ReportBackground("cleaner", RunCleaner().status()); });
+  scheduler_->SchedulePeriodic("cleaner", options_.cleaner_backoff_ms, options_.cleaner_backoff_ms, [this] {
+    Result<std::optional<CleanResult>> r = RunCleaner();
+    if (!r.ok()) {
+      TellPass("cleaner pass failed: " + r.status().ToString());
+    } else if (!r->has_value()) {
+      TellPass("cleaner pass: no log to clean");
+    } else {
+      const CleanResult& c = **r;
+      TellPass(fmt::format("cleaner pass: {} segments from offset {} to {}: {} of {} records kept, "
+                           "{} bytes read, {} written",
+                           c.segments_cleaned, c.first_dirty.value, c.end_offset.value, c.records_kept,
+                           c.records_read, c.bytes_read, c.bytes_written));
+    }
+    ReportBackground("cleaner", r.status());
+  });
 }
 
 Result<int> LogManager::RunRetention() {

@@ -59,6 +59,9 @@ class LogManager {
     // aborted cleaning, a failed retention, anything a task threw) and when
     // it works again, for the daemon's log; nothing is told when unset.
     std::function<void(const std::string&)> background_warning;
+    // Told what each retention and cleaner pass did, for the daemon's
+    // debug log; nothing is told when unset.
+    std::function<void(const std::string&)> background_pass;
   };
 
   // Locks the directory (kBusy if another process holds it), reads the
@@ -183,6 +186,7 @@ class LogManager {
   Status ApplyDefaults(ConfigOverrides defaults) REQUIRES(topics_mu_);
   void StopBackground() EXCLUDES(background_mu_);
   void ReportBackground(std::string_view task, const Status& s) EXCLUDES(background_mu_);
+  void TellPass(const std::string& what) const;
   void RemoveDirectoryInBackground(std::string path) EXCLUDES(background_mu_);
 
   const std::string data_dir_;
