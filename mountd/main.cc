@@ -201,6 +201,9 @@ int ServeMount(Config& config, const std::string& mountpoint, FuseArgs& fuse_arg
     const int mount_id = mounted.ok() ? OwnMountId(mountpoint) : -1;
     // Mount first, then detach, so mount errors reach the caller.
     if (mounted.ok() && fuse_daemonize(config.fuse.foreground) == 0) {
+      if (topicfs::store::Status owner = store.manager->RecordLockOwner(); !owner.ok()) {
+        spdlog::warn("cannot write our pid to the data directory's .lock: {}", owner.ToString());
+      }
       store.manager->StartBackground(1000);
       stopper.Start();
       // A lazy unmount ends the daemon as SIGTERM does.

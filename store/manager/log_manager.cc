@@ -98,6 +98,14 @@ Status LogManager::Lock() {
   return io_->PWrite(lock_fd_, pid.data(), pid.size(), 0, path);
 }
 
+Status LogManager::RecordLockOwner() {
+  if (lock_fd_ < 0) return Status::Ok();
+  const std::string path = data_dir_ + "/" + std::string(kLockFile);
+  std::string pid = fmt::format("{}\n", ::getpid());
+  RETURN_IF_ERROR(io_->Truncate(lock_fd_, 0, path));
+  return io_->PWrite(lock_fd_, pid.data(), pid.size(), 0, path);
+}
+
 void LogManager::Unlock() {
   io_->Close(lock_fd_);
   io_->Close(dir_lock_fd_);

@@ -76,6 +76,10 @@ class LogManager {
   // Flushes and closes every log, writes the checkpoints and, if every log
   // closed cleanly, the clean-shutdown marker. Then unlocks the directory.
   Status Close();
+  // Writes this process's pid into .lock again: after a fork (the daemon
+  // detaching) the lock is the child's, and the pid written at Open was
+  // its parent's, which has exited. Call before other threads start.
+  Status RecordLockOwner();
 
   const std::string& data_dir() const { return data_dir_; }
   // The clock records are stamped with (and relative times are read on).

@@ -187,6 +187,10 @@ class LogFileTest(MountedTestCase):
     def test_log_file_in_the_background_shows_operations_at_debug(self):
         log = os.path.join(self.tmp, "topicfs.log")
         mnt = self.background_mount(f"--log-file={log}", "--log-level=debug", "--cleaner-backoff-ms=100")
+        # The daemon that detached (not its exited parent) owns the lock.
+        with open(os.path.join(self.tmp, "bg-data", ".lock")) as f:
+            pid = int(f.read())
+        self.assertIn(f"topicfs[{pid}] info: mounted", read_text(log))
         os.mkdir(os.path.join(mnt, "t"))
         os.setxattr(os.path.join(mnt, "t"), b"user.topicfs.cleanup.policy", b"compact")
         os.setxattr(os.path.join(mnt, "t"), b"user.topicfs.key.separator", b":")
