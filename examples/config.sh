@@ -78,4 +78,4 @@ check "metrics inherits it after remount" "$(xattr metrics retention.ms)" "86400
 check "the data is still there" "$(wc -l <"$MNT/app-logs/0")" "100000"
 
 unmount_topicfs
-say "config: all checks passed."
+all_checks_passed

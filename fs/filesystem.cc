@@ -299,6 +299,10 @@ int Filesystem::Read(uint64_t fh, int64_t position, size_t size, std::string* ou
   OpenFile& file = *Handle(fh);
   store::MutexLock lock(&file.mu);
   const store::Offset at = ReadOffset(file, position);
+  if (file.records_left == 0) {  // a max=N group view has returned its N
+    out->clear();
+    return 0;
+  }
   int64_t max = static_cast<int64_t>(size);
   if (file.view_end) max = std::clamp<int64_t>(file.view_end->value - at.value, 0, max);
   // A read returns at most the bytes up to the log end (offsets are byte
@@ -313,6 +317,7 @@ int Filesystem::Read(uint64_t fh, int64_t position, size_t size, std::string* ou
     return ToErrno(r.status());
   }
   out->resize(static_cast<size_t>(r->bytes));
+  if (file.records_left > 0) KeepRecordsLeft(file, out, &r.value());
   if (r->bytes == 0) {
     // A deleted partition's log has no segments left, so it reads as empty:
     // say it is gone rather than end a reader's stream mid-line at a false EOF.
@@ -334,6 +339,23 @@ int Filesystem::Read(uint64_t fh, int64_t position, size_t size, std::string* ou
     }
   }
   return 0;
+}
+
+// REQUIRES: file.mu. Cuts what a read returned after the records a
+// max=N group view has left, so that it returns, and commits, N records
+// and not the read-ahead a reader such as `head -n 5` would never use.
+void Filesystem::KeepRecordsLeft(OpenFile& file, std::string* out, store::ReadResult* r) {
+  size_t at = 0;
+  while (file.records_left > 0) {
+    const size_t newline = out->find('\n', at);
+    if (newline == std::string::npos) return;  // a partial record: read again next time
+    at = newline + 1;
+    --file.records_left;
+  }
+  const int64_t dropped = static_cast<int64_t>(out->size() - at);
+  out->resize(at);
+  r->bytes -= dropped;
+  r->next = store::Offset(r->next.value - dropped);
 }
 
 bool Filesystem::WaitForData(uint64_t fh, int64_t position, uint64_t id, Followers::Wake wake) {

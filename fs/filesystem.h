@@ -133,6 +133,7 @@ class Filesystem {
       REQUIRES(file.mu);
   int RefuseRestOfLine(OpenFile& file, std::string_view data) REQUIRES(file.mu);
   bool RefusedLineBeganEarlier(const OpenFile& file, std::string_view data) REQUIRES(file.mu);
+  void KeepRecordsLeft(OpenFile& file, std::string* out, store::ReadResult* r) REQUIRES(file.mu);
   // The errno of a failed append or check: ENOENT when the partition was
   // deleted (its log is fenced too, but gone rather than failing).
   int AppendErrno(const OpenFile& file, const store::Status& status);

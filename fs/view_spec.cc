@@ -147,8 +147,20 @@ store::Result<ViewBound> ParseViewBound(std::string_view s, int64_t now_ms) {
   if (s == "end") return ViewBound{Kind::kEnd, 0, {}};
   if (s.starts_with("group=")) {
     std::string_view group = s.substr(6);
+    int64_t max_records = 0;
+    if (const size_t comma = group.find(','); comma != std::string_view::npos) {
+      const std::string_view option = group.substr(comma + 1);
+      auto n = option.starts_with("max=") ? ParseDigits(option.substr(4)) : std::nullopt;
+      if (!n || *n < 1) {
+        return Status::InvalidArgument(fmt::format(
+            "'{}' after group={}, is not max=N (N >= 1, the records to return and commit)", option,
+            group.substr(0, comma)));
+      }
+      max_records = *n;
+      group = group.substr(0, comma);
+    }
     RETURN_IF_ERROR(CheckGroupName(group));
-    return ViewBound{Kind::kGroup, 0, std::string(group)};
+    return ViewBound{Kind::kGroup, 0, std::string(group), max_records};
   }
   if (auto offset = ParseDigits(s)) return ViewBound{Kind::kOffset, *offset, {}};
   if (s.ends_with("ms")) {

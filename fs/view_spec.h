@@ -7,7 +7,7 @@
 //           | epoch ms      1764064800000ms
 //           | relative      -30s -10m -2h -7d (also -500ms)
 //           | end                             the log end at lookup
-//           | group=<name>                    only as <from>
+//           | group=<name>[,max=N]            only as <from>; max=N: at most N records
 //   view   := partition "@" bound [ ".." [ bound ] ]
 //
 // `..` with nothing after it follows: reads at the end wait for data.
@@ -29,6 +29,9 @@ struct ViewBound {
   Kind kind = Kind::kEnd;
   int64_t value = 0;  // the offset, the record count, or epoch milliseconds
   std::string group;  // kGroup only
+  // kGroup only: `group=<name>,max=N` returns (and so commits) at most N
+  // records; 0 is no limit.
+  int64_t max_records = 0;
 
   bool operator==(const ViewBound&) const = default;
 };

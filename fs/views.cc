@@ -136,6 +136,7 @@ int Filesystem::OpenView(const View& view, int flags, uint64_t* fh) {
     store::MutexLock lock(&file->mu);  // not shared yet: taken as file->mu guards these
     file->consumed = *start;
     file->committed = *start;
+    if (view.spec.from.max_records > 0) file->records_left = view.spec.from.max_records;
   }
   file->log = std::move(log);
   return AddOpenFile(std::move(file), fh);
