@@ -39,7 +39,10 @@ void FillTime(struct timespec* ts, int64_t ms) {
 }  // namespace
 
 Filesystem::Filesystem(store::LogManager& manager, Options options)
-    : manager_(manager), options_(options), mount_time_ms_(manager.clock().Now().value) {}
+    : manager_(manager),
+      options_(options),
+      mount_time_ms_(manager.clock().Now().value),
+      append_rate_(manager.clock()) {}
 
 int Filesystem::Stat(const Node& node, uint64_t ino, struct stat* out) {
   *out = {};
@@ -502,6 +505,7 @@ int Filesystem::AppendLines(OpenFile& file, std::string_view data) {
   }
   spdlog::debug("append {}: {} records in {} batches at {}..{}", file.name, r->records, r->batches,
                 r->first_offset.value, r->end_offset.value);
+  append_rate_.Record(static_cast<int64_t>(file.partial.size() + last_newline + 1));
   file.partial.assign(tail);
   return 0;
 }

@@ -12,11 +12,13 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <unordered_set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "fs/append_rate.h"
 #include "fs/followers.h"
 #include "fs/node_table.h"
 #include "fs/open_file.h"
@@ -148,6 +150,10 @@ class Filesystem {
   int GetGroupXattr(const Node& node, std::string_view group, std::string* value);
   int SetGroupXattr(const Node& node, std::string_view group, std::string_view value);
   int RemoveGroupXattr(const Node& node, std::string_view group);
+  // fs/status.cc: user.topicfs.status.* on the root, read-only.
+  static bool IsStatusName(std::string_view name);
+  std::vector<std::string> StatusNames();
+  std::optional<std::string> StatusValue(std::string_view name);
   int AddOpenFile(std::unique_ptr<OpenFile> file, uint64_t* fh) EXCLUDES(handles_mu_);
 
   store::LogManager& manager_;
@@ -156,6 +162,7 @@ class Filesystem {
   ViewTable views_;
   Followers followers_;
   const int64_t mount_time_ms_;
+  AppendRate append_rate_;
   std::atomic<bool> stopping_{false};
   store::Mutex handles_mu_;
   std::unordered_set<OpenFile*> handles_ GUARDED_BY(handles_mu_);

@@ -83,6 +83,12 @@ int Filesystem::GetXattr(uint64_t ino, std::string_view name, std::string* value
     }
     return ENODATA;
   }
+  if (node->kind == Node::Kind::kRoot && IsStatusName(*config_name)) {
+    auto status = StatusValue(*config_name);
+    if (!status) return ENODATA;
+    *value = std::move(*status);
+    return 0;
+  }
   if (!store::IsConfigName(*config_name)) return ENODATA;
   if (node->kind == Node::Kind::kRoot) {
     auto defaults = store::ResolveConfig(manager_.DefaultOverrides(), {});
@@ -120,6 +126,9 @@ int Filesystem::ListXattr(uint64_t ino, std::vector<std::string>* names) {
     if (store::IsInternalConfigName(config) && GetXattr(ino, full, &value) != 0) continue;
     names->push_back(full);
   }
+  if (node->kind == Node::Kind::kRoot) {
+    for (const std::string& status : StatusNames()) names->push_back(std::string(kPrefix) + status);
+  }
   return 0;
 }
 
@@ -143,6 +152,10 @@ int Filesystem::SetXattr(uint64_t ino, std::string_view name, std::string_view v
   if (node->kind == Node::Kind::kTopic && store::IsInternalTopic(node->topic)) {
     spdlog::info("setxattr {} on {}: internal topics keep Kafka's forced configs: EPERM", name,
                  Where(*node));
+    return EPERM;
+  }
+  if (node->kind == Node::Kind::kRoot && IsStatusName(*config_name)) {
+    spdlog::info("setxattr {} on the mount root: the daemon's status is read-only: EPERM", name);
     return EPERM;
   }
   store::Status s = node->kind == Node::Kind::kRoot
@@ -173,6 +186,7 @@ int Filesystem::RemoveXattr(uint64_t ino, std::string_view name) {
                  Where(*node));
     return EPERM;
   }
+  if (node->kind == Node::Kind::kRoot && IsStatusName(*config_name)) return EPERM;
   store::Status s = node->kind == Node::Kind::kRoot
                         ? manager_.RemoveDefault(*config_name)
                         : manager_.RemoveTopicConfig(node->topic, *config_name);

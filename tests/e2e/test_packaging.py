@@ -72,7 +72,8 @@ class InstallTest(InstalledTestCase):
         for heading in ("SYNOPSIS", "OPTIONS", "UNMOUNTING", "EXTENDED ATTRIBUTES", "ERRORS", "EXAMPLES"):
             self.assertIn(heading, text)
         for fact in ("--log-file=PATH", "-o nonempty", "user.topicfs.group.name", "group=name,max=N",
-                     "ENODEV", "ERANGE", "fuse.topicfs", "topicfs@.service", "internal.segment.bytes"):
+                     "ENODEV", "ERANGE", "fuse.topicfs", "topicfs@.service", "internal.segment.bytes",
+                     "followers_parked", "cleaner.last_run"):
             self.assertIn(fact, text)
 
     def test_systemd_unit_passes_systemd_analyze_verify(self):

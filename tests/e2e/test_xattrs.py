@@ -94,10 +94,10 @@ class TopicConfigTest(MountedTestCase):
         self.sh("setfattr -n user.topicfs.key.separator -v : t")
         self.sh("setfattr -n user.topicfs.retention.ms -v 777 .")  # root default
         before = self.getfattr_d("t")
-        root_before = self.getfattr_d(".")
+        root_before = self.configs(".")
         self.remount()
         self.assertEqual(self.getfattr_d("t"), before)
-        self.assertEqual(self.getfattr_d("."), root_before)
+        self.assertEqual(self.configs("."), root_before)
         self.assertEqual(self.xattr("t", "retention.ms"), "3600000")
         self.assertEqual(self.xattr(".", "retention.ms"), "777")
 
@@ -168,12 +168,12 @@ class KafkaValidationTest(MountedTestCase):
 
     def test_every_value_kafka_refuses_is_refused_on_a_topic_and_the_root(self):
         for where in ("t", "."):
-            before = self.getfattr_d(where)
+            before = self.configs(where)
             for config, value, expected in KAFKA_REFUSES:
                 with self.subTest(where=where, config=config, value=value):
                     self.assertErrno(expected, os.setxattr, self.path(where), name(config),
                                      value.encode())
-            self.assertEqual(self.getfattr_d(where), before, "a refused value changed something")
+            self.assertEqual(self.configs(where), before, "a refused value changed something")
         self.assertIn("names delete twice", self.daemon.log())
         self.assertIn("below the minimum 1048576", self.daemon.log())
 
@@ -249,11 +249,11 @@ class RootDefaultsTest(MountedTestCase):
         self.assertEqual(sorted(os.listdir(self.path("three"))), ["0", "1", "2"])
 
     def test_bad_root_default_fails_and_changes_nothing(self):
-        before = self.getfattr_d(".")
+        before = self.configs(".")
         self.assertShellFails("setfattr -n user.topicfs.retention.ms -v abc .", "Invalid argument")
         self.assertShellFails("setfattr -n user.topicfs.segment.bytes -v 1 .",
                               "Numerical result out of range")
-        self.assertEqual(self.getfattr_d("."), before)
+        self.assertEqual(self.configs("."), before)
 
 
 class PartitionsTest(MountedTestCase):
