@@ -27,8 +27,8 @@ std::optional<std::string_view> GroupName(std::string_view config_name) {
 
 // The figures a partition shows, in listing order.
 constexpr std::string_view kFigureNames[] = {"log_start_offset", "log_end_offset", "recovery_point",
-                                             "size_bytes",       "segments",       "records",
-                                             "withheld_batches"};
+                                             "size_bytes",       "presented_bytes", "segments",
+                                             "records",          "withheld_batches"};
 
 std::optional<std::string_view> ConfigName(std::string_view xattr) {
   if (xattr.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
@@ -40,6 +40,7 @@ std::string FigureValue(const store::LogFigures& f, std::string_view name) {
   if (name == "log_end_offset") return std::to_string(f.log_end_offset.value);
   if (name == "recovery_point") return std::to_string(f.recovery_point.value);
   if (name == "size_bytes") return std::to_string(f.size_bytes);
+  if (name == "presented_bytes") return std::to_string(f.presented_bytes);
   if (name == "segments") return std::to_string(f.segments);
   if (name == "withheld_batches") return std::to_string(f.withheld_batches);
   return std::to_string(f.records);

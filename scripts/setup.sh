@@ -7,7 +7,8 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config clang
   libfuse3-dev fuse3 libfmt-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  attr python3 python3-kafka kcat strace
+  zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev
+  attr python3 python3-kafka python3-lz4 python3-snappy python3-zstandard kcat strace
 )
 
 missing=()

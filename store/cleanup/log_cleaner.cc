@@ -182,7 +182,8 @@ Result<LogCleaner::MapResult> LogCleaner::BuildOffsetMap(const Log& log, Offset 
       // The whole batch is hashed first, then put with a later key's slot
       // prefetched (store/cleanup/key_offset_map.h).
       hashed_.clear();
-      RecordReader reader(held.second);
+      ASSIGN_OR_RETURN(std::string_view records, ReadableBatch(held.second, &twin_));
+      RecordReader reader(records);
       RecordView rec;
       while (reader.Next(&rec)) {
         if (rec.offset < first_dirty || rec.offset >= first_uncleanable || !rec.key) continue;
@@ -355,7 +356,10 @@ Status LogCleaner::CleanBatch(SourceBatch& batch, std::string_view bytes, const 
   // keys up with a later key's slot prefetched.
   records_.clear();
   hashes_.clear();
-  RecordReader reader(bytes);
+  // records_ point into the batch, or into its inflated twin, until the
+  // batch is written.
+  ASSIGN_OR_RETURN(std::string_view readable, ReadableBatch(bytes, &twin_));
+  RecordReader reader(readable);
   RecordView rec;
   while (reader.Next(&rec)) {
     records_.push_back(rec);
@@ -387,7 +391,7 @@ Status LogCleaner::CleanBatch(SourceBatch& batch, std::string_view bytes, const 
   } else {
     std::optional<Timestamp> new_horizon = horizon;
     if (stamp_horizon) new_horizon = now + config.delete_retention_ms;
-    out = Rewrite(loc, header, new_horizon);
+    ASSIGN_OR_RETURN(out, Rewrite(loc, header, new_horizon));
   }
   BatchLocation placed = loc;
   placed.position = FilePosition(0);
@@ -421,18 +425,25 @@ bool LogCleaner::Keeps(SourceBatch& batch, size_t k, std::optional<Timestamp> ho
 
 // The batch again with only the kept records, keeping BaseOffset and
 // LastOffsetDelta (an empty batch remembers the round's last offset), its
-// producer fields, and the delete horizon it has or now gets.
-std::string_view LogCleaner::Rewrite(const BatchLocation& loc, const BatchHeader& header,
-                                     std::optional<Timestamp> horizon) {
+// producer fields, and the delete horizon it has or now gets. As Kafka's
+// cleaner does, kept records are compressed again with the batch's own
+// codec at that codec's default level; an empty batch is uncompressed.
+Result<std::string_view> LogCleaner::Rewrite(const BatchLocation& loc, const BatchHeader& header,
+                                             std::optional<Timestamp> horizon) {
   const Timestamp base_ts = horizon ? *horizon : (kept_.empty() ? header.base_timestamp : kept_.front().timestamp);
   builder_.Reset(loc.base_offset, base_ts);
-  int16_t attributes = static_cast<int16_t>(header.attributes & ~format::kDeleteHorizonBit);
+  int16_t attributes =
+      static_cast<int16_t>(header.attributes & ~format::kDeleteHorizonBit & ~format::kCompressionMask);
   if (horizon) attributes = static_cast<int16_t>(attributes | format::kDeleteHorizonBit);
   builder_.SetAttributes(attributes);
   builder_.SetProducer(header.producer_id, header.producer_epoch, header.base_sequence);
   builder_.SetLastOffset(loc.last_offset);
   for (const RecordView& r : kept_) builder_.AddCopy(r);
-  return builder_.Finish();
+  const std::string_view plain = builder_.Finish();
+  const auto codec = static_cast<Codec>(header.attributes & format::kCompressionMask);
+  if (codec == Codec::kNone || kept_.empty()) return plain;
+  RETURN_IF_ERROR(CompressBatch(plain, codec, DefaultLevel(codec), &compressed_));
+  return std::string_view(compressed_);
 }
 
 }  // namespace topicfs::store

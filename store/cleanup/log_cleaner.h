@@ -32,6 +32,7 @@
 #include "store/log/log.h"
 #include "store/base/mutex.h"
 #include "store/format/batch_builder.h"
+#include "store/format/batch_compression.h"
 #include "store/format/batch_header.h"
 #include "store/format/record_reader.h"
 
@@ -98,8 +99,8 @@ class LogCleaner {
   Status CleanBatch(SourceBatch& batch, std::string_view bytes, const LogConfig& config, Timestamp now,
                     LogSegment& output, CleanResult* result);
   bool Keeps(SourceBatch& batch, size_t k, std::optional<Timestamp> horizon, Timestamp now);
-  std::string_view Rewrite(const BatchLocation& loc, const BatchHeader& header,
-                           std::optional<Timestamp> horizon);
+  Result<std::string_view> Rewrite(const BatchLocation& loc, const BatchHeader& header,
+                                   std::optional<Timestamp> horizon);
   // Fsyncs every output of the window, then swaps each in for its sources
   // and fsyncs the directory once. Empties the window.
   Status SwapOutputs(Log& log, std::vector<Output>* window);
@@ -117,6 +118,8 @@ class LogCleaner {
   std::vector<KeyHash> hashes_;
   std::vector<RecordView> kept_;
   BatchBuilder builder_;
+  std::string twin_;        // a compressed batch's records, inflated
+  std::string compressed_;  // a rewrite compressed again
   // The map's latest offsets, sorted, for the pass (at most a third of the
   // map's memory: 8 of each 24-byte slot).
   std::vector<int64_t> latest_offsets_;

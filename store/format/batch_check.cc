@@ -5,6 +5,7 @@
 #include "store/base/big_endian.h"
 #include "store/base/crc32c.h"
 #include "store/base/format.h"
+#include "store/format/batch_compression.h"
 #include "store/format/legacy_batch.h"
 #include "store/format/presented_record.h"
 
@@ -36,12 +37,15 @@ Result<BatchLocation> LocateBatch(const char* data, int64_t size, int64_t pos) {
   loc.records = header->records_count;
   loc.max_timestamp = header->max_timestamp;
   loc.control = header->is_control();
+  loc.compressed = header->is_compressed();
   return loc;
 }
 
 Result<Offset> BatchPresentedEnd(std::string_view batch, const BatchLocation& loc) {
   if (loc.records == 0 || loc.control) return loc.last_offset + 1;
-  RecordReader reader(batch);
+  std::string twin;
+  ASSIGN_OR_RETURN(std::string_view records, ReadableBatch(batch, &twin));
+  RecordReader reader(records);
   RecordView rec;
   Offset end = loc.last_offset + 1;
   while (reader.Next(&rec)) end = rec.offset + PresentedSize(rec);
@@ -78,7 +82,13 @@ BatchCheck CheckBatch(std::string_view batch, int64_t pos, Offset previous_end, 
   Offset end = loc->base_offset;
   bool follows = true;
   if (loc->records > 0 && !loc->control) {
-    RecordReader reader(batch);
+    // A compressed batch that does not inflate is damaged like one whose
+    // records do not parse: the CRC holds, but it cannot be what a
+    // producer meant (docs/recovery.md).
+    std::string twin;
+    auto records = ReadableBatch(batch, &twin);
+    if (!records.ok()) return check;
+    RecordReader reader(*records);
     RecordView rec;
     while (reader.Next(&rec)) {
       if (rec.offset < end) follows = false;

@@ -23,6 +23,7 @@ struct BatchLocation {
   int32_t records = 0;
   Timestamp max_timestamp;
   bool control = false;
+  bool compressed = false;  // its records go through ReadableBatch
 };
 
 // Reads the header of the batch at pos of data[0, size). kCorruption for
@@ -37,7 +38,7 @@ Result<BatchLocation> LocateBatch(const char* data, int64_t size, int64_t pos);
 Result<Offset> BatchPresentedEnd(std::string_view batch, const BatchLocation& loc);
 
 // A batch with a matching checksum in a format topicfs refuses to decode:
-// magic 0/1 (CRC-32) or a compressed v2 batch (CRC-32C).
+// magic 0/1 (CRC-32).
 bool IsIntactButUnreadable(std::string_view batch);
 
 // What a recovering walk makes of a framed batch.

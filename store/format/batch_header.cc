@@ -9,11 +9,6 @@ namespace {
 // A batch's length field may not be smaller than its own v2 header.
 constexpr int32_t kMinV2Length = format::kBatchHeaderSize - format::kLogOverhead;
 
-std::string_view CodecName(int codec) {
-  static constexpr std::string_view kNames[] = {"none", "gzip", "snappy", "lz4", "zstd"};
-  return kNames[codec];
-}
-
 }  // namespace
 
 uint32_t BatchCrc(std::string_view batch) {
@@ -81,10 +76,6 @@ Result<BatchHeader> ParseBatchHeader(std::string_view bytes) {
     // Kafka defines no codec above zstd, so this is damage, not a feature.
     return Status::Corruption(
         fmt::format("batch at offset {} names unknown compression codec {}", h.base_offset, codec));
-  }
-  if (codec != 0) {
-    return Status::Unsupported(fmt::format("compressed batch (codec {}) at offset {} not supported yet",
-                                           CodecName(codec), h.base_offset));
   }
   if (h.records_count < 0) {
     return Status::Corruption(

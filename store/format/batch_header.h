@@ -1,8 +1,9 @@
 #pragma once
 // The fixed 61-byte header of a Kafka RecordBatch v2 (magic 2) and its
 // framing: decoding, the CRC-32C over attributes..end, and the check a
-// recovering reader makes. docs/format.md shows the bytes. Magic 0/1 and
-// compressed batches are recognised and refused, never misread.
+// recovering reader makes. docs/format.md shows the bytes. Magic 0/1
+// batches are recognised and refused, never misread; a compressed batch's
+// records are read after InflateBatch (store/format/batch_compression.h).
 
 #include <cstdint>
 #include <string_view>
@@ -32,6 +33,7 @@ struct BatchHeader {
   int64_t size() const { return int64_t{length} + 12; }  // whole batch in bytes
   Offset last_offset() const { return base_offset + last_offset_delta; }
   bool is_control() const { return (attributes & format::kControlBit) != 0; }
+  bool is_compressed() const { return (attributes & format::kCompressionMask) != 0; }
   bool log_append_time() const { return (attributes & format::kTimestampTypeBit) != 0; }
   bool has_delete_horizon() const;
 };
@@ -47,13 +49,14 @@ struct BatchFrame {
 // bytes.size() must be >= 17.
 BatchFrame PeekFrame(std::string_view bytes);
 
-// Decodes the 61-byte header. Refuses magic != 2 and compressed batches with
-// kUnsupported, a length below the v2 header with kCorruption. Does not check
+// Decodes the 61-byte header. Refuses magic != 2 with kUnsupported, a
+// length below the v2 header or a codec Kafka does not define with
+// kCorruption. Does not check
 // the CRC (VerifyBatch does).
 Result<BatchHeader> ParseBatchHeader(std::string_view bytes);
 
 // Checks a whole batch: size >= 61, length consistent with bytes.size(), magic,
-// compression, CRC-32C. The first check a recovering reader makes.
+// codec, CRC-32C. The first check a recovering reader makes.
 Status VerifyBatch(std::string_view batch);
 
 // The CRC-32C a batch's header should hold: over attributes..end.

@@ -83,6 +83,13 @@ RecordReader::RecordReader(std::string_view batch) {
     return;
   }
   header_ = *header;
+  if (header_.is_compressed()) {
+    // Its records section is compressed bytes: walking it as records
+    // would misread them.
+    status_ = Status::InvalidArgument(fmt::format(
+        "batch at offset {} is compressed: its records are read through ReadableBatch", header_.base_offset));
+    return;
+  }
   if (static_cast<uint64_t>(header_.size()) != batch.size()) {
     status_ = Status::Corruption(fmt::format("batch at offset {} declares {} bytes but {} are present",
                                              header_.base_offset, header_.size(), batch.size()));

@@ -28,7 +28,9 @@ struct RecordView {
   std::optional<std::string_view> FindHeader(std::string_view name) const;
 };
 
-// Walks the records of one batch whose bytes were verified. Usage:
+// Walks the records of one uncompressed batch (or a compressed one's
+// inflated twin, store/format/batch_compression.h) whose bytes were
+// verified. Usage:
 //   RecordReader r(batch_bytes); RecordView rec;
 //   while (r.Next(&rec)) {...}  then check r.status().
 class RecordReader {

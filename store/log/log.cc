@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "store/io/atomic_file.h"
+#include "store/format/batch_compression.h"
+#include "store/format/topic_name.h"
 #include "store/base/format.h"
 #include "store/log/log_line_rules.h"
 #include "store/base/varint.h"
@@ -10,12 +12,15 @@
 namespace topicfs::store {
 namespace {
 
-// A line split by key.separator: the text before the first separator is the
-// key; a line that is only key + separator is a tombstone (null value).
+// A line split by key.separator as Kafka's console producer splits it
+// (parse.key=true): the text before the first separator is the key, the
+// text after it the value; a line that is only key + separator is a
+// tombstone (null value). A split line keeps its separator in a
+// topicfs.sep header, so that it presents as the line written.
 struct LineParts {
   std::optional<std::string_view> key;
   std::optional<std::string_view> value;
-  bool tombstone = false;
+  bool split = false;
 };
 
 [[gnu::always_inline]] inline LineParts SplitLine(std::string_view line, std::string_view separator) {
@@ -25,9 +30,11 @@ struct LineParts {
   size_t at = line.find(separator);
   if (at == std::string_view::npos) return parts;
   parts.key = line.substr(0, at);
+  parts.split = true;
   if (at + separator.size() == line.size()) {
     parts.value.reset();
-    parts.tombstone = true;
+  } else {
+    parts.value = line.substr(at + separator.size());
   }
   return parts;
 }
@@ -41,7 +48,7 @@ int64_t RecordSizeBound(const std::optional<std::string_view>& key,
          static_cast<int64_t>(key ? key->size() : 0) + static_cast<int64_t>(value ? value->size() : 0);
 }
 
-// Encoded bytes of the header section of a tombstone record.
+// Encoded bytes of the header section of a split line's record.
 size_t SeparatorHeaderSize(std::string_view separator) {
   std::string_view name = format::kSeparatorHeader;
   return varint::EncodedSize(static_cast<int64_t>(name.size())) + name.size() +
@@ -55,7 +62,7 @@ namespace line_rules {
 
 LineRecord DescribeLine(std::string_view line, std::string_view separator) {
   LineParts parts = SplitLine(line, separator);
-  return {parts.key, parts.value, parts.tombstone ? SeparatorHeaderSize(separator) : 0};
+  return {parts.key, parts.value, parts.split ? SeparatorHeaderSize(separator) : 0};
 }
 
 int64_t SizeBound(const LineRecord& record) {
@@ -168,7 +175,7 @@ std::vector<std::shared_ptr<LogSegment>> Log::Segments() const {
 struct Log::PendingRecord {
   std::optional<std::string_view> key;
   std::optional<std::string_view> value;
-  // A tombstone line's separator, kept in a topicfs.sep header.
+  // A split line's separator, kept in a topicfs.sep header.
   std::optional<std::string_view> separator_header;
   size_t headers_size = 0;     // encoded bytes of the header section
   int64_t presented_size = 0;  // how far the record moves the log end
@@ -185,15 +192,15 @@ Result<AppendResult> Log::Append(std::span<const std::string_view> lines,
 Result<AppendResult> Log::AppendLinesLocked(std::span<const std::string_view> lines,
                                             std::vector<Offset>* offsets) {
   const std::string_view separator = appender_config().key_separator;
-  const size_t tombstone_headers = SeparatorHeaderSize(separator);
+  const size_t separator_headers = SeparatorHeaderSize(separator);
   auto describe = [&](size_t i) {
     LineParts parts = SplitLine(lines[i], separator);
     PendingRecord r;
     r.key = parts.key;
     r.value = parts.value;
-    if (parts.tombstone) {
+    if (parts.split) {
       r.separator_header = separator;
-      r.headers_size = tombstone_headers;
+      r.headers_size = separator_headers;
     }
     r.presented_size = static_cast<int64_t>(lines[i].size()) + 1;
     r.input_size = static_cast<int64_t>(lines[i].size());
@@ -293,7 +300,7 @@ Result<AppendResult> Log::AppendLocked(size_t count, const char* noun, const Des
       RETURN_IF_ERROR(WriteBuiltBatch(now, offset));
     } else {
       locations.push_back(BuiltBatchLocation(now));
-      std::string_view batch = builder_.Finish();
+      ASSIGN_OR_RETURN(std::string_view batch, FinishBuiltBatch());
       locations.back().position = FilePosition(static_cast<int64_t>(multi_batch_.size()));
       locations.back().size = static_cast<int64_t>(batch.size());
       multi_batch_.append(batch);
@@ -314,9 +321,24 @@ BatchLocation Log::BuiltBatchLocation(Timestamp now) const {
   return loc;
 }
 
+Result<std::string_view> Log::FinishBuiltBatch() {
+  const std::string_view plain = builder_.Finish();
+  const LogConfig& cfg = appender_config();
+  const Codec codec = cfg.AppendCodec();
+  if (codec == Codec::kNone || IsInternalTopic(tp_.topic)) return plain;
+  RETURN_IF_ERROR(CompressBatch(plain, codec, cfg.AppendLevel(), &compressed_batch_));
+  // Incompressible records near the limit: written as they are rather
+  // than refused, since the limit was checked on these bytes.
+  const int64_t limit = std::min(cfg.max_message_bytes, cfg.segment_bytes);
+  if (static_cast<int64_t>(compressed_batch_.size()) > limit && static_cast<int64_t>(plain.size()) <= limit) {
+    return plain;
+  }
+  return std::string_view(compressed_batch_);
+}
+
 Status Log::WriteBuiltBatch(Timestamp now, Offset next_offset) {
   BatchLocation loc = BuiltBatchLocation(now);
-  std::string_view batch = builder_.Finish();
+  ASSIGN_OR_RETURN(std::string_view batch, FinishBuiltBatch());
   loc.size = static_cast<int64_t>(batch.size());
   return WriteBatches(batch, {loc}, loc.records, next_offset);
 }
@@ -520,6 +542,8 @@ LogFigures Log::Figures() const {
   for (const auto& segment : Segments()) {
     ++f.segments;
     f.size_bytes += segment->size();
+    f.presented_bytes += std::max<int64_t>(
+        0, segment->next_offset().value - std::max(segment->base_offset(), f.log_start_offset).value);
     f.withheld_batches += segment->withheld_batches();
     auto records = segment->RecordCount();
     if (records.ok()) f.records += *records;

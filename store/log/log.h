@@ -40,6 +40,10 @@ struct LogFigures {
   Offset log_end_offset;
   Offset recovery_point;
   int64_t size_bytes = 0;  // bytes of all .log files
+  // Bytes the segments' records span from the log start to the end: what
+  // `cat` prints, less what compaction removed in between. Over
+  // size_bytes, the compression ratio.
+  int64_t presented_bytes = 0;
   int64_t segments = 0;
   int64_t records = 0;
   int64_t withheld_batches = 0;  // damaged batches found and not served
@@ -261,6 +265,11 @@ class Log {
   // Where the batch in builder_ goes, but for its position and size (known
   // once it is finished).
   BatchLocation BuiltBatchLocation(Timestamp now) const REQUIRES(append_mu_);
+  // The batch in builder_, finished, as it is written: compressed with the
+  // topic's codec (compression.type), unless it is an internal topic's
+  // (Kafka keeps __consumer_offsets uncompressed) or the compressed batch
+  // would pass the batch size limit. Valid until the next builder_ use.
+  Result<std::string_view> FinishBuiltBatch() REQUIRES(append_mu_);
   Status FlushLocked() REQUIRES(append_mu_);
   // Kafka's flush after a roll (flushUptoOffsetExclusive of the new
   // segment's base): syncs the segments below roll_flushed_up_to_ and the
@@ -310,6 +319,7 @@ class Log {
   BatchBuilder builder_ GUARDED_BY(append_mu_);
   std::string multi_batch_ GUARDED_BY(append_mu_);  // the batches of one append, gathered
   std::string append_buf_ GUARDED_BY(append_mu_);   // AppendText's first line
+  std::string compressed_batch_ GUARDED_BY(append_mu_);  // FinishBuiltBatch's output
   int64_t unflushed_records_ GUARDED_BY(append_mu_) = 0;
   int64_t last_flush_ms_ GUARDED_BY(append_mu_);
   bool created_segments_since_flush_ GUARDED_BY(append_mu_) = false;

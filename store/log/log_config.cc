@@ -182,6 +182,43 @@ constexpr int64_t kMinSegmentBytes = 1024 * 1024;
 // record of a one-byte line every append would fail (EMSGSIZE).
 constexpr int64_t kMinInternalSegmentBytes = format::kBatchHeaderSize + format::kMaxRecordOverhead + 1;
 
+// Kafka's names, which it matches exactly (lowercase).
+constexpr std::pair<std::string_view, CompressionType> kCompressionTypes[] = {
+    {"producer", CompressionType::kProducer}, {"uncompressed", CompressionType::kUncompressed},
+    {"gzip", CompressionType::kGzip},         {"snappy", CompressionType::kSnappy},
+    {"lz4", CompressionType::kLz4},           {"zstd", CompressionType::kZstd}};
+
+Status SetCompressionType(std::string_view name, std::string_view text, LogConfig* out) {
+  for (const auto& [type_name, type] : kCompressionTypes) {
+    if (text != type_name) continue;
+    if (out != nullptr) out->compression_type = type;
+    return Status::Ok();
+  }
+  return Status::InvalidArgument(fmt::format(
+      "{} '{}' is unknown; use producer, uncompressed, gzip, snappy, lz4 or zstd", name, text));
+}
+
+std::string GetCompressionType(const LogConfig& config) {
+  for (const auto& [type_name, type] : kCompressionTypes) {
+    if (type == config.compression_type) return std::string(type_name);
+  }
+  return "producer";
+}
+
+// Kafka's range for each level. kAlso is one more value allowed outside
+// it (kMin when there is none): gzip takes -1, zlib's default (6).
+template <auto kMember, int64_t kMin, int64_t kMax, int64_t kAlso>
+Status SetLevel(std::string_view name, std::string_view text, LogConfig* out) {
+  ASSIGN_OR_RETURN(int32_t value, ParseInteger<int32_t>(name, text));
+  if ((value < kMin || value > kMax) && value != kAlso) {
+    return Status::OutOfRange(kAlso == kMin ? fmt::format("{} {} is outside [{}, {}]", name, value, kMin, kMax)
+                                            : fmt::format("{} {} is outside [{}, {}] and is not {}", name,
+                                                          value, kMin, kMax, kAlso));
+  }
+  if (out != nullptr) out->*kMember = value;
+  return Status::Ok();
+}
+
 // The order is what getfattr -d lists: Kafka's names first, then topicfs's own.
 const ConfigSpec kSpecs[] = {
     {"cleanup.policy", SetCleanupPolicy, GetCleanupPolicy},
@@ -208,6 +245,17 @@ const ConfigSpec kSpecs[] = {
      GetNumber<&LogConfig::file_delete_delay_ms>},
     {"flush.messages", SetInteger<&LogConfig::flush_messages, 1>, GetNumber<&LogConfig::flush_messages>},
     {"flush.ms", SetInteger<&LogConfig::flush_ms, 0>, GetNumber<&LogConfig::flush_ms>},
+    {"compression.type", SetCompressionType, GetCompressionType},
+    {"compression.gzip.level",
+     SetLevel<&LogConfig::compression_gzip_level, CodecLevels::kGzipMin, CodecLevels::kGzipMax, -1>,
+     GetNumber<&LogConfig::compression_gzip_level>},
+    {"compression.lz4.level",
+     SetLevel<&LogConfig::compression_lz4_level, CodecLevels::kLz4Min, CodecLevels::kLz4Max, CodecLevels::kLz4Min>,
+     GetNumber<&LogConfig::compression_lz4_level>},
+    {"compression.zstd.level",
+     SetLevel<&LogConfig::compression_zstd_level, CodecLevels::kZstdMin, CodecLevels::kZstdMax,
+              CodecLevels::kZstdMin>,
+     GetNumber<&LogConfig::compression_zstd_level>},
     {"partitions", SetInteger<&LogConfig::partitions, 1>, GetNumber<&LogConfig::partitions>},
     {"key.separator", SetKeySeparator, GetKeySeparator},
     // Kafka's internal names: accepted as Kafka accepts them, listed only when set.
@@ -324,6 +372,27 @@ Result<ConfigOverrides> ParseConfigFile(const std::string& path, std::string_vie
 int64_t LogConfig::MaxSegmentMs() const {
   if (cleanup_compact && max_compaction_lag_ms > 0) return std::min(max_compaction_lag_ms, segment_ms);
   return segment_ms;
+}
+
+Codec LogConfig::AppendCodec() const {
+  switch (compression_type) {
+    case CompressionType::kGzip: return Codec::kGzip;
+    case CompressionType::kSnappy: return Codec::kSnappy;
+    case CompressionType::kLz4: return Codec::kLz4;
+    case CompressionType::kZstd: return Codec::kZstd;
+    case CompressionType::kProducer:
+    case CompressionType::kUncompressed: break;
+  }
+  return Codec::kNone;
+}
+
+int LogConfig::AppendLevel() const {
+  switch (AppendCodec()) {
+    case Codec::kGzip: return compression_gzip_level;
+    case Codec::kLz4: return compression_lz4_level;
+    case Codec::kZstd: return compression_zstd_level;
+    default: return 0;
+  }
 }
 
 const std::vector<std::string>& ConfigNames() {

@@ -14,11 +14,17 @@
 
 #include "store/io/file_io.h"
 #include "store/base/status.h"
+#include "store/format/codec.h"
 
 namespace topicfs::store {
 
 // Name -> value text, as set by the user. Only names from ConfigNames().
 using ConfigOverrides = std::map<std::string, std::string, std::less<>>;
+
+// compression.type: "producer" keeps each batch as its writer sent it
+// (the shell's lines: uncompressed); any other value is the codec appends
+// are written with.
+enum class CompressionType { kProducer, kUncompressed, kGzip, kSnappy, kLz4, kZstd };
 
 struct LogConfig {
   // cleanup.policy: "delete", "compact", "delete,compact" (either order).
@@ -43,12 +49,20 @@ struct LogConfig {
   int64_t file_delete_delay_ms = 60'000;              // >= 0
   int64_t flush_messages = std::numeric_limits<int64_t>::max();  // >= 1
   int64_t flush_ms = std::numeric_limits<int64_t>::max();        // >= 0
+  CompressionType compression_type = CompressionType::kProducer;
+  int32_t compression_gzip_level = CodecLevels::kGzipDefault;  // 1..9 or -1
+  int32_t compression_lz4_level = CodecLevels::kLz4Default;    // 1..17
+  int32_t compression_zstd_level = CodecLevels::kZstdDefault;  // -131072..22
   int32_t partitions = 1;                             // >= 1, only grows
   std::string key_separator;                          // empty = lines have no key
 
   // segment.ms, capped by max.compaction.lag.ms on compacted topics (Kafka's
   // LogConfig.maxSegmentMs) so the active segment rolls in time to be cleaned.
   int64_t MaxSegmentMs() const;
+  // The codec, and its level, that batches the store builds are written
+  // with: kNone for "producer" and "uncompressed".
+  Codec AppendCodec() const;
+  int AppendLevel() const;
 };
 
 // Every name the config knows, in a stable order (for getfattr -d). Kafka's

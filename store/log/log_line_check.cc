@@ -65,12 +65,12 @@ Status Log::CheckLine(std::string_view line) const {
 }
 
 Status Log::CheckUnfinishedLine(std::string_view start) const {
-  // A line's record holds the whole line as its value (key.separator only
-  // copies the key out of it, presented_record.h), so every line beginning
-  // with `start` makes a record at least as large as `start` as a keyless
-  // value: a key adds its bytes, and a tombstone's separator header takes
-  // more than its missing value saves. Without a separator that is exactly
-  // what the line makes if it ends now.
+  // A line's record holds every byte of the line but the separator (split
+  // into key and value, presented_record.h), and the separator header that
+  // a split line carries takes more than the separator, so every line
+  // beginning with `start` makes a record at least as large as `start` as
+  // a keyless value. Without a separator that is exactly what the line
+  // makes if it ends now.
   line_rules::LineRecord smallest;
   smallest.value = start;
   MutexLock lock(&config_mu_);

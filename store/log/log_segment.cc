@@ -11,6 +11,7 @@
 #include "store/format/file_names.h"
 #include "store/base/format.h"
 #include "store/format/legacy_batch.h"
+#include "store/log/inflated_batch_cache.h"
 #include "store/format/presented_record.h"
 #include "store/format/record_reader.h"
 #include "store/format/batch_header.h"
@@ -301,8 +302,23 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
       pos = next_pos;
       continue;
     }
+    // A compressed batch is read through its inflated twin, decompressed
+    // once for all the requests (and readers) that go through it. One that
+    // does not inflate is damage like a failed CRC.
+    std::shared_ptr<const std::string> twin;
+    if (loc.compressed) {
+      auto inflated = InflatedBatchCache::Shared().Get(id_, pos, batch);
+      if (!inflated.ok()) {
+        Status withheld = Withhold(pos, inflated.status());
+        if (result.bytes == 0) return withheld;
+        result.stopped_at_damage = true;
+        break;
+      }
+      twin = std::move(inflated).value();
+    }
+    const std::string_view records = twin ? std::string_view(*twin) : batch;
     RecordReader reader =
-        resume_record ? RecordReader(batch, from.record, from.records_left) : RecordReader(batch);
+        resume_record ? RecordReader(records, from.record, from.records_left) : RecordReader(records);
     if (!started && !resume_record) reader.SkipBefore(offset);
     resume_record = false;
     RecordView rec;
@@ -420,7 +436,13 @@ Result<std::pair<std::shared_ptr<const LogFile::Mapping>, std::string_view>> Log
 Status LogSegment::ForEachRecord(const BatchLocation& loc,
                                  const std::function<void(const RecordView&)>& fn) const {
   ASSIGN_OR_RETURN(auto bytes, BatchBytes(loc));
-  RecordReader reader(bytes.second);
+  std::shared_ptr<const std::string> twin;
+  if (loc.compressed) {
+    auto inflated = InflatedBatchCache::Shared().Get(id_, loc.position.value, bytes.second);
+    if (!inflated.ok()) return Withhold(loc.position.value, inflated.status());
+    twin = std::move(inflated).value();
+  }
+  RecordReader reader(twin ? std::string_view(*twin) : bytes.second);
   RecordView rec;
   while (reader.Next(&rec)) fn(rec);
   return reader.status();

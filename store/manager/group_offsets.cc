@@ -16,6 +16,7 @@ constexpr size_t kMaxGroupNameBytes = 255;
 ConfigOverrides ForcedConfig() {
   return {{"cleanup.policy", "compact"},
           {"segment.bytes", std::to_string(co::kSegmentBytes)},
+          {"compression.type", "producer"},
           {"partitions", std::to_string(co::kDefaultPartitions)}};
 }
 

@@ -114,10 +114,11 @@ def parse_log(data, segment=""):
                 hv_len, j = _varint(data, j)
                 headers[hk] = data[j:j + hv_len] if hv_len >= 0 else None
                 j += max(hv_len, 0)
-            if value is not None:
+            sep = headers.get(b"topicfs.sep")
+            if value is not None and sep is None:
                 presented = value + b"\n"
-            else:  # a tombstone: key + separator (header topicfs.sep) + "\n"
-                presented = (key or b"") + (headers.get(b"topicfs.sep") or b"") + b"\n"
+            else:  # a split line (or a tombstone): key + separator + value + "\n"
+                presented = (key or b"") + (sep or b"") + (value or b"") + b"\n"
             records.append(Record(base + offset_delta, presented, segment, pos))
             i = end
         batches.append(Batch(pos, size, base, records))

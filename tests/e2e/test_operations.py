@@ -187,7 +187,9 @@ class LogFileTest(MountedTestCase):
     def test_log_file_in_the_background_shows_operations_at_debug(self):
         log = os.path.join(self.tmp, "topicfs.log")
         mnt = self.background_mount(f"--log-file={log}", "--log-level=debug", "--cleaner-backoff-ms=100")
-        # The daemon that detached (not its exited parent) owns the lock.
+        # The daemon that detached (not its exited parent) owns the lock; it
+        # writes its pid there before it logs "mounted".
+        self.wait_for(lambda: "info: mounted" in read_text(log), 5.0, "the detached daemon's 'mounted'")
         with open(os.path.join(self.tmp, "bg-data", ".lock")) as f:
             pid = int(f.read())
         self.assertIn(f"topicfs[{pid}] info: mounted", read_text(log))

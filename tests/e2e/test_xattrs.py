@@ -297,8 +297,8 @@ class PartitionFiguresTest(MountedTestCase):
         self.sh("echo one more >> t/0")
         figures = self.figures("t/0")
         self.assertEqual(sorted(figures), sorted(["log_start_offset", "log_end_offset",
-                                                  "recovery_point", "size_bytes", "segments",
-                                                  "records", "withheld_batches"]))
+                                                  "recovery_point", "size_bytes", "presented_bytes",
+                                                  "segments", "records", "withheld_batches"]))
         st = os.stat(self.path("t", "0"))
         self.assertEqual(figures["log_end_offset"], st.st_size)
         self.assertEqual(figures["records"], int(self.sh("wc -l < t/0").stdout))
@@ -310,6 +310,7 @@ class PartitionFiguresTest(MountedTestCase):
         self.assertGreater(figures["size_bytes"], st.st_size)
         segment = os.path.join(self.data, "t-0", "00000000000000000000.log")
         self.assertEqual(figures["size_bytes"], os.path.getsize(segment))
+        self.assertEqual(figures["presented_bytes"], st.st_size)
 
     def test_figures_are_read_only(self):
         self.mkdir("t")

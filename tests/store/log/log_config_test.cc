@@ -83,7 +83,9 @@ TEST(LogConfigTest, NamesAreKafkasPlusPartitionsAndKeySeparatorInStableOrder) {
       "index.interval.bytes",  "max.message.bytes",     "min.cleanable.dirty.ratio",
       "delete.retention.ms",   "min.compaction.lag.ms", "max.compaction.lag.ms",
       "file.delete.delay.ms",  "flush.messages",        "flush.ms",
-      "partitions",            "key.separator",         "internal.segment.bytes"};
+      "compression.type",      "compression.gzip.level", "compression.lz4.level",
+      "compression.zstd.level", "partitions",           "key.separator",
+      "internal.segment.bytes"};
   EXPECT_EQ(ConfigNames(), expected);
   for (const std::string& name : expected) EXPECT_TRUE(IsConfigName(name)) << name;
   EXPECT_FALSE(IsConfigName("segment.jitter.ms"));
@@ -289,6 +291,10 @@ TEST(LogConfigTest, EveryNameRoundTripsThroughItsText) {
       {"file.delete.delay.ms", "5"},
       {"flush.messages", "1"},
       {"flush.ms", "1000"},
+      {"compression.type", "zstd"},
+      {"compression.gzip.level", "9"},
+      {"compression.lz4.level", "17"},
+      {"compression.zstd.level", "-7"},
       {"partitions", "4"},
       {"key.separator", " = \\ "},
       {"internal.segment.bytes", "4096"},
@@ -305,6 +311,41 @@ TEST(LogConfigTest, EveryNameRoundTripsThroughItsText) {
   for (const std::string& name : ConfigNames()) {
     EXPECT_EQ(ConfigValueText(again, name), ConfigValueText(c, name)) << name;
   }
+}
+
+// Kafka's values and ranges (CompressionType, BrokerCompressionType):
+// names exactly as Kafka spells them, each level within its codec's range.
+TEST(LogConfigTest, CompressionTypeAndLevelsAreKafkas) {
+  const LogConfig defaults = ResolveOk({}, {});
+  EXPECT_EQ(ConfigValueText(defaults, "compression.type"), "producer");
+  EXPECT_EQ(ConfigValueText(defaults, "compression.gzip.level"), "-1");
+  EXPECT_EQ(ConfigValueText(defaults, "compression.lz4.level"), "9");
+  EXPECT_EQ(ConfigValueText(defaults, "compression.zstd.level"), "3");
+  EXPECT_EQ(defaults.AppendCodec(), Codec::kNone);
+  for (const char* ok : {"producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"}) {
+    EXPECT_TRUE(ValidateConfigValue("compression.type", ok).ok()) << ok;
+  }
+  for (const char* bad : {"ZSTD", " zstd", "none", "", "lz4,zstd"}) {
+    EXPECT_EQ(ValidateConfigValue("compression.type", bad).code(), Code::kInvalidArgument) << bad;
+  }
+  const std::pair<const char*, std::vector<const char*>> in_range[] = {
+      {"compression.gzip.level", {"-1", "1", "9"}},
+      {"compression.lz4.level", {"1", "17"}},
+      {"compression.zstd.level", {"-131072", "0", "22"}}};
+  for (const auto& [name, values] : in_range) {
+    for (const char* v : values) EXPECT_TRUE(ValidateConfigValue(name, v).ok()) << name << "=" << v;
+  }
+  const std::pair<const char*, std::vector<const char*>> out_of_range[] = {
+      {"compression.gzip.level", {"0", "10", "-2"}},
+      {"compression.lz4.level", {"0", "18"}},
+      {"compression.zstd.level", {"-131073", "23"}}};
+  for (const auto& [name, values] : out_of_range) {
+    for (const char* v : values) EXPECT_EQ(ValidateConfigValue(name, v).code(), Code::kOutOfRange) << name << "=" << v;
+  }
+  EXPECT_EQ(ValidateConfigValue("compression.zstd.level", "fast").code(), Code::kInvalidArgument);
+  const LogConfig lz4 = ResolveOk({{"compression.type", "lz4"}}, {{"compression.lz4.level", "12"}});
+  EXPECT_EQ(lz4.AppendCodec(), Codec::kLz4);
+  EXPECT_EQ(lz4.AppendLevel(), 12);
 }
 
 TEST(LogConfigTest, CleanupPolicyPrintsInCanonicalForm) {

@@ -23,6 +23,7 @@
 #include "store/format/file_names.h"
 #include "store/base/format.h"
 #include "store/format/batch_builder.h"
+#include "store/format/batch_compression.h"
 #include "tests/common/log_reading.h"
 #include "tests/common/test_util.h"
 
@@ -627,16 +628,23 @@ TEST_F(LogSegmentTest, RecoverRefusesAValidLegacyBatchInsteadOfMisreadingIt) {
   EXPECT_EQ(testing::FileSize(path), static_cast<int64_t>(before.size() + legacy.size() + after.size()));
 }
 
-TEST_F(LogSegmentTest, RecoverRefusesAValidCompressedBatch) {
+// A compressed batch is validated by its CRC and by inflating its records:
+// one that inflates stays and reads back; one that does not (its CRC holds,
+// but it is not what any producer writes) is cut like a torn tail.
+TEST_F(LogSegmentTest, RecoverKeepsACompressedBatchAndCutsOneThatDoesNotInflate) {
   std::string before = BuildBatch({{0, 5, "first"}});
-  std::string gzip = BuildBatch({{6, 5, "pretend-compressed"}}, /*attributes=*/1);
+  std::string zstd;
+  ASSERT_TRUE(CompressBatch(BuildBatch({{6, 5, "second"}, {13, 5, "third"}}), Codec::kZstd, 3, &zstd).ok());
+  std::string fake = BuildBatch({{19, 5, "pretend-compressed"}}, /*attributes=*/1);
   std::string path = SegmentFilePath(dir_.path(), Offset(0), kLogSuffix);
-  testing::WriteFile(path, before + gzip);
+  testing::WriteFile(path, before + zstd + fake);
   auto seg = Open(0);
   auto recovered = seg->Recover();
-  ASSERT_FALSE(recovered.ok());
-  EXPECT_EQ(recovered.status().code(), Code::kUnsupported) << recovered.status().ToString();
-  EXPECT_EQ(testing::FileSize(path), static_cast<int64_t>(before.size() + gzip.size()));
+  ASSERT_TRUE(recovered.ok()) << recovered.status().ToString();
+  EXPECT_EQ(recovered->cut_bytes, static_cast<int64_t>(fake.size()));
+  EXPECT_EQ(ReadAll(*seg, 0), "first\nsecond\nthird\n");
+  EXPECT_EQ(ReadAll(*seg, 8), "cond\nthird\n");  // inside the compressed batch
+  EXPECT_EQ(seg->next_offset(), Offset(19));
 }
 
 TEST_F(LogSegmentTest, GarbageWhoseMagicIsNotTwoIsTruncatedNotUnsupported) {

@@ -136,9 +136,10 @@ def expected_records(lines, separator, timestamps, start_offset=0):
         if separator:
             at = line.find(separator)
             if at >= 0:
-                key = line[:at]
-                if at + len(separator) == len(line):
-                    value, headers = None, [(SEP_HEADER, separator)]
+                # Split as Kafka's console producer splits (parse.key=true);
+                # the separator kept in a header for the presentation.
+                key, headers = line[:at], [(SEP_HEADER, separator)]
+                value = line[at + len(separator):] if at + len(separator) < len(line) else None
         out.append((offset, ts, key, value, headers))
         offset += len(line) + 1
     return out, offset
@@ -146,10 +147,10 @@ def expected_records(lines, separator, timestamps, start_offset=0):
 
 def presented(record):
     _, _, key, value, headers = record
-    if value is not None:
+    sep = dict(headers).get(SEP_HEADER)
+    if value is not None and sep is None:
         return value + b"\n"
-    sep = dict(headers).get(SEP_HEADER) or b""
-    return (key or b"") + sep + b"\n"
+    return (key or b"") + (sep or b"") + (value or b"") + b"\n"
 
 
 # ---- reading a partition directory with python3-kafka -----------------------
@@ -469,7 +470,10 @@ def python_to_store(tool, tmp, seed):
         k = rng.random()
         if k < 0.3:
             key = ("k%d" % rng.randint(0, 20)).encode()
-            value = key + sep + value  # a keyed line keeps the whole line as its value
+            if rng.random() < 0.5:
+                value = key + sep + value  # stored whole, as topicfs once stored keyed lines
+            else:
+                headers = [(SEP_HEADER, sep)]  # split: key, value, the separator in a header
         elif k < 0.4:
             key = ("k%d" % rng.randint(0, 20)).encode()
             value, headers = None, [(SEP_HEADER, sep)]  # tombstone line "key::"
