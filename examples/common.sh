@@ -68,6 +68,12 @@ say() {
   printf '\n# %s\n' "$*"
 }
 
+# The last line of every walk-through, the same in each (run_example.sh
+# checks it): reached only when every check held.
+all_checks_passed() {
+  say "$(basename "$0" .sh): all checks passed."
+}
+
 mount_topicfs() {
   printf '\n$ topicfs -f %s %s &\n' "$DATA" "$MNT"
   "$TOPICFS_BIN" -f "$DATA" "$MNT" 2>>"$LOG" &

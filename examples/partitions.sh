@@ -52,4 +52,4 @@ run ls views
 check "a new topic gets the root's partition count" "$(ls "$MNT/views" | tr '\n' ' ')" "0 1 2 "
 
 unmount_topicfs
-say "partitions: all checks passed."
+all_checks_passed

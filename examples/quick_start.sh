@@ -62,4 +62,4 @@ check "a segment file holds the records" \
 check "a clean unmount leaves the clean-shutdown marker" \
   "$(test -e "$DATA/.kafka_cleanshutdown" && echo present)" "present"
 
-say "quick_start: all checks passed."
+all_checks_passed

@@ -62,3 +62,4 @@ run "cat orders/0@group=billing"
 run "setfattr -x user.topicfs.group.billing orders/0"
 check "a forgotten group starts from the beginning" "$(cat "$MNT/orders/0@group=billing" | wc -l)" "10"
 unmount_topicfs
+all_checks_passed

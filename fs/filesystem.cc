@@ -39,7 +39,10 @@ void FillTime(struct timespec* ts, int64_t ms) {
 }  // namespace
 
 Filesystem::Filesystem(store::LogManager& manager, Options options)
-    : manager_(manager), options_(options), mount_time_ms_(manager.clock().Now().value) {}
+    : manager_(manager),
+      options_(options),
+      mount_time_ms_(manager.clock().Now().value),
+      append_rate_(manager.clock()) {}
 
 int Filesystem::Stat(const Node& node, uint64_t ino, struct stat* out) {
   *out = {};
@@ -276,6 +279,7 @@ int Filesystem::Open(uint64_t ino, int flags, uint64_t* fh) {
   file->partition = node->partition;
   file->writable = writes;
   file->name = std::move(name);
+  spdlog::debug("open {} for {}", file->name, writes ? "appending" : "reading");
   return AddOpenFile(std::move(file), fh);
 }
 
@@ -298,6 +302,10 @@ int Filesystem::Read(uint64_t fh, int64_t position, size_t size, std::string* ou
   OpenFile& file = *Handle(fh);
   store::MutexLock lock(&file.mu);
   const store::Offset at = ReadOffset(file, position);
+  if (file.records_left == 0) {  // a max=N group view has returned its N
+    out->clear();
+    return 0;
+  }
   int64_t max = static_cast<int64_t>(size);
   if (file.view_end) max = std::clamp<int64_t>(file.view_end->value - at.value, 0, max);
   // A read returns at most the bytes up to the log end (offsets are byte
@@ -312,6 +320,7 @@ int Filesystem::Read(uint64_t fh, int64_t position, size_t size, std::string* ou
     return ToErrno(r.status());
   }
   out->resize(static_cast<size_t>(r->bytes));
+  if (file.records_left > 0) KeepRecordsLeft(file, out, &r.value());
   if (r->bytes == 0) {
     // A deleted partition's log has no segments left, so it reads as empty:
     // say it is gone rather than end a reader's stream mid-line at a false EOF.
@@ -319,7 +328,8 @@ int Filesystem::Read(uint64_t fh, int64_t position, size_t size, std::string* ou
       spdlog::info("read {} at {}: the partition was deleted: ENOENT", file.name, position);
       return ENOENT;
     }
-    return file.follow && max > 0 ? EAGAIN : 0;
+    // Once stopping, the end of a follow view is the end: EOF.
+    return file.follow && max > 0 && !stopping() ? EAGAIN : 0;
   }
   file.next_file_position = position + r->bytes;
   file.next_log_offset = r->next;
@@ -332,6 +342,23 @@ int Filesystem::Read(uint64_t fh, int64_t position, size_t size, std::string* ou
     }
   }
   return 0;
+}
+
+// REQUIRES: file.mu. Cuts what a read returned after the records a
+// max=N group view has left, so that it returns, and commits, N records
+// and not the read-ahead a reader such as `head -n 5` would never use.
+void Filesystem::KeepRecordsLeft(OpenFile& file, std::string* out, store::ReadResult* r) {
+  size_t at = 0;
+  while (file.records_left > 0) {
+    const size_t newline = out->find('\n', at);
+    if (newline == std::string::npos) return;  // a partial record: read again next time
+    at = newline + 1;
+    --file.records_left;
+  }
+  const int64_t dropped = static_cast<int64_t>(out->size() - at);
+  out->resize(at);
+  r->bytes -= dropped;
+  r->next = store::Offset(r->next.value - dropped);
 }
 
 bool Filesystem::WaitForData(uint64_t fh, int64_t position, uint64_t id, Followers::Wake wake) {
@@ -358,7 +385,7 @@ int Filesystem::Poll(uint64_t fh, Followers::Wake on_ready, unsigned* revents) {
   // Only a follow view waiting at its end has nothing to read; elsewhere a
   // read returns at once, data or EOF, as on a regular file.
   const unsigned readable = POLLIN | POLLRDNORM;
-  if (!file.follow || file.log->log_end_offset() > at) {
+  if (!file.follow || file.log->log_end_offset() > at || stopping()) {
     *revents = readable | writable;
     return 0;
   }
@@ -399,7 +426,17 @@ int Filesystem::Flush(uint64_t fh) {
   return AppendErrno(file, s);
 }
 
-void Filesystem::Shutdown() { followers_.Shutdown(); }
+size_t Filesystem::OpenFollowViews() {
+  store::MutexLock lock(&handles_mu_);
+  size_t n = 0;
+  for (const OpenFile* file : handles_) n += file->follow ? 1 : 0;
+  return n;
+}
+
+void Filesystem::Shutdown() {
+  stopping_.store(true, std::memory_order_release);
+  followers_.Shutdown();
+}
 
 int Filesystem::Write(uint64_t fh, std::string_view data, size_t* written) {
   OpenFile& file = *Handle(fh);
@@ -466,6 +503,9 @@ int Filesystem::AppendLines(OpenFile& file, std::string_view data) {
     }
     return AppendErrno(file, r.status());
   }
+  spdlog::debug("append {}: {} records in {} batches at {}..{}", file.name, r->records, r->batches,
+                r->first_offset.value, r->end_offset.value);
+  append_rate_.Record(static_cast<int64_t>(file.partial.size() + last_newline + 1));
   file.partial.assign(tail);
   return 0;
 }

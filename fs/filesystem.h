@@ -9,13 +9,16 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <unordered_set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "fs/append_rate.h"
 #include "fs/followers.h"
 #include "fs/node_table.h"
 #include "fs/open_file.h"
@@ -115,8 +118,14 @@ class Filesystem {
 
   static OpenFile* Handle(uint64_t fh) { return reinterpret_cast<OpenFile*>(fh); }
   Followers& followers() { return followers_; }
-  // Wakes parked readers with ENOTCONN's cause: the daemon is stopping.
+  // The daemon is stopping (an unmount, SIGTERM, a lazy unmount): parked
+  // follow reads end with EOF, and so do later reads at a follow view's end,
+  // so followers (`cat 0@end..`) exit and close their files.
   void Shutdown();
+  bool stopping() const { return stopping_.load(std::memory_order_acquire); }
+  // Handles of follow views still open: the daemon, stopping, lets their
+  // readers close them (FLUSH, RELEASE need the loop) before it ends it.
+  size_t OpenFollowViews() EXCLUDES(handles_mu_);
 
  private:
   int Stat(const Node& node, uint64_t ino, struct stat* out);
@@ -126,6 +135,7 @@ class Filesystem {
       REQUIRES(file.mu);
   int RefuseRestOfLine(OpenFile& file, std::string_view data) REQUIRES(file.mu);
   bool RefusedLineBeganEarlier(const OpenFile& file, std::string_view data) REQUIRES(file.mu);
+  void KeepRecordsLeft(OpenFile& file, std::string* out, store::ReadResult* r) REQUIRES(file.mu);
   // The errno of a failed append or check: ENOENT when the partition was
   // deleted (its log is fenced too, but gone rather than failing).
   int AppendErrno(const OpenFile& file, const store::Status& status);
@@ -140,6 +150,10 @@ class Filesystem {
   int GetGroupXattr(const Node& node, std::string_view group, std::string* value);
   int SetGroupXattr(const Node& node, std::string_view group, std::string_view value);
   int RemoveGroupXattr(const Node& node, std::string_view group);
+  // fs/status.cc: user.topicfs.status.* on the root, read-only.
+  static bool IsStatusName(std::string_view name);
+  std::vector<std::string> StatusNames();
+  std::optional<std::string> StatusValue(std::string_view name);
   int AddOpenFile(std::unique_ptr<OpenFile> file, uint64_t* fh) EXCLUDES(handles_mu_);
 
   store::LogManager& manager_;
@@ -148,6 +162,8 @@ class Filesystem {
   ViewTable views_;
   Followers followers_;
   const int64_t mount_time_ms_;
+  AppendRate append_rate_;
+  std::atomic<bool> stopping_{false};
   store::Mutex handles_mu_;
   std::unordered_set<OpenFile*> handles_ GUARDED_BY(handles_mu_);
 };

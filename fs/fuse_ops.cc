@@ -148,6 +148,14 @@ void OnReadInterrupted(fuse_req_t req, void* data) {
   Fs(req).followers().Cancel(reinterpret_cast<uintptr_t>(data));
 }
 
+// A parked read that was woken without data: cancelled by its reader's
+// signal (EINTR), or ended because the daemon is stopping (EOF, so `cat
+// 0@end..` exits 0 and closes its file, and a lazy unmount can finish).
+void ReplyWokenWithoutData(fuse_req_t req) {
+  if (Fs(req).stopping()) return (void)fuse_reply_buf(req, nullptr, 0);
+  fuse_reply_err(req, EINTR);
+}
+
 // Replies to a read, or parks it when a follow view is at its end: no
 // thread waits; when an append brings data, Followers' waker thread calls
 // back here and replies.
@@ -159,10 +167,10 @@ void ReadOrPark(fuse_req_t req, uint64_t fh, size_t size, off_t off, bool nonblo
     uint64_t id = fs.followers().Reserve();
     fuse_req_interrupt_func(req, OnReadInterrupted, reinterpret_cast<void*>(static_cast<uintptr_t>(id)));
     bool parked = fs.WaitForData(fh, off, id, [req, fh, size, off](bool data_arrived) {
-      if (!data_arrived) return (void)fuse_reply_err(req, EINTR);
+      if (!data_arrived) return ReplyWokenWithoutData(req);
       Guard(req, "read", [&] { ReadOrPark(req, fh, size, off, false); });
     });
-    if (!parked) fuse_reply_err(req, EINTR);
+    if (!parked) ReplyWokenWithoutData(req);
     return;
   }
   if (err != 0) return (void)fuse_reply_err(req, err);
@@ -180,8 +188,9 @@ void OnPoll(fuse_req_t req, fuse_ino_t, fuse_file_info* fi, fuse_pollhandle* ph)
     Followers::Wake on_ready;
     if (ph != nullptr) {
       std::shared_ptr<fuse_pollhandle> handle(ph, fuse_pollhandle_destroy);
-      on_ready = [handle](bool data_arrived) {
-        if (data_arrived) fuse_lowlevel_notify_poll(handle.get());
+      // Stopping counts as ready: the poller reads, and gets EOF.
+      on_ready = [handle, fs = &Fs(req)](bool data_arrived) {
+        if (data_arrived || fs->stopping()) fuse_lowlevel_notify_poll(handle.get());
       };
     }
     unsigned revents = 0;

@@ -53,6 +53,9 @@ struct OpenFile {
   store::Offset consumed GUARDED_BY(mu);
   store::Offset committed GUARDED_BY(mu);
   uint64_t poll_wait GUARDED_BY(mu) = 0;  // Followers id of a parked poll, 0 if none
+  // `group=<name>,max=N` views: the records still to return (then EOF); -1
+  // without a limit.
+  int64_t records_left GUARDED_BY(mu) = -1;
 };
 
 }  // namespace topicfs::fs

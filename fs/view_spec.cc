@@ -129,14 +129,38 @@ std::optional<int64_t> ParseIsoTime(std::string_view s) {
   return local_ms - zone_ms;
 }
 
+store::Status CheckGroupName(std::string_view group) {
+  if (group.empty()) return Status::InvalidArgument("group= needs a group name");
+  // ".." separates a view's bounds, ',' its options, '/' path components.
+  for (std::string_view bad : {"..", ",", "/"}) {
+    if (group.find(bad) != std::string_view::npos) {
+      return Status::InvalidArgument(fmt::format(
+          "group name '{}' contains '{}', which a view name cannot hold in a group's name", group, bad));
+    }
+  }
+  return Status::Ok();
+}
+
 store::Result<ViewBound> ParseViewBound(std::string_view s, int64_t now_ms) {
   using Kind = ViewBound::Kind;
   if (s.empty()) return Status::InvalidArgument("empty position");
   if (s == "end") return ViewBound{Kind::kEnd, 0, {}};
   if (s.starts_with("group=")) {
     std::string_view group = s.substr(6);
-    if (group.empty()) return Status::InvalidArgument("group= needs a group name");
-    return ViewBound{Kind::kGroup, 0, std::string(group)};
+    int64_t max_records = 0;
+    if (const size_t comma = group.find(','); comma != std::string_view::npos) {
+      const std::string_view option = group.substr(comma + 1);
+      auto n = option.starts_with("max=") ? ParseDigits(option.substr(4)) : std::nullopt;
+      if (!n || *n < 1) {
+        return Status::InvalidArgument(fmt::format(
+            "'{}' after group={}, is not max=N (N >= 1, the records to return and commit)", option,
+            group.substr(0, comma)));
+      }
+      max_records = *n;
+      group = group.substr(0, comma);
+    }
+    RETURN_IF_ERROR(CheckGroupName(group));
+    return ViewBound{Kind::kGroup, 0, std::string(group), max_records};
   }
   if (auto offset = ParseDigits(s)) return ViewBound{Kind::kOffset, *offset, {}};
   if (s.ends_with("ms")) {

@@ -7,13 +7,13 @@
 //           | epoch ms      1764064800000ms
 //           | relative      -30s -10m -2h -7d (also -500ms)
 //           | end                             the log end at lookup
-//           | group=<name>                    only as <from>
+//           | group=<name>[,max=N]            only as <from>; max=N: at most N records
 //   view   := partition "@" bound [ ".." [ bound ] ]
 //
 // `..` with nothing after it follows: reads at the end wait for data.
 // Relative times are fixed against `now_ms` when the name is parsed, so a
 // view names the same range for as long as it is open. Group names may not
-// contain "..", which separates the bounds.
+// contain "..", which separates the bounds, ',' or '/'.
 
 #include <cstdint>
 #include <optional>
@@ -29,6 +29,9 @@ struct ViewBound {
   Kind kind = Kind::kEnd;
   int64_t value = 0;  // the offset, the record count, or epoch milliseconds
   std::string group;  // kGroup only
+  // kGroup only: `group=<name>,max=N` returns (and so commits) at most N
+  // records; 0 is no limit.
+  int64_t max_records = 0;
 
   bool operator==(const ViewBound&) const = default;
 };
@@ -47,6 +50,10 @@ inline bool IsViewName(std::string_view name) { return name.find('@') != std::st
 
 // Parses a view name. kInvalidArgument says what is wrong with it.
 store::Result<ViewSpec> ParseViewName(std::string_view name, int64_t now_ms);
+
+// A group name a view can name: not empty, without "..", ',' or '/'.
+// kInvalidArgument says which.
+store::Status CheckGroupName(std::string_view group);
 
 // Parses one bound (exposed for the group xattr, which takes an offset,
 // `end` or a time). kInvalidArgument says what is wrong.

@@ -85,6 +85,9 @@ int Filesystem::LookupView(const Node& topic, std::string_view name, EntryReply*
     if (!end.ok()) return unresolved(end.status());
     view->end = std::max(*end, *start);
   }
+  spdlog::debug("view {}: offsets {}..{}{}", full_name, view->start.value,
+                view->end ? std::to_string(view->end->value) : "end",
+                view->spec.follow ? ", following" : "");
   const uint64_t ino = views_.Add(view);
   out->ino = ino;
   out->entry_timeout = kViewTimeout;
@@ -133,6 +136,7 @@ int Filesystem::OpenView(const View& view, int flags, uint64_t* fh) {
     store::MutexLock lock(&file->mu);  // not shared yet: taken as file->mu guards these
     file->consumed = *start;
     file->committed = *start;
+    if (view.spec.from.max_records > 0) file->records_left = view.spec.from.max_records;
   }
   file->log = std::move(log);
   return AddOpenFile(std::move(file), fh);

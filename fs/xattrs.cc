@@ -84,16 +84,24 @@ int Filesystem::GetXattr(uint64_t ino, std::string_view name, std::string* value
     }
     return ENODATA;
   }
+  if (node->kind == Node::Kind::kRoot && IsStatusName(*config_name)) {
+    auto status = StatusValue(*config_name);
+    if (!status) return ENODATA;
+    *value = std::move(*status);
+    return 0;
+  }
   if (!store::IsConfigName(*config_name)) return ENODATA;
   if (node->kind == Node::Kind::kRoot) {
     auto defaults = store::ResolveConfig(manager_.DefaultOverrides(), {});
     if (!defaults.ok()) return ToErrno(defaults.status());
     *value = store::ConfigValueText(*defaults, *config_name);
-    return 0;
+  } else {
+    auto config = manager_.TopicConfig(node->topic);
+    if (!config.ok()) return ENOENT;
+    *value = store::ConfigValueText(*config, *config_name);
   }
-  auto config = manager_.TopicConfig(node->topic);
-  if (!config.ok()) return ENOENT;
-  *value = store::ConfigValueText(*config, *config_name);
+  // An internal name that is not set has no value, not an empty one.
+  if (value->empty() && store::IsInternalConfigName(*config_name)) return ENODATA;
   return 0;
 }
 
@@ -112,11 +120,15 @@ int Filesystem::ListXattr(uint64_t ino, std::vector<std::string>* names) {
     return 0;
   }
   for (const auto& config : store::ConfigNames()) {
-    // key.separator unset has no value to show; list it only when set.
+    // Every config, defaults included (key.separator's is empty); Kafka's
+    // internal (test-only) names only when set, as they have no default.
     std::string value;
     std::string full = std::string(kPrefix) + config;
-    if (config == "key.separator" && (GetXattr(ino, full, &value) != 0 || value.empty())) continue;
+    if (store::IsInternalConfigName(config) && GetXattr(ino, full, &value) != 0) continue;
     names->push_back(full);
+  }
+  if (node->kind == Node::Kind::kRoot) {
+    for (const std::string& status : StatusNames()) names->push_back(std::string(kPrefix) + status);
   }
   return 0;
 }
@@ -141,6 +153,10 @@ int Filesystem::SetXattr(uint64_t ino, std::string_view name, std::string_view v
   if (node->kind == Node::Kind::kTopic && store::IsInternalTopic(node->topic)) {
     spdlog::info("setxattr {} on {}: internal topics keep Kafka's forced configs: EPERM", name,
                  Where(*node));
+    return EPERM;
+  }
+  if (node->kind == Node::Kind::kRoot && IsStatusName(*config_name)) {
+    spdlog::info("setxattr {} on the mount root: the daemon's status is read-only: EPERM", name);
     return EPERM;
   }
   store::Status s = node->kind == Node::Kind::kRoot
@@ -171,6 +187,7 @@ int Filesystem::RemoveXattr(uint64_t ino, std::string_view name) {
                  Where(*node));
     return EPERM;
   }
+  if (node->kind == Node::Kind::kRoot && IsStatusName(*config_name)) return EPERM;
   store::Status s = node->kind == Node::Kind::kRoot
                         ? manager_.RemoveDefault(*config_name)
                         : manager_.RemoveTopicConfig(node->topic, *config_name);
@@ -198,6 +215,11 @@ int Filesystem::SetGroupXattr(const Node& node, std::string_view group, std::str
   auto log = manager_.GetLog(node.topic, node.partition);
   if (log == nullptr) return ENOENT;
   const store::TopicPartition tp{node.topic, node.partition};
+  // A group no view could name would be a position nobody can read from.
+  if (store::Status named = CheckGroupName(group); !named.ok()) {
+    spdlog::warn("setxattr group.{} on {}: {} (nothing changed)", group, Where(node), named.message());
+    return EINVAL;
+  }
   // An offset is committed as given (Kafka commits any offset; a read
   // resolves it to the next surviving record); the rest resolve here.
   auto position = [&]() -> store::Result<store::Offset> {
@@ -209,6 +231,12 @@ int Filesystem::SetGroupXattr(const Node& node, std::string_view group, std::str
     return ResolveBound(bound, *log, tp);
   };
   store::Result<store::Offset> offset = position();
+  // Past the log end is no position: Kafka's offset reset tool refuses to
+  // go there too (it clamps), and a group there would skip what comes next.
+  if (offset.ok() && *offset > log->log_end_offset()) {
+    offset = store::Status::OutOfRange(
+        fmt::format("offset {} is past the log end {}", offset->value, log->log_end_offset().value));
+  }
   store::Status s = offset.ok() ? options_.groups->Commit(group, tp, *offset) : offset.status();
   if (!s.ok()) {
     spdlog::warn("setxattr group.{}='{}' on {}: {} (nothing changed)", group, value, Where(node),

@@ -1,105 +1,43 @@
 // topicfs [options] DATA_DIR MOUNTPOINT
+// topicfs unmount [--lazy] [--timeout=S] MOUNTPOINT
 //
 // Opens (and recovers) the data directory, mounts it, serves until
-// unmounted or signalled (SIGINT, SIGTERM, SIGHUP, fusermount3 -u), then
-// flushes, writes the checkpoints and the clean-shutdown marker.
+// unmounted (also lazily) or signalled (SIGINT, SIGTERM, SIGHUP), then ends
+// parked follow reads with EOF, flushes, writes the checkpoints and the
+// clean-shutdown marker, and releases the data directory.
 
+#include <pthread.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
 #include "fs/filesystem.h"
 #include "fs/fuse_ops.h"
 #include "mountd/logging.h"
+#include "mountd/mount_checks.h"
+#include "mountd/mount_table.h"
+#include "mountd/mount_watch.h"
+#include "mountd/options.h"
+#include "mountd/stopper.h"
+#include "mountd/unmount_command.h"
 #include "store/manager/group_offsets.h"
 #include "store/manager/log_manager.h"
 
 namespace {
 
-constexpr const char* kVersion = "0.1.0";
-
-struct Args {
-  std::string data_dir;
-  char* log_level = nullptr;
-  char* retention_check_interval_ms = nullptr;
-  char* cleaner_backoff_ms = nullptr;
-  int no_read_checks = 0;
-  int positional = 0;
-};
-
-// fuse_opt keys for our own options; everything else is libfuse's.
-enum { kKeyPositional = FUSE_OPT_KEY_NONOPT };
-
-const fuse_opt kOptions[] = {
-    {"--log-level=%s", offsetof(Args, log_level), 0},
-    {"--retention-check-interval-ms=%s", offsetof(Args, retention_check_interval_ms), 0},
-    {"--cleaner-backoff-ms=%s", offsetof(Args, cleaner_backoff_ms), 0},
-    {"--no-read-checks", offsetof(Args, no_read_checks), 1},
-    FUSE_OPT_END,
-};
-
-// The first non-option is the data directory (ours); the second, the mount
-// point, is left for fuse_parse_cmdline.
-int TakeDataDir(void* data, const char* arg, int key, fuse_args*) {
-  auto* args = static_cast<Args*>(data);
-  if (key != kKeyPositional) return 1;
-  if (args->positional++ == 0) {
-    args->data_dir = arg;
-    return 0;
-  }
-  return 1;
-}
-
-// Takes ownership of a string fuse_opt_parse allocated.
-std::string TakeString(char** s) {
-  std::string out = *s != nullptr ? *s : "";
-  std::free(*s);
-  *s = nullptr;
-  return out;
-}
-
-// A positive number of milliseconds; an empty text keeps the default.
-bool ParseMs(const std::string& text, const char* option, int64_t* out) {
-  if (text.empty()) return true;
-  char* end = nullptr;
-  long long v = std::strtoll(text.c_str(), &end, 10);
-  if (end == text.c_str() || *end != '\0' || v < 1) {
-    std::fprintf(stderr, "topicfs: %s needs a positive number of milliseconds, not '%s'\n", option,
-                 text.c_str());
-    return false;
-  }
-  *out = v;
-  return true;
-}
-
-void PrintUsage(const char* prog) {
-  std::printf(
-      "usage: %s [options] DATA_DIR MOUNTPOINT\n\n"
-      "Mounts DATA_DIR (a Kafka-layout log directory) at MOUNTPOINT: each directory a topic,\n"
-      "each file a partition (append with >>, read with cat, tail -f, grep).\n\n"
-      "topicfs options:\n"
-      "    --log-level=LEVEL      trace, debug, info (default), warn, error\n"
-      "    --retention-check-interval-ms=N\n"
-      "                           how often retention runs (Kafka's\n"
-      "                           log.retention.check.interval.ms, default 300000)\n"
-      "    --cleaner-backoff-ms=N how often the cleaner looks for a compacted topic\n"
-      "                           to clean (log.cleaner.backoff.ms, default 15000)\n"
-      "    --no-read-checks       serve batches without checking their CRC-32C first\n"
-      "                           (only to measure what the check costs)\n"
-      "    -h   --help            print help\n"
-      "    -V   --version         print version\n\n",
-      prog);
-  fuse_cmdline_help();
-  fuse_lowlevel_help();
-}
+using topicfs::mountd::Config;
+using topicfs::mountd::FuseArgs;
 
 // Raises the soft limit on open files to the hard one: the store keeps as
 // many segment files open as the limit leaves room for (store/io/file_cache.h).
@@ -132,71 +70,11 @@ int Serve(fuse_session* se, const fuse_cmdline_opts& opts) {
   return rc;
 }
 
-// libfuse's argument vector, freed with it (fuse_opt_parse allocates).
-class FuseArgs {
- public:
-  FuseArgs(int argc, char** argv) : args_(FUSE_ARGS_INIT(argc, argv)) {}
-  ~FuseArgs() { fuse_opt_free_args(&args_); }
-  FuseArgs(const FuseArgs&) = delete;
-  FuseArgs& operator=(const FuseArgs&) = delete;
-  fuse_args* get() { return &args_; }
-
- private:
-  fuse_args args_;
-};
-
-// What the command line asks for.
-struct Config {
-  std::string data_dir;  // absolute: the daemon changes directory when it detaches
-  std::string mountpoint;
-  fuse_cmdline_opts fuse{};  // foreground, threads, debug
-  topicfs::store::LogManager::Options store;
-};
-
-// Parses the command line into config, leaving libfuse's own options in
-// fuse_args. Returns the exit status when there is nothing more to do
-// (--help, --version: 0; a usage error: 2), nullopt to go on.
-std::optional<int> ParseArguments(int argc, char** argv, FuseArgs& fuse_args, Config* config) {
-  Args args;
-  if (fuse_opt_parse(fuse_args.get(), &args, kOptions, TakeDataDir) != 0) return 2;
-  const std::string level_option = TakeString(&args.log_level);
-  const std::string retention_interval = TakeString(&args.retention_check_interval_ms);
-  const std::string cleaner_backoff = TakeString(&args.cleaner_backoff_ms);
-  if (fuse_parse_cmdline(fuse_args.get(), &config->fuse) != 0) return 2;
-  std::unique_ptr<char, decltype(&std::free)> mountpoint(config->fuse.mountpoint, &std::free);
-  config->fuse.mountpoint = nullptr;
-  if (config->fuse.show_help) {
-    PrintUsage(argv[0]);
-    return 0;
-  }
-  if (config->fuse.show_version) {
-    std::printf("topicfs %s\nlibfuse %s\n", kVersion, fuse_pkgversion());
-    return 0;
-  }
-  if (args.data_dir.empty() || mountpoint == nullptr) {
-    std::fprintf(stderr, "%s: need DATA_DIR and MOUNTPOINT (see --help)\n", argv[0]);
-    return 2;
-  }
-  config->mountpoint = mountpoint.get();
-  const std::string level = !level_option.empty() ? level_option : (config->fuse.debug ? "debug" : "info");
-  if (!topicfs::mountd::SetUpLogging(level, /*foreground=*/config->fuse.foreground != 0)) {
-    std::fprintf(stderr, "%s: unknown log level '%s'\n", argv[0], level.c_str());
-    return 2;
-  }
-  std::error_code ec;
-  std::filesystem::create_directories(args.data_dir, ec);
-  std::filesystem::path absolute = std::filesystem::absolute(args.data_dir, ec);
-  config->data_dir = ec ? args.data_dir : absolute.lexically_normal().string();
-
-  topicfs::store::LogManager::Options& store = config->store;
-  store.data_dir = config->data_dir;
-  store.background_warning = [](const std::string& what) { spdlog::warn("{}", what); };
-  store.verify_reads = args.no_read_checks == 0;
-  if (!ParseMs(retention_interval, "--retention-check-interval-ms", &store.retention_check_interval_ms) ||
-      !ParseMs(cleaner_backoff, "--cleaner-backoff-ms", &store.cleaner_backoff_ms)) {
-    return 2;
-  }
-  return std::nullopt;
+// Why the daemon will not go on: logged, and said on stderr if the log
+// does not go there (syslog, a log file), before the daemon detaches.
+void Refuse(const std::string& why) {
+  spdlog::error("{}", why);
+  if (!topicfs::mountd::LogsToStderr()) std::fprintf(stderr, "topicfs: %s\n", why.c_str());
 }
 
 // The data directory, opened (and recovered) before mounting, so that one
@@ -207,22 +85,57 @@ struct Store {
   std::unique_ptr<topicfs::store::GroupOffsets> groups;
 };
 
-std::optional<Store> OpenStore(const Config& config) {
+// Whether DATA_DIR is mounted (by the daemon holding it) in this namespace:
+// then that daemon serves, and waiting for it is pointless.
+std::optional<std::string> MountedAt(const std::string& data_dir) {
+  for (const auto& e : topicfs::mountd::ReadMountTable()) {
+    if (e.type == topicfs::mountd::kMountType && e.source == data_dir) return e.mount_point;
+  }
+  return std::nullopt;
+}
+
+// Opens the store; while another daemon holds the directory and is not
+// serving a mount of it (it is closing, after an unmount), waits up to
+// --lock-wait-ms for it to let go.
+topicfs::store::Result<std::unique_ptr<topicfs::store::LogManager>> OpenManager(const Config& config,
+                                                                              const std::string& data_dir) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(config.lock_wait_ms);
+  bool told = false;
+  for (;;) {
+    auto manager = topicfs::store::LogManager::Open(config.store);
+    if (manager.ok() || manager.status().code() != topicfs::store::Code::kBusy) return manager;
+    if (auto at = MountedAt(data_dir)) {
+      return topicfs::store::Status::Busy(manager.status().message() + ", which has it mounted on " + *at);
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return manager;
+    if (!told) {
+      spdlog::info("{}; waiting up to {} ms for it to finish closing", manager.status().message(),
+                   config.lock_wait_ms);
+      told = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+std::optional<Store> OpenStore(const Config& config, const topicfs::mountd::DataDir& data_dir) {
   RaiseOpenFileLimit();
   if (!config.store.verify_reads) spdlog::warn("--no-read-checks: damaged batches will be served as they are");
-  auto manager = topicfs::store::LogManager::Open(config.store);
+  auto manager = OpenManager(config, data_dir.path);
   if (!manager.ok()) {
-    std::fprintf(stderr, "topicfs: cannot open %s: %s\n", config.data_dir.c_str(),
-                 manager.status().message().c_str());
+    Refuse(fmt::format("cannot open {}: {}", data_dir.path, manager.status().message()));
     return std::nullopt;
   }
   for (const auto& w : (*manager)->warnings()) spdlog::warn("recovery: {}", w);
-  spdlog::info("opened {} ({} topics, {} shutdown)", config.data_dir, (*manager)->ListTopics().size(),
-               (*manager)->had_clean_shutdown() ? "clean" : "unclean");
+  if (data_dir.created) {
+    spdlog::info("opened {}: a new data directory", data_dir.path);
+  } else {
+    spdlog::info("opened {} ({} topics, {} shutdown)", data_dir.path, (*manager)->ListTopics().size(),
+                 (*manager)->had_clean_shutdown() ? "clean" : "unclean");
+  }
   auto groups = topicfs::store::GroupOffsets::Open(**manager, topicfs::store::Clock::System());
   if (!groups.ok()) {
-    std::fprintf(stderr, "topicfs: cannot load consumer group positions in %s: %s\n",
-                 config.data_dir.c_str(), groups.status().message().c_str());
+    Refuse(fmt::format("cannot load consumer group positions in {}: {}", data_dir.path,
+                       groups.status().message()));
     (void)(*manager)->Close();
     return std::nullopt;
   }
@@ -233,56 +146,80 @@ std::optional<Store> OpenStore(const Config& config) {
 // Each step of bringing the mount up is undone, in reverse, on every path.
 using Session = std::unique_ptr<fuse_session, decltype(&fuse_session_destroy)>;
 
-class SignalHandlers {
- public:
-  explicit SignalHandlers(fuse_session* se) : se_(se), set_(fuse_set_signal_handlers(se) == 0) {}
-  ~SignalHandlers() {
-    if (set_) fuse_remove_signal_handlers(se_);
-  }
-  bool ok() const { return set_; }
-
- private:
-  fuse_session* se_;
-  bool set_;
-};
-
 class Mounted {
  public:
   Mounted(fuse_session* se, const std::string& mountpoint)
       : se_(se), mounted_(fuse_session_mount(se, mountpoint.c_str()) == 0) {}
   ~Mounted() {
-    if (mounted_) fuse_session_unmount(se_);
+    // A detached mount is not unmounted again: by now another mount may
+    // sit at the same path. Destroying the session closes /dev/fuse.
+    if (mounted_ && !detached_.load()) fuse_session_unmount(se_);
   }
   bool ok() const { return mounted_; }
+  void MarkDetached() { detached_.store(true); }
 
  private:
   fuse_session* se_;
   bool mounted_;
+  std::atomic<bool> detached_{false};
 };
 
+// Our mount's id in the mount table, read right after mounting (the
+// topmost mount at the path is the one just made); -1 if not found.
+int OwnMountId(const std::string& mountpoint) {
+  auto e = topicfs::mountd::FindMount(topicfs::mountd::ReadMountTable(), mountpoint);
+  return e ? e->id : -1;
+}
+
+// fsname shows the data directory as the mount's source (`topicfs unmount`
+// reads it); subtype makes the type fuse.topicfs. Inserted first, so that
+// the user's own -o fsname= or subtype= comes later and wins.
+void AddMountIdentity(FuseArgs& fuse_args, const std::string& data_dir) {
+  std::string escaped;
+  for (char c : data_dir) {
+    if (c == ',' || c == '\\') escaped.push_back('\\');
+    escaped.push_back(c);
+  }
+  std::string opt = "-osubtype=topicfs,fsname=" + escaped;
+  fuse_opt_insert_arg(fuse_args.get(), 1, opt.c_str());
+}
+
 // Mounts, detaches and serves until unmounted or signalled. Returns the
-// exit status (0: the loop ended normally, by an unmount or a signal).
-int ServeMount(Config& config, FuseArgs& fuse_args, Store& store) {
+// exit status (0: the loop ended normally, by an unmount or a signal; 2: a
+// usage error libfuse found, such as an unknown -o option).
+int ServeMount(Config& config, const std::string& mountpoint, FuseArgs& fuse_args, Store& store) {
   topicfs::fs::Filesystem filesystem(*store.manager, {::getuid(), ::getgid(), store.groups.get()});
   const fuse_lowlevel_ops& ops = topicfs::fs::FuseOps();
   int rc = 1;
   {
     Session session(fuse_session_new(fuse_args.get(), &ops, sizeof(ops), &filesystem), &fuse_session_destroy);
-    if (session == nullptr) return rc;
-    SignalHandlers signals(session.get());
-    if (!signals.ok()) return rc;
-    Mounted mounted(session.get(), config.mountpoint);
+    // libfuse has said why on stderr; nearly always an unknown option.
+    if (session == nullptr) return 2;
+    topicfs::mountd::Stopper stopper(session.get(), filesystem);
+    if (!stopper.ok()) return rc;
+    Mounted mounted(session.get(), mountpoint);
+    const int mount_id = mounted.ok() ? OwnMountId(mountpoint) : -1;
     // Mount first, then detach, so mount errors reach the caller.
     if (mounted.ok() && fuse_daemonize(config.fuse.foreground) == 0) {
-      topicfs::mountd::AfterDaemonize(config.fuse.foreground != 0);
+      if (topicfs::store::Status owner = store.manager->RecordLockOwner(); !owner.ok()) {
+        spdlog::warn("cannot write our pid to the data directory's .lock: {}", owner.ToString());
+      }
       store.manager->StartBackground(1000);
-      spdlog::info("mounted {} on {}", config.data_dir, config.mountpoint);
-      // The loop returns the signal number when a signal ended it: a normal
-      // way to stop. Only a negative value is an error.
+      stopper.Start();
+      // A lazy unmount ends the daemon as SIGTERM does.
+      topicfs::mountd::MountWatch watch(mount_id, [&mounted, &mountpoint, &stopper] {
+        mounted.MarkDetached();
+        stopper.Request(mountpoint + " was unmounted lazily (detached)");
+      });
+      spdlog::info("mounted {} on {}", config.store.data_dir, mountpoint);
+      // Ended by an unmount, or by the stopper (a signal, a lazy unmount);
+      // only a negative value is an error.
       rc = Serve(session.get(), config.fuse) >= 0 ? 0 : 1;
-      // Parked follow reads are answered (EINTR) while the channel is open.
+      stopper.LoopEnded();
+      // Parked follow reads end (EOF); the stopper did so already, unless
+      // an unmount ended the loop.
       filesystem.Shutdown();
-      spdlog::info("unmounting {}", config.mountpoint);
+      spdlog::info("unmounting {}", mountpoint);
     }
   }
   // Held partial lines become records before the store closes.
@@ -291,18 +228,42 @@ int ServeMount(Config& config, FuseArgs& fuse_args, Store& store) {
 }
 
 int Run(int argc, char** argv) {
+  if (argc >= 2 && std::strcmp(argv[1], "unmount") == 0) {
+    return topicfs::mountd::RunUnmountCommand(argc - 1, argv + 1);
+  }
   FuseArgs fuse_args(argc, argv);
   Config config;
-  if (std::optional<int> done = ParseArguments(argc, argv, fuse_args, &config)) return *done;
-  std::optional<Store> store = OpenStore(config);
+  if (std::optional<int> done = topicfs::mountd::ParseArguments(argc, argv, fuse_args, &config)) return *done;
+  std::string error;
+  if (!topicfs::mountd::SetUpLogging(config.log_level, config.fuse.foreground != 0, config.log_file, &error)) {
+    std::fprintf(stderr, "topicfs: %s\n", error.c_str());
+    return 2;
+  }
+  std::string mountpoint;
+  if (auto refused = topicfs::mountd::CheckMountPoint(config.mountpoint, config.nonempty, &mountpoint)) {
+    Refuse(*refused);
+    return 1;
+  }
+  topicfs::mountd::DataDir data_dir;
+  if (auto refused = topicfs::mountd::PrepareDataDir(config.data_dir, &data_dir)) {
+    Refuse(*refused);
+    return 1;
+  }
+  if (std::string note = topicfs::mountd::LoggingNote(); !note.empty()) spdlog::warn("{}", note);
+  if (data_dir.created) spdlog::info("created the data directory {}", data_dir.path);
+  config.store.data_dir = data_dir.path;
+  config.store.background_warning = [](const std::string& what) { spdlog::warn("{}", what); };
+  config.store.background_pass = [](const std::string& what) { spdlog::debug("{}", what); };
+  AddMountIdentity(fuse_args, data_dir.path);
+  std::optional<Store> store = OpenStore(config, data_dir);
   if (!store) return 1;
-  int rc = ServeMount(config, fuse_args, *store);
+  int rc = ServeMount(config, mountpoint, fuse_args, *store);
   topicfs::store::Status closed = store->manager->Close();
   if (!closed.ok()) {
-    spdlog::error("closing {}: {}", config.data_dir, closed.ToString());
-    rc = 1;
+    spdlog::error("closing {}: {}", data_dir.path, closed.ToString());
+    rc = rc == 0 ? 1 : rc;
   } else {
-    spdlog::info("closed {} cleanly", config.data_dir);
+    spdlog::info("closed {} cleanly", data_dir.path);
   }
   spdlog::shutdown();
   return rc;

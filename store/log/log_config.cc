@@ -9,6 +9,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "store/base/format.h"
 #include "store/io/atomic_file.h"
 
 namespace topicfs::store {
@@ -102,9 +103,19 @@ Status SetDirtyRatio(std::string_view name, std::string_view text, LogConfig* ou
   return Status::Ok();
 }
 
+// Kafka's ValidList.in("compact", "delete") (ConfigDef): items exactly as
+// spelled (case matters), none empty, none twice. Kafka trims the whole
+// value before splitting it; topicfs refuses blanks there, as it does
+// around numbers: an xattr value is exact bytes, and a blank at its ends is
+// a quoting mistake more often than a wish. Blanks around a comma are
+// Kafka's separator ("\\s*,\\s*") and accepted.
 Status SetCleanupPolicy(std::string_view name, std::string_view text, LogConfig* out) {
   if (TrimBlanks(text).empty()) {
     return Status::InvalidArgument(fmt::format("{} is empty; use delete, compact or both", name));
+  }
+  if (TrimBlanks(text) != text) {
+    return Status::InvalidArgument(
+        fmt::format("{} '{}' starts or ends with a blank; use delete, compact or both", name, text));
   }
   bool del = false;
   bool compact = false;
@@ -112,17 +123,22 @@ Status SetCleanupPolicy(std::string_view name, std::string_view text, LogConfig*
   while (start <= text.size()) {
     size_t comma = std::min(text.find(',', start), text.size());
     std::string_view item = TrimBlanks(text.substr(start, comma - start));
-    if (EqualsIgnoreCase(item, "delete")) {
-      del = true;
-    } else if (EqualsIgnoreCase(item, "compact")) {
-      compact = true;
-    } else if (item.empty()) {
+    bool* seen = item == "delete" ? &del : item == "compact" ? &compact : nullptr;
+    if (item.empty()) {
       return Status::InvalidArgument(
           fmt::format("{} '{}' has an empty item; use delete, compact or both", name, text));
-    } else {
-      return Status::InvalidArgument(
-          fmt::format("{} item '{}' is unknown; use delete, compact or both", name, item));
     }
+    if (seen == nullptr) {
+      const char* hint = EqualsIgnoreCase(item, "delete") || EqualsIgnoreCase(item, "compact")
+                             ? " (Kafka's values are lower case)"
+                             : "";
+      return Status::InvalidArgument(
+          fmt::format("{} item '{}' is unknown{}; use delete, compact or both", name, item, hint));
+    }
+    if (*seen) {
+      return Status::InvalidArgument(fmt::format("{} '{}' names {} twice", name, text, item));
+    }
+    *seen = true;
     start = comma + 1;
   }
   if (out != nullptr) {
@@ -154,7 +170,17 @@ Status SetKeySeparator(std::string_view name, std::string_view text, LogConfig* 
 
 std::string GetKeySeparator(const LogConfig& config) { return config.key_separator; }
 
+// Unset (no default, as in Kafka): no text.
+std::string GetInternalSegmentBytes(const LogConfig& config) {
+  return config.internal_segment_bytes > 0 ? std::to_string(config.internal_segment_bytes) : "";
+}
+
 constexpr int64_t kInt64Min = std::numeric_limits<int64_t>::min();
+// Kafka's LogConfig: segment.bytes atLeast(1024 * 1024).
+constexpr int64_t kMinSegmentBytes = 1024 * 1024;
+// Kafka gives internal.segment.bytes no validator; below a batch of one
+// record of a one-byte line every append would fail (EMSGSIZE).
+constexpr int64_t kMinInternalSegmentBytes = format::kBatchHeaderSize + format::kMaxRecordOverhead + 1;
 
 // Kafka's names, which it matches exactly (lowercase).
 constexpr std::pair<std::string_view, CompressionType> kCompressionTypes[] = {
@@ -199,7 +225,8 @@ const ConfigSpec kSpecs[] = {
     {"retention.ms", SetInteger<&LogConfig::retention_ms, -1>, GetNumber<&LogConfig::retention_ms>},
     {"retention.bytes", SetInteger<&LogConfig::retention_bytes, kInt64Min>,
      GetNumber<&LogConfig::retention_bytes>},
-    {"segment.bytes", SetInteger<&LogConfig::segment_bytes, 14>, GetNumber<&LogConfig::segment_bytes>},
+    {"segment.bytes", SetInteger<&LogConfig::segment_bytes_setting, kMinSegmentBytes>,
+     GetNumber<&LogConfig::segment_bytes_setting>},
     {"segment.ms", SetInteger<&LogConfig::segment_ms, 1>, GetNumber<&LogConfig::segment_ms>},
     {"segment.index.bytes", SetInteger<&LogConfig::segment_index_bytes, 4>,
      GetNumber<&LogConfig::segment_index_bytes>},
@@ -231,6 +258,9 @@ const ConfigSpec kSpecs[] = {
      GetNumber<&LogConfig::compression_zstd_level>},
     {"partitions", SetInteger<&LogConfig::partitions, 1>, GetNumber<&LogConfig::partitions>},
     {"key.separator", SetKeySeparator, GetKeySeparator},
+    // Kafka's internal names: accepted as Kafka accepts them, listed only when set.
+    {"internal.segment.bytes", SetInteger<&LogConfig::internal_segment_bytes, kMinInternalSegmentBytes>,
+     GetInternalSegmentBytes},
 };
 
 const ConfigSpec* FindSpec(std::string_view name) {
@@ -376,6 +406,8 @@ const std::vector<std::string>& ConfigNames() {
 
 bool IsConfigName(std::string_view name) { return FindSpec(name) != nullptr; }
 
+bool IsInternalConfigName(std::string_view name) { return name.starts_with("internal."); }
+
 Status ValidateConfigValue(std::string_view name, std::string_view value) {
   const ConfigSpec* spec = FindSpec(name);
   if (spec == nullptr) return UnknownName(name);
@@ -386,6 +418,8 @@ Result<LogConfig> ResolveConfig(const ConfigOverrides& defaults, const ConfigOve
   LogConfig config;
   RETURN_IF_ERROR(Apply(defaults, &config).Annotate("default"));
   RETURN_IF_ERROR(Apply(overrides, &config));
+  config.segment_bytes =
+      config.internal_segment_bytes > 0 ? config.internal_segment_bytes : config.segment_bytes_setting;
   // Kafka's cross-field rule: a record cannot have to wait for compaction
   // longer than it may wait at most.
   if (config.min_compaction_lag_ms > config.max_compaction_lag_ms) {

@@ -27,12 +27,17 @@ using ConfigOverrides = std::map<std::string, std::string, std::less<>>;
 enum class CompressionType { kProducer, kUncompressed, kGzip, kSnappy, kLz4, kZstd };
 
 struct LogConfig {
-  // cleanup.policy: "delete", "compact", "delete,compact" (any order, any case).
+  // cleanup.policy: "delete", "compact", "delete,compact" (either order).
   bool cleanup_delete = true;
   bool cleanup_compact = false;
   int64_t retention_ms = 604'800'000;                 // -1 = unlimited
   int64_t retention_bytes = -1;                       // -1 = unlimited
-  int32_t segment_bytes = 1'073'741'824;              // >= 14
+  // The size segments roll at: segment.bytes (Kafka's minimum 1 MiB since
+  // 4.0, KIP-1030), or internal.segment.bytes when set: Kafka's test-only
+  // override, which is how tests get small segments.
+  int32_t segment_bytes = 1'073'741'824;
+  int32_t segment_bytes_setting = 1'073'741'824;      // segment.bytes, >= 1 MiB
+  int32_t internal_segment_bytes = 0;                 // 0 = unset; else >= one record's batch
   int64_t segment_ms = 604'800'000;                   // >= 1
   int32_t segment_index_bytes = 10'485'760;           // >= 4
   int32_t index_interval_bytes = 4096;                // >= 0
@@ -60,9 +65,11 @@ struct LogConfig {
   int AppendLevel() const;
 };
 
-// Every name the config knows, in a stable order (for getfattr -d).
+// Every name the config knows, in a stable order (for getfattr -d). Kafka's
+// internal (test-only) names are last; IsInternalConfigName tells them.
 const std::vector<std::string>& ConfigNames();
 bool IsConfigName(std::string_view name);
+bool IsInternalConfigName(std::string_view name);
 
 // Checks one name=value pair: kNotFound for an unknown name, kInvalidArgument
 // for text that does not parse (or a bad enumeration value), kOutOfRange for a
@@ -74,7 +81,8 @@ Status ValidateConfigValue(std::string_view name, std::string_view value);
 // max.compaction.lag.ms (kInvalidArgument).
 Result<LogConfig> ResolveConfig(const ConfigOverrides& defaults, const ConfigOverrides& overrides);
 
-// The value of one name in a resolved config, as text (what getfattr shows).
+// The value of one name in a resolved config, as text (what getfattr shows);
+// empty for an internal name that is not set.
 std::string ConfigValueText(const LogConfig& config, std::string_view name);
 
 // Java-properties-style persistence: "name=value" lines, '#' comments. Write

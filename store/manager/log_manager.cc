@@ -98,6 +98,14 @@ Status LogManager::Lock() {
   return io_->PWrite(lock_fd_, pid.data(), pid.size(), 0, path);
 }
 
+Status LogManager::RecordLockOwner() {
+  if (lock_fd_ < 0) return Status::Ok();
+  const std::string path = data_dir_ + "/" + std::string(kLockFile);
+  std::string pid = fmt::format("{}\n", ::getpid());
+  RETURN_IF_ERROR(io_->Truncate(lock_fd_, 0, path));
+  return io_->PWrite(lock_fd_, pid.data(), pid.size(), 0, path);
+}
+
 void LogManager::Unlock() {
   io_->Close(lock_fd_);
   io_->Close(dir_lock_fd_);
@@ -626,7 +634,35 @@ void LogManager::ReportBackground(std::string_view task, const Status& s) {
   options_.background_warning(told);
 }
 
+void LogManager::TellPass(std::string_view task, const std::string& what) {
+  {
+    MutexLock lock(&background_mu_);
+    auto it = passes_.find(task);
+    if (it != passes_.end()) {
+      it->second.last_run_ms = clock_->Now().value;
+      it->second.next_run_ms = it->second.last_run_ms + it->second.interval_ms;
+      it->second.last_result = what;
+    }
+  }
+  if (options_.background_pass) options_.background_pass(what);
+}
+
+std::vector<LogManager::PassFigures> LogManager::BackgroundPasses() const {
+  MutexLock lock(&background_mu_);
+  std::vector<PassFigures> out;
+  for (const auto& [task, figures] : passes_) out.push_back(figures);
+  return out;
+}
+
 void LogManager::StartBackground(int64_t interval_ms) {
+  {
+    MutexLock lock(&background_mu_);
+    const int64_t now = clock_->Now().value;
+    for (auto [task, interval] : {std::pair<const char*, int64_t>{"retention", options_.retention_check_interval_ms},
+                                  {"cleaner", options_.cleaner_backoff_ms}}) {
+      passes_[task] = PassFigures{task, interval, 0, now + interval, ""};
+    }
+  }
   scheduler_->Start(options_.background_threads);
   // A failed pass is retried at the next period; the daemon logs why.
   scheduler_->SchedulePeriodic("flush", interval_ms, interval_ms,
@@ -637,12 +673,30 @@ void LogManager::StartBackground(int64_t interval_ms) {
                                options_.checkpoint_interval_ms,
                                [this] { ReportBackground("checkpoint", WriteCheckpoints()); });
   scheduler_->SchedulePeriodic("retention", options_.retention_check_interval_ms,
-                               options_.retention_check_interval_ms,
-                               [this] { ReportBackground("retention", RunRetention().status()); });
+                               options_.retention_check_interval_ms, [this] {
+                                 Result<int> r = RunRetention();
+                                 TellPass("retention",
+                                          r.ok() ? fmt::format("retention pass: {} segments deleted", *r)
+                                                 : "retention pass failed: " + r.status().ToString());
+                                 ReportBackground("retention", r.status());
+                               });
   // Retention taking a segment of the group being cleaned aborts the
   // cleaning ("cleaning aborted"); the next pass starts over.
-  scheduler_->SchedulePeriodic("cleaner", options_.cleaner_backoff_ms, options_.cleaner_backoff_ms,
-                               [this] { ReportBackground("cleaner", RunCleaner().status()); });
+  scheduler_->SchedulePeriodic("cleaner", options_.cleaner_backoff_ms, options_.cleaner_backoff_ms, [this] {
+    Result<std::optional<CleanResult>> r = RunCleaner();
+    if (!r.ok()) {
+      TellPass("cleaner", "cleaner pass failed: " + r.status().ToString());
+    } else if (!r->has_value()) {
+      TellPass("cleaner", "cleaner pass: no log to clean");
+    } else {
+      const CleanResult& c = **r;
+      TellPass("cleaner", fmt::format("cleaner pass: {} segments from offset {} to {}: {} of {} records kept, "
+                           "{} bytes read, {} written",
+                           c.segments_cleaned, c.first_dirty.value, c.end_offset.value, c.records_kept,
+                           c.records_read, c.bytes_read, c.bytes_written));
+    }
+    ReportBackground("cleaner", r.status());
+  });
 }
 
 Result<int> LogManager::RunRetention() {

@@ -59,6 +59,9 @@ class LogManager {
     // aborted cleaning, a failed retention, anything a task threw) and when
     // it works again, for the daemon's log; nothing is told when unset.
     std::function<void(const std::string&)> background_warning;
+    // Told what each retention and cleaner pass did, for the daemon's
+    // debug log; nothing is told when unset.
+    std::function<void(const std::string&)> background_pass;
   };
 
   // Locks the directory (kBusy if another process holds it), reads the
@@ -73,6 +76,10 @@ class LogManager {
   // Flushes and closes every log, writes the checkpoints and, if every log
   // closed cleanly, the clean-shutdown marker. Then unlocks the directory.
   Status Close();
+  // Writes this process's pid into .lock again: after a fork (the daemon
+  // detaching) the lock is the child's, and the pid written at Open was
+  // its parent's, which has exited. Call before other threads start.
+  Status RecordLockOwner();
 
   const std::string& data_dir() const { return data_dir_; }
   // The clock records are stamped with (and relative times are read on).
@@ -126,6 +133,17 @@ class LogManager {
   // every interval_ms, retention, the cleaner, delayed file deletion. A
   // daemon calls it after daemonizing (a fork keeps no threads); Open
   // starts it when Options asks.
+  // The periodic retention and cleaner passes, for a status a person reads:
+  // when each last ran and what it did, and when it runs next.
+  struct PassFigures {
+    std::string task;             // "retention", "cleaner"
+    int64_t interval_ms = 0;
+    int64_t last_run_ms = 0;      // wall clock, epoch ms; 0 = not yet
+    int64_t next_run_ms = 0;      // about: the last run (or the start) + the interval
+    std::string last_result;      // what the last pass did, or why it failed
+  };
+  // Empty before StartBackground.
+  std::vector<PassFigures> BackgroundPasses() const EXCLUDES(background_mu_);
   void StartBackground(int64_t interval_ms);
 
   // ---- cleanup ------------------------------------------------------------
@@ -183,6 +201,8 @@ class LogManager {
   Status ApplyDefaults(ConfigOverrides defaults) REQUIRES(topics_mu_);
   void StopBackground() EXCLUDES(background_mu_);
   void ReportBackground(std::string_view task, const Status& s) EXCLUDES(background_mu_);
+  // Records a retention or cleaner pass (BackgroundPasses) and tells it.
+  void TellPass(std::string_view task, const std::string& what) EXCLUDES(background_mu_);
   void RemoveDirectoryInBackground(std::string path) EXCLUDES(background_mu_);
 
   const std::string data_dir_;
@@ -206,8 +226,9 @@ class LogManager {
   std::shared_ptr<FileCache> file_cache_;
   std::unique_ptr<Scheduler> scheduler_;  // owns the background threads
   std::unique_ptr<LogCleaner> cleaner_;
-  Mutex background_mu_;
+  mutable Mutex background_mu_;
   std::vector<std::thread> deleters_ GUARDED_BY(background_mu_);
+  std::map<std::string, PassFigures, std::less<>> passes_ GUARDED_BY(background_mu_);
   // Per failing background task: its message and when it was last told.
   std::map<std::string, std::pair<std::string, int64_t>, std::less<>> background_failures_
       GUARDED_BY(background_mu_);

@@ -368,6 +368,11 @@ class MountedTestCase(unittest.TestCase):
                 out[name[len(PREFIX):]] = value
         return out
 
+    def configs(self, rel):
+        """getfattr -d without the root's read-only daemon status
+        (user.topicfs.status.*, which moves on its own)."""
+        return {k: v for k, v in self.getfattr_d(rel).items() if not k.startswith("status.")}
+
     def figures(self, rel):
         return {k: int(v) for k, v in self.getfattr_d(rel).items()}
 

@@ -11,8 +11,16 @@ script=$source_dir/examples/$name.sh
 export TOPICFS_BIN=${TOPICFS_BIN:-$source_dir/build/topicfs}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/topicfs-example-test.XXXXXX")
-TMPDIR=$tmp bash "$script"
-rc=$?
+out=$(mktemp "${TMPDIR:-/tmp}/topicfs-example-out.XXXXXX")
+TMPDIR=$tmp bash "$script" | tee "$out"
+rc=${PIPESTATUS[0]}
+# Every walk-through ends with the same line (common.sh, all_checks_passed).
+last=$(grep -v '^$' "$out" | tail -n 1)
+rm -f "$out"
+if ((rc == 0)) && [[ $last != "# $name: all checks passed." ]]; then
+  echo "FAIL: $name did not end with '# $name: all checks passed.' but with: $last" >&2
+  rc=1
+fi
 
 leftover_mounts=$(awk -v t="$tmp/" 'index($2, t) == 1 { print $2 }' /proc/self/mounts)
 if [[ -n $leftover_mounts ]]; then

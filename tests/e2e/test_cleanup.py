@@ -79,7 +79,7 @@ class RetentionTest(CleanupTestCase):
 
     def test_old_segments_go_while_tail_f_follows_and_st_size_only_grows(self):
         self.mkdir("t")
-        self.setfattrs("t", segment_bytes=2000, retention_ms=1000, file_delete_delay_ms=0)
+        self.setfattrs("t", internal_segment_bytes=2000, retention_ms=1000, file_delete_delay_ms=0)
         written = bytearray()
         first = "".join(f"before tail {i:04d} {'x' * 20}\n" for i in range(40)).encode()
         self.append("t/0", first)
@@ -185,7 +185,7 @@ class CompactionTest(CleanupTestCase):
     def setUp(self):
         super().setUp()
         self.mkdir("c")
-        self.setfattrs("c", key_separator=":", cleanup_policy="compact", segment_bytes=4096,
+        self.setfattrs("c", key_separator=":", cleanup_policy="compact", internal_segment_bytes=4096,
                        min_cleanable_dirty_ratio=0.01, delete_retention_ms=1000)
 
     def write_versions(self, rel, keys, versions):
@@ -322,7 +322,7 @@ class PolicyTest(CleanupTestCase):
 
     def test_retention_spares_a_compact_only_topic_until_the_policy_adds_delete(self):
         self.mkdir("p")
-        self.setfattrs("p", key_separator=":", cleanup_policy="compact", segment_bytes=1000,
+        self.setfattrs("p", key_separator=":", cleanup_policy="compact", internal_segment_bytes=1000,
                        retention_ms=500, file_delete_delay_ms=0)
         content = "".join(f"unique-{i}:{'v' * 30}\n" for i in range(300)).encode()
         self.append_in_writes("p/0", content, 500)
@@ -344,9 +344,9 @@ class RemountTest(CleanupTestCase):
 
     def test_settings_survive_a_remount_and_cleanup_resumes(self):
         self.mkdir("r")
-        self.setfattrs("r", segment_bytes=2000, retention_ms=1000, file_delete_delay_ms=0)
+        self.setfattrs("r", internal_segment_bytes=2000, retention_ms=1000, file_delete_delay_ms=0)
         self.mkdir("c")
-        self.setfattrs("c", key_separator=":", cleanup_policy="delete,compact", segment_bytes=4096,
+        self.setfattrs("c", key_separator=":", cleanup_policy="delete,compact", internal_segment_bytes=4096,
                        min_cleanable_dirty_ratio=0.01, delete_retention_ms=1000,
                        retention_ms=3600000)
         before = {t: self.getfattr_d(t) for t in ("r", "c")}
@@ -384,7 +384,7 @@ class RemountTest(CleanupTestCase):
 
         # And once more across a second remount, with data on disk.
         self.remount()
-        self.assertEqual({t: self.getfattr_d(t)["segment.bytes"] for t in ("r", "c")},
+        self.assertEqual({t: self.getfattr_d(t)["internal.segment.bytes"] for t in ("r", "c")},
                          {"r": "2000", "c": "4096"})
         after = self.cat("c/0").decode().splitlines()
         self.assertTrue(set(after) <= set(out), "lines came back after the remount")

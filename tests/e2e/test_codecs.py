@@ -1132,7 +1132,7 @@ class CompressedCompactionTest(CodecTestCase):
     def test_compaction_of_a_zstd_topic_keeps_the_latest_line_per_key_in_zstd_batches(self):
         self.mkdir("c")
         for name, value in (("key.separator", ":"), ("compression.type", "zstd"), ("cleanup.policy", "compact"),
-                            ("segment.bytes", 2048), ("min.cleanable.dirty.ratio", 0.01)):
+                            ("internal.segment.bytes", 2048), ("min.cleanable.dirty.ratio", 0.01)):
             self.setfattr("c", name, value)
         lines = self.write_versions("c/0", range(400), 10, b"zstd")
         records_before = self.figure("c/0", "records")
@@ -1159,7 +1159,7 @@ class CompressedCompactionTest(CodecTestCase):
     @unittest.expectedFailure
     def test_the_cleaner_writes_the_topics_current_codec(self):
         self.mkdir("c")
-        for name, value in (("key.separator", ":"), ("compression.type", "lz4"), ("segment.bytes", 2048)):
+        for name, value in (("key.separator", ":"), ("compression.type", "lz4"), ("internal.segment.bytes", 2048)):
             self.setfattr("c", name, value)
         lines = self.write_versions("c/0", range(200), 6, b"lz4")
         written = {}  # first offset of each batch -> its record offsets

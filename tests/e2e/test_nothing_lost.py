@@ -141,7 +141,7 @@ class ManyPartitionsTest(MountedTestCase):
         self.assertEqual(limits[3:5], [str(DESCRIPTOR_LIMIT)] * 2, "the daemon's RLIMIT_NOFILE")
 
         self.mkdir("t")
-        self.sh(f"setfattr -n user.topicfs.segment.bytes -v {SEGMENT_BYTES} t")
+        self.sh(f"setfattr -n user.topicfs.internal.segment.bytes -v {SEGMENT_BYTES} t")
         started = time.monotonic()
         self.sh(f"setfattr -n user.topicfs.partitions -v {PARTITIONS} t", timeout=300)
         grow_s = time.monotonic() - started
@@ -412,7 +412,7 @@ class DiskFullTest(TmpfsDataDirTestCase):
         self.check_after_remount({"t": content})
 
     def test_a_write_that_rolls_on_a_full_disk_and_fails_enospc_appends_nothing(self):
-        self.sh("setfattr -n user.topicfs.segment.bytes -v 65536 t")
+        self.sh("setfattr -n user.topicfs.internal.segment.bytes -v 65536 t")
         content = disk_full_lines("before", 60_000)
         self.append_in_writes("t/0", content, 4000)
         self.assertEqual(self.figures("t/0")["segments"], 1)
@@ -442,7 +442,7 @@ class DiskFullTest(TmpfsDataDirTestCase):
         for topic in topics.values():
             self.mkdir(topic)
             self.sh(f"setfattr -n user.topicfs.max.message.bytes -v 4096 {topic}")
-            self.sh(f"setfattr -n user.topicfs.segment.bytes -v 65536 {topic}")
+            self.sh(f"setfattr -n user.topicfs.internal.segment.bytes -v 65536 {topic}")
             self.append_in_writes(f"{topic}/0", content, 4000)
             before[topic] = hash_tree(os.path.join(self.data, f"{topic}-0"))
         fillers = os.path.join(self.data, "inodes")
@@ -495,7 +495,7 @@ class OfflinePartitionTest(MountedTestCase):
         hashes before the damage, its .log names and the damaged index."""
         self.mkdir("t")
         self.mkdir("other")
-        self.sh("setfattr -n user.topicfs.segment.bytes -v 1024 t")
+        self.sh("setfattr -n user.topicfs.internal.segment.bytes -v 1024 t")
         self.sh("setfattr -n user.topicfs.partitions -v 2 t")
         self.append_in_writes("t/0", self.CONTENT, 400)
         self.append("t/1", "t/1 before\n")

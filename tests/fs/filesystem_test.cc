@@ -350,7 +350,7 @@ TEST_F(FencedFilesystemTest, FlushOfAHeldLineOfAFencedPartitionIsEIO) {
 
 TEST_F(FilesystemTest, ReadCrossesSegmentBoundaries) {
   uint64_t topic = MakeTopic("t");
-  ASSERT_EQ(fs_->SetXattr(topic, "user.topicfs.segment.bytes", "200"), 0);
+  ASSERT_EQ(fs_->SetXattr(topic, "user.topicfs.internal.segment.bytes", "200"), 0);
   ASSERT_EQ(fs_->SetXattr(topic, "user.topicfs.segment.index.bytes", "4096"), 0);
   uint64_t part = LookupIno(topic, "0");
   std::string expected;
@@ -370,7 +370,7 @@ TEST_F(FilesystemTest, ReadCrossesSegmentBoundaries) {
 
 TEST_F(FilesystemTest, ReadInARemovedRangeContinuesAtTheNextSurvivor) {
   uint64_t topic = MakeTopic("t");
-  ASSERT_EQ(fs_->SetXattr(topic, "user.topicfs.segment.bytes", "200"), 0);
+  ASSERT_EQ(fs_->SetXattr(topic, "user.topicfs.internal.segment.bytes", "200"), 0);
   ASSERT_EQ(fs_->SetXattr(topic, "user.topicfs.segment.index.bytes", "4096"), 0);
   uint64_t part = LookupIno(topic, "0");
   std::string expected;

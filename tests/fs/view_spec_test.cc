@@ -107,6 +107,26 @@ TEST(ViewSpecTest, Groups) {
   EXPECT_EQ(v.from.group, "billing");
 }
 
+TEST(ViewSpecTest, GroupWithMaxRecords) {
+  ViewSpec v = Parse("0@group=billing,max=5");
+  EXPECT_EQ(v.from, (ViewBound{Kind::kGroup, 0, "billing", 5}));
+  v = Parse("0@group=b,max=1..");
+  EXPECT_TRUE(v.follow);
+  EXPECT_EQ(v.from.max_records, 1);
+  for (const char* bad : {"0@group=b,max=0", "0@group=b,max=", "0@group=b,mx=5", "0@group=b,max=5x",
+                          "0@group=b,", "0@group=,max=5"}) {
+    EXPECT_FALSE(Error(bad).empty()) << bad;
+  }
+  EXPECT_NE(Error("0@group=b,max=0").find("max=N"), std::string::npos);
+}
+
+TEST(ViewSpecTest, GroupNamesAViewCanHold) {
+  EXPECT_TRUE(CheckGroupName("billing-2.x_y").ok());
+  for (const char* bad : {"", "a..b", "..", "a,b", "a/b"}) {
+    EXPECT_EQ(CheckGroupName(bad).code(), store::Code::kInvalidArgument) << bad;
+  }
+}
+
 TEST(ViewSpecTest, Errors) {
   EXPECT_NE(Error("0@").find("empty"), std::string::npos);
   EXPECT_NE(Error("x@0").find("partition"), std::string::npos);

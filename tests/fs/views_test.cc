@@ -80,7 +80,7 @@ TEST_F(ViewsTest, TimeRangeReturnsTheRecordsAppendedInside) {
 
 TEST_F(ViewsTest, ViewsOverRemovedSegmentsStartAtTheNextSurvivor) {
   // Small segments, then retention keeps only the newest ~200 bytes.
-  ASSERT_TRUE(manager_->SetTopicConfig("v", "segment.bytes", "200").ok());
+  ASSERT_TRUE(manager_->SetTopicConfig("v", "internal.segment.bytes", "200").ok());
   AppendLines(0, 40);
   ASSERT_TRUE(manager_->SetTopicConfig("v", "retention.bytes", "200").ok());
   auto deleted = manager_->RunRetention();

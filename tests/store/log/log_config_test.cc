@@ -84,7 +84,8 @@ TEST(LogConfigTest, NamesAreKafkasPlusPartitionsAndKeySeparatorInStableOrder) {
       "delete.retention.ms",   "min.compaction.lag.ms", "max.compaction.lag.ms",
       "file.delete.delay.ms",  "flush.messages",        "flush.ms",
       "compression.type",      "compression.gzip.level", "compression.lz4.level",
-      "compression.zstd.level", "partitions",           "key.separator"};
+      "compression.zstd.level", "partitions",           "key.separator",
+      "internal.segment.bytes"};
   EXPECT_EQ(ConfigNames(), expected);
   for (const std::string& name : expected) EXPECT_TRUE(IsConfigName(name)) << name;
   EXPECT_FALSE(IsConfigName("segment.jitter.ms"));
@@ -112,7 +113,10 @@ struct Bounds {
 const Bounds kIntegerBounds[] = {
     {"retention.ms", "-1", "-2", "9223372036854775807", "9223372036854775808"},
     {"retention.bytes", "-9223372036854775808", nullptr, "9223372036854775807", "9223372036854775808"},
-    {"segment.bytes", "14", "13", "2147483647", "2147483648"},
+    // Kafka's LogConfig: atLeast(1024 * 1024) since Kafka 4.0 (KIP-1030).
+    {"segment.bytes", "1048576", "1048575", "2147483647", "2147483648"},
+    // Kafka's test-only override: here at least one record's batch (61 + 21 + 1).
+    {"internal.segment.bytes", "83", "82", "2147483647", "2147483648"},
     {"segment.ms", "1", "0", "9223372036854775807", "9223372036854775808"},
     {"segment.index.bytes", "4", "3", "2147483647", "2147483648"},
     {"index.interval.bytes", "0", "-1", "2147483647", "2147483648"},
@@ -152,9 +156,9 @@ TEST(LogConfigTest, IntegerWithLeadingZerosIsDecimal) {
 }
 
 TEST(LogConfigTest, OutOfRangeMessageNamesConfigAndMinimum) {
-  Status st = ValidateConfigValue("segment.bytes", "13");
+  Status st = ValidateConfigValue("segment.bytes", "14");
   EXPECT_NE(st.message().find("segment.bytes"), std::string::npos) << st.message();
-  EXPECT_NE(st.message().find("14"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("1048576"), std::string::npos) << st.message();
 }
 
 TEST(LogConfigTest, DirtyRatioAcceptsZeroToOne) {
@@ -178,16 +182,16 @@ TEST(LogConfigTest, DirtyRatioThatIsNotANumberIsInvalid) {
 
 // ---- cleanup.policy and key.separator ------------------------------------------
 
-TEST(LogConfigTest, CleanupPolicyIsACaseInsensitiveSubsetOfDeleteAndCompact) {
+TEST(LogConfigTest, CleanupPolicyIsASetOfDeleteAndCompactAsKafkaSpellsThem) {
   struct Case {
     const char* text;
     bool del;
     bool compact;
   };
+  // Blanks around a comma are Kafka's list separator.
   for (const Case& c : {Case{"delete", true, false}, Case{"compact", false, true},
                         Case{"delete,compact", true, true}, Case{"compact,delete", true, true},
-                        Case{"Compact, DELETE", true, true}, Case{" compact ", false, true},
-                        Case{"COMPACT", false, true}, Case{"delete,delete", true, false}}) {
+                        Case{"compact, delete", true, true}, Case{"delete ,\tcompact", true, true}}) {
     LogConfig config = ResolveOk({}, {{"cleanup.policy", c.text}});
     EXPECT_EQ(config.cleanup_delete, c.del) << c.text;
     EXPECT_EQ(config.cleanup_compact, c.compact) << c.text;
@@ -198,6 +202,17 @@ TEST(LogConfigTest, CleanupPolicyWithUnknownItemIsInvalidAndNamesIt) {
   Status st = ValidateConfigValue("cleanup.policy", "compact,archive");
   EXPECT_EQ(st.code(), Code::kInvalidArgument);
   EXPECT_NE(st.message().find("'archive'"), std::string::npos) << st.message();
+}
+
+// Kafka's ValidList.in is case-sensitive and refuses duplicates; blanks at
+// the ends of a value topicfs refuses where Kafka trims (as for numbers).
+TEST(LogConfigTest, CleanupPolicyRefusesWhatKafkaRefusesAndBlanksAtItsEnds) {
+  for (const char* text : {"COMPACT", "Compact", "DELETE", "Compact, DELETE", "delete,delete",
+                           "compact,delete,compact", " compact", "compact ", " compact ", "\tdelete"}) {
+    EXPECT_EQ(CodeOf("cleanup.policy", text), Code::kInvalidArgument) << "'" << text << "'";
+  }
+  EXPECT_NE(ValidateConfigValue("cleanup.policy", "COMPACT").message().find("lower case"), std::string::npos);
+  EXPECT_NE(ValidateConfigValue("cleanup.policy", "delete,delete").message().find("twice"), std::string::npos);
 }
 
 TEST(LogConfigTest, EmptyCleanupPolicyOrItemIsInvalid) {
@@ -219,16 +234,16 @@ TEST(LogConfigTest, KeySeparatorIsOneToSixteenBytesWithoutNewline) {
 // ---- resolution --------------------------------------------------------------
 
 TEST(LogConfigTest, OverridesWinOverDefaultsWhichWinOverKafka) {
-  ConfigOverrides defaults{{"retention.ms", "1000"}, {"segment.bytes", "4096"}};
+  ConfigOverrides defaults{{"retention.ms", "1000"}, {"segment.bytes", "4194304"}};
   ConfigOverrides overrides{{"retention.ms", "2000"}};
   LogConfig c = ResolveOk(defaults, overrides);
   EXPECT_EQ(c.retention_ms, 2000);
-  EXPECT_EQ(c.segment_bytes, 4096);
+  EXPECT_EQ(c.segment_bytes, 4194304);
   EXPECT_EQ(c.segment_ms, 604800000);
 }
 
 TEST(LogConfigTest, ResolveRefusesInvalidOverrideWithItsCode) {
-  EXPECT_EQ(ResolveConfig({}, {{"segment.bytes", "13"}}).status().code(), Code::kOutOfRange);
+  EXPECT_EQ(ResolveConfig({}, {{"segment.bytes", "14"}}).status().code(), Code::kOutOfRange);
   EXPECT_EQ(ResolveConfig({}, {{"segment.bytes", "x"}}).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(ResolveConfig({}, {{"bogus", "1"}}).status().code(), Code::kNotFound);
 }
@@ -264,7 +279,7 @@ TEST(LogConfigTest, EveryNameRoundTripsThroughItsText) {
       {"cleanup.policy", "delete,compact"},
       {"retention.ms", "-1"},
       {"retention.bytes", "123456789012"},
-      {"segment.bytes", "14"},
+      {"segment.bytes", "1048576"},
       {"segment.ms", "3600000"},
       {"segment.index.bytes", "4096"},
       {"index.interval.bytes", "0"},
@@ -282,6 +297,7 @@ TEST(LogConfigTest, EveryNameRoundTripsThroughItsText) {
       {"compression.zstd.level", "-7"},
       {"partitions", "4"},
       {"key.separator", " = \\ "},
+      {"internal.segment.bytes", "4096"},
   };
   ASSERT_EQ(set.size(), ConfigNames().size());
   const LogConfig c = ResolveOk({}, set);
@@ -333,9 +349,8 @@ TEST(LogConfigTest, CompressionTypeAndLevelsAreKafkas) {
 }
 
 TEST(LogConfigTest, CleanupPolicyPrintsInCanonicalForm) {
-  EXPECT_EQ(ConfigValueText(ResolveOk({}, {{"cleanup.policy", "Compact, DELETE"}}), "cleanup.policy"),
+  EXPECT_EQ(ConfigValueText(ResolveOk({}, {{"cleanup.policy", "compact, delete"}}), "cleanup.policy"),
             "delete,compact");
-  EXPECT_EQ(ConfigValueText(ResolveOk({}, {{"cleanup.policy", "COMPACT"}}), "cleanup.policy"), "compact");
 }
 
 TEST(LogConfigTest, RatioPrintsInShortestForm) {
@@ -381,7 +396,7 @@ TEST(ConfigFileTest, OverridesRoundTripIncludingAwkwardKeySeparator) {
   TempDir dir;
   const std::string path = dir / "topicfs.config";
   ConfigOverrides overrides{{"retention.ms", "3600000"},
-                            {"cleanup.policy", "Compact, DELETE"},
+                            {"cleanup.policy", "compact, delete"},
                             {"key.separator", " = \\ "},
                             {"min.cleanable.dirty.ratio", "0.25"}};
   ASSERT_TRUE(WriteConfigFile(path, overrides).ok());

@@ -30,7 +30,7 @@ TEST(FileLimitsTest, ALogManagerWithATinyCacheServesEveryPartition) {
   o.max_open_files = 8;
   auto m = LogManager::Open(o);
   ASSERT_TRUE(m.ok());
-  ASSERT_TRUE((*m)->CreateTopic("t", {{"partitions", "20"}, {"segment.bytes", "300"}}).ok());
+  ASSERT_TRUE((*m)->CreateTopic("t", {{"partitions", "20"}, {"internal.segment.bytes", "300"}}).ok());
   for (int round = 0; round < 5; ++round) {
     for (int p = 0; p < 20; ++p) {
       std::string line = fmt::format("partition {} round {} {}", p, round, std::string(100, 'x'));
@@ -69,7 +69,7 @@ TEST(FileLimitsConcurrencyTest, ConcurrentReadersAndWritersThroughATinyCacheSeeE
   ASSERT_TRUE(m.ok());
   constexpr int kPartitions = 8;
   constexpr int kLines = 200;
-  ASSERT_TRUE((*m)->CreateTopic("t", {{"partitions", std::to_string(kPartitions)}, {"segment.bytes", "2000"}}).ok());
+  ASSERT_TRUE((*m)->CreateTopic("t", {{"partitions", std::to_string(kPartitions)}, {"internal.segment.bytes", "2000"}}).ok());
   std::vector<std::thread> threads;
   for (int w = 0; w < 2; ++w) {
     threads.emplace_back([&, w] {

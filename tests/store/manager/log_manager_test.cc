@@ -424,7 +424,7 @@ TEST_F(LogManagerTest, TopicConfigSetGetRemove) {
 
 TEST_F(LogManagerTest, RefusedTopicConfigChangesNothing) {
   auto m = Open();
-  ASSERT_TRUE(m->CreateTopic("t", {{"max.compaction.lag.ms", "1000"}, {"segment.bytes", "4096"}}).ok());
+  ASSERT_TRUE(m->CreateTopic("t", {{"max.compaction.lag.ms", "1000"}, {"internal.segment.bytes", "4096"}}).ok());
   const ConfigOverrides overrides = *m->TopicOverrides("t");
   const std::string file = ReadFile(TopicConfigFile("t"));
   const int32_t segment_bytes = m->GetLog("t", 0)->config().segment_bytes;
@@ -466,7 +466,7 @@ TEST_F(LogManagerTest, RefusedTopicConfigChangesNothing) {
 TEST_F(LogManagerTest, TopicConfigSurvivesReopen) {
   {
     auto m = Open();
-    ASSERT_TRUE(m->CreateTopic("t", {{"segment.bytes", "100000"}}).ok());
+    ASSERT_TRUE(m->CreateTopic("t", {{"segment.bytes", "2000000"}}).ok());
     ASSERT_TRUE(m->SetTopicConfig("t", "retention.bytes", "123456").ok());
     ASSERT_TRUE(m->SetTopicConfig("t", "key.separator", " = ").ok());
     ASSERT_TRUE(m->SetTopicConfig("t", "flush.messages", "10").ok());
@@ -476,12 +476,12 @@ TEST_F(LogManagerTest, TopicConfigSurvivesReopen) {
   auto m = Open();
   auto overrides = m->TopicOverrides("t");
   ASSERT_TRUE(overrides.ok());
-  EXPECT_EQ(overrides->at("segment.bytes"), "100000");
+  EXPECT_EQ(overrides->at("segment.bytes"), "2000000");
   EXPECT_EQ(overrides->at("retention.bytes"), "123456");
   EXPECT_EQ(overrides->at("key.separator"), " = ");
   EXPECT_EQ(overrides->count("flush.messages"), 0u);
   LogConfig config = *m->TopicConfig("t");
-  EXPECT_EQ(config.segment_bytes, 100000);
+  EXPECT_EQ(config.segment_bytes, 2000000);
   EXPECT_EQ(config.retention_bytes, 123456);
   EXPECT_EQ(config.key_separator, " = ");
   EXPECT_EQ(m->GetLog("t", 0)->config().retention_bytes, 123456);
@@ -494,13 +494,13 @@ TEST_F(LogManagerTest, DefaultsApplyToTopicsWithoutOverrides) {
   ASSERT_TRUE(m->CreateTopic("plain").ok());
   ASSERT_TRUE(m->CreateTopic("own", {{"retention.ms", "7000"}}).ok());
   ASSERT_TRUE(m->SetDefault("retention.ms", "5000").ok());
-  ASSERT_TRUE(m->SetDefault("segment.bytes", "65536").ok());
+  ASSERT_TRUE(m->SetDefault("segment.bytes", "2097152").ok());
   EXPECT_EQ(m->DefaultOverrides().at("retention.ms"), "5000");
   EXPECT_EQ(m->TopicConfig("plain")->retention_ms, 5000);
   EXPECT_EQ(m->GetLog("plain", 0)->config().retention_ms, 5000);
   EXPECT_EQ(m->TopicConfig("own")->retention_ms, 7000);
   EXPECT_EQ(m->GetLog("own", 0)->config().retention_ms, 7000);
-  EXPECT_EQ(m->TopicConfig("own")->segment_bytes, 65536);
+  EXPECT_EQ(m->TopicConfig("own")->segment_bytes, 2097152);
   // A topic created later picks the defaults up too.
   ASSERT_TRUE(m->CreateTopic("later").ok());
   EXPECT_EQ(m->TopicConfig("later")->retention_ms, 5000);
@@ -510,7 +510,7 @@ TEST_F(LogManagerTest, DefaultsApplyToTopicsWithoutOverrides) {
   m = Open();
   EXPECT_EQ(m->TopicConfig("plain")->retention_ms, 5000);
   EXPECT_EQ(m->TopicConfig("own")->retention_ms, 7000);
-  EXPECT_EQ(m->GetLog("plain", 0)->config().segment_bytes, 65536);
+  EXPECT_EQ(m->GetLog("plain", 0)->config().segment_bytes, 2097152);
 
   ASSERT_TRUE(m->RemoveDefault("retention.ms").ok());
   EXPECT_EQ(m->TopicConfig("plain")->retention_ms, LogConfig{}.retention_ms);
@@ -691,7 +691,7 @@ TEST_F(LogManagerTest, ReopenAfterCleanCloseRemovesTheMarkerAtOnce) {
 
 TEST_F(LogManagerTest, CopyOfAnOpenDirectoryOpensUnclean) {
   auto m = Open();
-  ASSERT_TRUE(m->CreateTopic("t", {{"segment.bytes", "200"}}).ok());
+  ASSERT_TRUE(m->CreateTopic("t", {{"internal.segment.bytes", "200"}}).ok());
   std::shared_ptr<Log> log = m->GetLog("t", 0);
   std::string expected;
   for (int i = 0; i < 40; ++i) {

@@ -66,7 +66,7 @@ void MakeDataDirectory(const std::string& dir, bool clean) {
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   for (int t = 0; t < kTopics; ++t) {
     ASSERT_TRUE((*m)->CreateTopic(TopicName(t), {{"partitions", std::to_string(kPartitions)},
-                                                 {"segment.bytes", "2048"}})
+                                                 {"internal.segment.bytes", "2048"}})
                     .ok());
     for (int p = 0; p < kPartitions; ++p) {
       auto log = (*m)->GetLog(TopicName(t), p);

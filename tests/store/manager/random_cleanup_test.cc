@@ -488,7 +488,7 @@ TEST_P(RandomCleanupTest, OperationSequencesMatchTheModel) {
   ConfigOverrides config{
       {"cleanup.policy", with_delete ? "delete,compact" : "compact"},
       {"key.separator", ":"},
-      {"segment.bytes", std::to_string(h.Uniform(200, 1500))},
+      {"internal.segment.bytes", std::to_string(h.Uniform(200, 1500))},
       {"segment.index.bytes", "4096"},
       {"index.interval.bytes", std::to_string(h.Uniform(0, 400))},
       {"delete.retention.ms", std::to_string(h.model_.delete_retention_ms)},
@@ -497,8 +497,8 @@ TEST_P(RandomCleanupTest, OperationSequencesMatchTheModel) {
       {"min.compaction.lag.ms", h.Uniform(0, 2) == 0 ? "2000" : "0"},
   };
   ASSERT_TRUE(h.manager_->CreateTopic(kTopic, config).ok());
-  SCOPED_TRACE(fmt::format("policy {}, segment.bytes {}, delete.retention.ms {}, key map {} bytes",
-                           config["cleanup.policy"], config["segment.bytes"],
+  SCOPED_TRACE(fmt::format("policy {}, internal.segment.bytes {}, delete.retention.ms {}, key map {} bytes",
+                           config["cleanup.policy"], config["internal.segment.bytes"],
                            h.model_.delete_retention_ms, h.map_bytes_));
 
   const int steps = 1000;
@@ -599,7 +599,7 @@ TEST(RandomCleanupConcurrencyTest, ConcurrentAppendsCleaningRetentionAndReads) {
   h.model_.delete_retention_ms = 86'400'000;  // tombstones stay: pass times do not matter
   ConfigOverrides config{
       {"cleanup.policy", "delete,compact"}, {"key.separator", ":"},
-      {"segment.bytes", "600"},             {"segment.index.bytes", "4096"},
+      {"internal.segment.bytes", "600"},    {"segment.index.bytes", "4096"},
       {"index.interval.bytes", "100"},      {"delete.retention.ms", "86400000"},
       {"file.delete.delay.ms", "0"},        {"retention.bytes", "40000"},
       {"min.cleanable.dirty.ratio", "0.01"},
@@ -751,7 +751,7 @@ TEST(RandomCleanupConcurrencyTest, ConcurrentReadsDuringMergingCleaningsSkipNoSu
   ASSERT_TRUE(manager
                   ->CreateTopic(kTopic, {{"cleanup.policy", "compact"},
                                          {"key.separator", ":"},
-                                         {"segment.bytes", "1000"},
+                                         {"internal.segment.bytes", "1000"},
                                          {"segment.index.bytes", "4096"},
                                          {"file.delete.delay.ms", "0"}})
                   .ok());

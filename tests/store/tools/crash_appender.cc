@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
   if (!manager->TopicExists(topic)) {
     // Small segments and indexes so that a run rolls often and kills land
     // around rolls as well as appends.
-    ConfigOverrides overrides = {{"segment.bytes", "65536"},
+    ConfigOverrides overrides = {{"internal.segment.bytes", "65536"},
                                  {"segment.index.bytes", "65536"},
                                  {"index.interval.bytes", "1024"},
                                  {"flush.ms", "100"}};

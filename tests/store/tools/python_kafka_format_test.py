@@ -374,7 +374,7 @@ def store_to_python(tool, tmp, topic, separator, n_lines, per_append, seed):
     data_dir = os.path.join(tmp, "data")
     segment_bytes, max_message_bytes = 16384, 2048
     max_line = 1800  # stays under max.message.bytes with key, header and overhead
-    config = ["--config", "segment.bytes=%d" % segment_bytes,
+    config = ["--config", "internal.segment.bytes=%d" % segment_bytes,
               "--config", "max.message.bytes=%d" % max_message_bytes,
               "--config", "index.interval.bytes=1000"]
     if separator:
@@ -620,7 +620,7 @@ def cleaned_segments(tool, tmp, seed):
     sep = b":"
     delete_retention_ms, max_message_bytes = 60000, 4096
     config = ["--config", "cleanup.policy=compact", "--config", "key.separator=:",
-              "--config", "segment.bytes=2048", "--config", "index.interval.bytes=300",
+              "--config", "internal.segment.bytes=2048", "--config", "index.interval.bytes=300",
               "--config", "delete.retention.ms=%d" % delete_retention_ms,
               "--config", "max.message.bytes=%d" % max_message_bytes]
 
