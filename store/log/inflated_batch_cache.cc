@@ -71,7 +71,6 @@ Result<std::shared_ptr<const std::string>> InflatedBatchCache::Get(uint64_t segm
   RETURN_IF_ERROR(InflateBatch(batch, twin.get()));
   const int64_t size = static_cast<int64_t>(twin->size());
   MutexLock lock(&mu_);
-  ++inflations_;
   if (size > capacity_) return std::shared_ptr<const std::string>(std::move(twin));
   auto [it, added] = entries_.try_emplace(key);
   if (!added) {
@@ -88,16 +87,6 @@ Result<std::shared_ptr<const std::string>> InflatedBatchCache::Get(uint64_t segm
     lru_.pop_back();
   }
   return it->second.twin;
-}
-
-int64_t InflatedBatchCache::bytes() const {
-  MutexLock lock(&mu_);
-  return bytes_;
-}
-
-int64_t InflatedBatchCache::inflations() const {
-  MutexLock lock(&mu_);
-  return inflations_;
 }
 
 }  // namespace topicfs::store

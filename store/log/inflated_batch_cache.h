@@ -34,9 +34,6 @@ class InflatedBatchCache {
   Result<std::shared_ptr<const std::string>> Get(uint64_t segment_id, int64_t position, std::string_view batch)
       EXCLUDES(mu_);
 
-  int64_t bytes() const EXCLUDES(mu_);
-  int64_t inflations() const EXCLUDES(mu_);  // batches decompressed so far
-
  private:
   using Key = std::tuple<uint64_t, int64_t, uint32_t>;  // segment, position, CRC
   struct Entry {
@@ -49,7 +46,6 @@ class InflatedBatchCache {
   std::map<Key, Entry> entries_ GUARDED_BY(mu_);
   std::list<Key> lru_ GUARDED_BY(mu_);  // most recent first
   int64_t bytes_ GUARDED_BY(mu_) = 0;
-  int64_t inflations_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace topicfs::store

@@ -221,6 +221,12 @@ Status LogSegment::VerifyServed(std::string_view batch, int64_t pos) const {
   return verified.ok() ? verified : Withhold(pos, verified);
 }
 
+Result<std::shared_ptr<const std::string>> LogSegment::InflatedTwin(std::string_view batch, int64_t pos) const {
+  auto twin = InflatedBatchCache::Shared().Get(id_, pos, batch);
+  if (!twin.ok()) return Withhold(pos, twin.status());
+  return twin;
+}
+
 Status LogSegment::Withhold(int64_t pos, const Status& why) const {
   {
     MutexLock lock(&withheld_mu_);
@@ -307,10 +313,9 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
     // does not inflate is damage like a failed CRC.
     std::shared_ptr<const std::string> twin;
     if (loc.compressed) {
-      auto inflated = InflatedBatchCache::Shared().Get(id_, pos, batch);
+      auto inflated = InflatedTwin(batch, pos);
       if (!inflated.ok()) {
-        Status withheld = Withhold(pos, inflated.status());
-        if (result.bytes == 0) return withheld;
+        if (result.bytes == 0) return inflated.status();
         result.stopped_at_damage = true;
         break;
       }
@@ -438,9 +443,7 @@ Status LogSegment::ForEachRecord(const BatchLocation& loc,
   ASSIGN_OR_RETURN(auto bytes, BatchBytes(loc));
   std::shared_ptr<const std::string> twin;
   if (loc.compressed) {
-    auto inflated = InflatedBatchCache::Shared().Get(id_, loc.position.value, bytes.second);
-    if (!inflated.ok()) return Withhold(loc.position.value, inflated.status());
-    twin = std::move(inflated).value();
+    ASSIGN_OR_RETURN(twin, InflatedTwin(bytes.second, loc.position.value));
   }
   RecordReader reader(twin ? std::string_view(*twin) : bytes.second);
   RecordView rec;

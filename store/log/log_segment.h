@@ -210,6 +210,10 @@ class LogSegment {
   Result<FilePosition> IndexedPosition(Offset offset) const;
   // VerifyBatch, remembering a batch that fails as withheld.
   Status VerifyServed(std::string_view batch, int64_t pos) const;
+  // The inflated twin of the compressed batch `batch` at pos (shared by all
+  // readers, InflatedBatchCache); one that does not inflate is withheld
+  // like a failed CRC.
+  Result<std::shared_ptr<const std::string>> InflatedTwin(std::string_view batch, int64_t pos) const;
   // Remembers the batch at pos as withheld (so the segment needs repair);
   // the kCorruption that says why.
   Status Withhold(int64_t pos, const Status& why) const;
