@@ -3,7 +3,7 @@
 sources: every #include of the project's own headers goes down, never up.
 
 - store/<folder> includes only store folders at or below it, in the order
-  base < io < format < index < log < cleanup < manager, and nothing of fs/,
+  base < io < format < index < log < cleanup < manager < groups, and nothing of fs/,
   mountd/ or tests/;
 - fs/ includes from the store only its public headers (PUBLIC below);
   the store includes nothing of fs/;
@@ -19,13 +19,16 @@ import re
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ORDER = ["base", "io", "format", "index", "log", "cleanup", "manager"]
+ORDER = ["base", "io", "format", "index", "log", "cleanup", "manager", "groups"]
 # What a front end may include of the store.
 PUBLIC = {
     "store/base/status.h", "store/base/types.h", "store/base/clock.h",
     "store/base/mutex.h",  # the annotated locks (docs/threading.md)
     "store/log/log.h", "store/log/log_config.h", "store/format/topic_name.h",
     "store/manager/log_manager.h", "store/manager/group_offsets.h",
+    # the group coordinator and the plain types it takes and answers with
+    "store/groups/group_coordinator.h", "store/groups/group_requests.h",
+    "store/groups/group_error.h", "store/groups/classic_group.h",
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 

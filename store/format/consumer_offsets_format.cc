@@ -20,6 +20,16 @@ void PutString(std::string* out, std::string_view s) {
   out->append(s);
 }
 
+void PutNullableString(std::string* out, const std::optional<std::string>& s) {
+  if (!s) return Put<int16_t>(out, -1);
+  PutString(out, *s);
+}
+
+void PutBytes(std::string* out, std::string_view b) {
+  Put<int32_t>(out, static_cast<int32_t>(b.size()));
+  out->append(b);
+}
+
 // Reads the fields of a non-flexible message front to back; the first field
 // that does not fit sets the error and every later read fails too.
 class FieldReader {
@@ -57,6 +67,34 @@ class FieldReader {
     return s;
   }
 
+  std::optional<std::string> ReadNullableString(const char* field) {
+    if (!status_.ok()) return std::nullopt;
+    if (rest_.size() >= 2 && be::Load<int16_t>(rest_.data()) == -1) {
+      rest_.remove_prefix(2);
+      return std::nullopt;
+    }
+    return ReadString(field);
+  }
+
+  // int32 length + bytes; null (-1) reads as empty.
+  std::string ReadBytes(const char* field) {
+    int32_t len = Read<int32_t>(field);
+    if (!status_.ok()) return {};
+    if (len < -1) {
+      Fail(fmt::format("{} has a negative length {} for {}", what_, len, field));
+      return {};
+    }
+    if (len == -1) return {};
+    if (rest_.size() < static_cast<size_t>(len)) {
+      Fail(fmt::format("{} ends inside {} ({} bytes announced, {} left)", what_, field, len, rest_.size()));
+      return {};
+    }
+    std::string b(rest_.substr(0, static_cast<size_t>(len)));
+    rest_.remove_prefix(static_cast<size_t>(len));
+    return b;
+  }
+
+  size_t remaining() const { return rest_.size(); }
   const Status& status() const { return status_; }
 
  private:
@@ -166,6 +204,84 @@ Result<OffsetCommitValue> DecodeValue(std::string_view bytes) {
   v.commit_timestamp = r.Read<int64_t>("the commit timestamp");
   if (v.version == 1) v.expire_timestamp = r.Read<int64_t>("the expire timestamp");
   RETURN_IF_ERROR(r.status());
+  return v;
+}
+
+std::string EncodeGroupMetadataKey(std::string_view group) {
+  std::string out;
+  out.reserve(2 + 2 + group.size());
+  Put<int16_t>(&out, kGroupMetadataKeyVersion);
+  PutString(&out, group);
+  return out;
+}
+
+Result<std::optional<std::string>> DecodeGroupMetadataKey(std::string_view bytes) {
+  FieldReader r(bytes, "__consumer_offsets key");
+  int16_t version = r.Read<int16_t>("the version");
+  RETURN_IF_ERROR(r.status());
+  if (version != kGroupMetadataKeyVersion) return std::optional<std::string>();
+  std::string group = r.ReadString("the group");
+  RETURN_IF_ERROR(r.status());
+  return std::optional<std::string>(std::move(group));
+}
+
+std::string EncodeGroupMetadataValue(const GroupMetadataValue& value) {
+  std::string out;
+  Put<int16_t>(&out, kGroupMetadataValueVersion);
+  PutString(&out, value.protocol_type);
+  Put<int32_t>(&out, value.generation);
+  PutNullableString(&out, value.protocol);
+  PutNullableString(&out, value.leader);
+  Put<int64_t>(&out, value.current_state_timestamp);
+  Put<int32_t>(&out, static_cast<int32_t>(value.members.size()));
+  for (const GroupMemberMetadata& m : value.members) {
+    PutString(&out, m.member_id);
+    PutNullableString(&out, m.group_instance_id);
+    PutString(&out, m.client_id);
+    PutString(&out, m.client_host);
+    Put<int32_t>(&out, m.rebalance_timeout_ms);
+    Put<int32_t>(&out, m.session_timeout_ms);
+    PutBytes(&out, m.subscription);
+    PutBytes(&out, m.assignment);
+  }
+  return out;
+}
+
+Result<GroupMetadataValue> DecodeGroupMetadataValue(std::string_view bytes) {
+  FieldReader r(bytes, "group metadata value");
+  GroupMetadataValue v;
+  v.version = r.Read<int16_t>("the version");
+  RETURN_IF_ERROR(r.status());
+  if (v.version < 0 || v.version > 3) {
+    return Status::Unsupported(fmt::format("GroupMetadataValue version {} (topicfs reads 0 to 3)", v.version));
+  }
+  v.protocol_type = r.ReadString("the protocol type");
+  v.generation = r.Read<int32_t>("the generation");
+  v.protocol = r.ReadNullableString("the protocol");
+  v.leader = r.ReadNullableString("the leader");
+  if (v.version >= 2) v.current_state_timestamp = r.Read<int64_t>("the current state timestamp");
+  int32_t count = r.Read<int32_t>("the member count");
+  RETURN_IF_ERROR(r.status());
+  // Each member takes at least 18 bytes, so a count the bytes cannot hold
+  // is damage, refused before it sizes an allocation.
+  if (count < 0 || static_cast<size_t>(count) > r.remaining() / 18) {
+    return Status::Corruption(fmt::format("group metadata value announces {} members in {} bytes", count,
+                                          r.remaining()));
+  }
+  for (int32_t i = 0; i < count; ++i) {
+    GroupMemberMetadata m;
+    m.member_id = r.ReadString("a member id");
+    if (v.version >= 3) m.group_instance_id = r.ReadNullableString("a group instance id");
+    m.client_id = r.ReadString("a client id");
+    m.client_host = r.ReadString("a client host");
+    if (v.version >= 1) m.rebalance_timeout_ms = r.Read<int32_t>("a rebalance timeout");
+    m.session_timeout_ms = r.Read<int32_t>("a session timeout");
+    if (v.version == 0) m.rebalance_timeout_ms = m.session_timeout_ms;
+    m.subscription = r.ReadBytes("a subscription");
+    m.assignment = r.ReadBytes("an assignment");
+    RETURN_IF_ERROR(r.status());
+    v.members.push_back(std::move(m));
+  }
   return v;
 }
 

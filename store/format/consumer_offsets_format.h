@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "store/base/status.h"
 
@@ -62,6 +63,56 @@ Result<std::optional<OffsetCommitKey>> DecodeKey(std::string_view bytes);
 // kUnsupported for a version above 3 (flexible encodings), kCorruption for
 // a truncated value.
 Result<OffsetCommitValue> DecodeValue(std::string_view bytes);
+
+// ---- group metadata (key version 2) ------------------------------------
+// A classic group's generation and members, written by the coordinator on
+// every completed rebalance and when the group becomes Empty; a tombstone
+// when it is deleted. Key: `int16 version = 2 | int16 length + group`.
+// Value (GroupMetadataValue, non-flexible versions 0..3): protocol type,
+// generation, protocol (nullable), leader (nullable), current state
+// timestamp (v2+), then an int32 count of members, each: member id, group
+// instance id (v3+, nullable), client id, client host, rebalance timeout
+// (v1+), session timeout, subscription and assignment (int32 length +
+// bytes).
+
+inline constexpr int16_t kGroupMetadataKeyVersion = 2;
+// What Kafka 4 writes (and reads back in every broker since 2.3).
+inline constexpr int16_t kGroupMetadataValueVersion = 3;
+
+struct GroupMemberMetadata {
+  std::string member_id;
+  std::optional<std::string> group_instance_id;  // v3+
+  std::string client_id;
+  std::string client_host;
+  int32_t rebalance_timeout_ms = -1;  // v1+; v0 members take the session timeout
+  int32_t session_timeout_ms = 0;
+  std::string subscription;  // the selected protocol's metadata
+  std::string assignment;
+  auto operator<=>(const GroupMemberMetadata&) const = default;
+};
+
+struct GroupMetadataValue {
+  int16_t version = kGroupMetadataValueVersion;
+  std::string protocol_type;
+  int32_t generation = 0;
+  std::optional<std::string> protocol;
+  std::optional<std::string> leader;
+  int64_t current_state_timestamp = -1;  // v2+
+  std::vector<GroupMemberMetadata> members;
+  auto operator<=>(const GroupMetadataValue&) const = default;
+};
+
+// Key version 2. REQUIRES: group shorter than 32768 bytes.
+std::string EncodeGroupMetadataKey(std::string_view group);
+// The group of a group metadata key, nullopt for a key of another record
+// type; kCorruption for a truncated one.
+Result<std::optional<std::string>> DecodeGroupMetadataKey(std::string_view bytes);
+// Value version 3 (value.version is not consulted). REQUIRES: strings
+// shorter than 32768 bytes.
+std::string EncodeGroupMetadataValue(const GroupMetadataValue& value);
+// Versions 0 to 3; kUnsupported above (4 is flexible), kCorruption for a
+// truncated value or a negative member count.
+Result<GroupMetadataValue> DecodeGroupMetadataValue(std::string_view bytes);
 
 // The partition of __consumer_offsets that holds a group's records:
 // Utils.abs(group.hashCode()) % partitions, with Java's String.hashCode

@@ -89,13 +89,34 @@ void GroupOffsets::Apply(const RecordView& record, const Log& where) {
   if (!record.key) return warn("null key");
   Result<std::optional<co::OffsetCommitKey>> key = co::DecodeKey(*record.key);
   if (!key.ok()) return warn(key.status().message());
-  if (!key->has_value()) return;  // group metadata and newer record types
+  if (!key->has_value()) {
+    Result<std::optional<std::string>> group = co::DecodeGroupMetadataKey(*record.key);
+    if (!group.ok()) return warn(group.status().message());
+    if (group->has_value()) ApplyGroupMetadata(std::move(**group), record, where);
+    return;  // or a newer record type
+  }
   co::OffsetCommitKey& k = **key;
   TopicPartition tp{std::move(k.topic), k.partition};
   if (!record.value) return ErasePositionLocked(k.group, tp);
   Result<co::OffsetCommitValue> value = co::DecodeValue(*record.value);
   if (!value.ok()) return warn(value.status().message());
-  positions_[std::move(tp)][std::move(k.group)] = Offset(value->offset);
+  positions_[std::move(tp)][std::move(k.group)] =
+      Position{Offset(value->offset), value->leader_epoch, std::move(value->metadata), value->commit_timestamp};
+}
+
+void GroupOffsets::ApplyGroupMetadata(std::string group, const RecordView& record, const Log& where) {
+  if (!record.value) {
+    loaded_metadata_.erase(group);
+    return;
+  }
+  Result<co::GroupMetadataValue> value = co::DecodeGroupMetadataValue(*record.value);
+  if (!value.ok()) {
+    warnings_.push_back(fmt::format("{} group metadata of {} at offset {} skipped: {}",
+                                    where.topic_partition().DirName(), group, record.offset,
+                                    value.status().message()));
+    return;
+  }
+  loaded_metadata_[std::move(group)] = std::move(value).value();
 }
 
 Status GroupOffsets::ForgetDeletedTopics() {
@@ -123,7 +144,40 @@ std::optional<Offset> GroupOffsets::Committed(std::string_view group, const Topi
   if (it == positions_.end()) return std::nullopt;
   auto g = it->second.find(group);
   if (g == it->second.end()) return std::nullopt;
+  return g->second.offset;
+}
+
+std::optional<GroupOffsets::Position> GroupOffsets::CommittedPosition(std::string_view group,
+                                                                      const TopicPartition& tp) const {
+  ReaderLock lock(&mu_);
+  auto it = positions_.find(tp);
+  if (it == positions_.end()) return std::nullopt;
+  auto g = it->second.find(group);
+  if (g == it->second.end()) return std::nullopt;
   return g->second;
+}
+
+std::map<TopicPartition, GroupOffsets::Position> GroupOffsets::PositionsOf(std::string_view group) const {
+  ReaderLock lock(&mu_);
+  std::map<TopicPartition, Position> out;
+  for (const auto& [tp, groups] : positions_) {
+    if (auto g = groups.find(group); g != groups.end()) out.emplace(tp, g->second);
+  }
+  return out;
+}
+
+std::vector<std::string> GroupOffsets::GroupsWithPositions() const {
+  ReaderLock lock(&mu_);
+  std::set<std::string> names;
+  for (const auto& [tp, groups] : positions_) {
+    for (const auto& [group, position] : groups) names.insert(group);
+  }
+  return {names.begin(), names.end()};
+}
+
+std::map<std::string, co::GroupMetadataValue> GroupOffsets::LoadedGroupMetadata() const {
+  ReaderLock lock(&mu_);
+  return loaded_metadata_;
 }
 
 std::vector<std::string> GroupOffsets::Groups(const TopicPartition& tp) const {
@@ -157,45 +211,103 @@ Status GroupOffsets::AppendDurably(Log& log, std::span<const KeyValue> records) 
 }
 
 Status GroupOffsets::Commit(std::string_view group, const TopicPartition& tp, Offset offset) {
-  RETURN_IF_ERROR(ValidateGroupName(group));
-  if (offset.value < 0) return Status::InvalidArgument(fmt::format("negative offset {}", offset));
-  Result<int32_t> partitions = manager_.PartitionCount(tp.topic);
-  if (!partitions.ok() || tp.partition < 0 || tp.partition >= *partitions) {
-    return Status::NotFound(fmt::format("no partition {}", tp.DirName()));
-  }
-  ASSIGN_OR_RETURN(std::shared_ptr<Log> log, LogForGroup(group));
-  co::OffsetCommitValue v;
-  v.offset = offset.value;
-  v.commit_timestamp = clock_.Now().value;
-  const std::string key = CommitKey(group, tp);
-  const std::string value = co::EncodeValue(v);
-  const KeyValue record{key, value};
+  const PositionCommit commit{tp, offset, -1, {}};
+  return CommitAll(group, {&commit, 1});
+}
 
+Status GroupOffsets::CommitAll(std::string_view group, std::span<const PositionCommit> commits) {
+  RETURN_IF_ERROR(ValidateGroupName(group));
+  if (commits.empty()) return Status::Ok();
+  for (const PositionCommit& c : commits) {
+    if (c.offset.value < 0) return Status::InvalidArgument(fmt::format("negative offset {}", c.offset));
+    Result<int32_t> partitions = manager_.PartitionCount(c.tp.topic);
+    if (!partitions.ok() || c.tp.partition < 0 || c.tp.partition >= *partitions) {
+      return Status::NotFound(fmt::format("no partition {}", c.tp.DirName()));
+    }
+  }
+  const int64_t now = clock_.Now().value;
+  std::vector<std::string> keys, values;
+  keys.reserve(commits.size());
+  values.reserve(commits.size());
+  std::vector<KeyValue> records;
+  for (const PositionCommit& c : commits) {
+    co::OffsetCommitValue v;
+    v.offset = c.offset.value;
+    v.leader_epoch = c.leader_epoch;
+    v.metadata = c.metadata;
+    v.commit_timestamp = now;
+    keys.push_back(CommitKey(group, c.tp));
+    values.push_back(co::EncodeValue(v));
+  }
+  for (size_t i = 0; i < commits.size(); ++i) records.push_back({keys[i], values[i]});
+  ASSIGN_OR_RETURN(std::shared_ptr<Log> log, LogForGroup(group));
   MutexLock append(&AppendLockFor(*log));
-  RETURN_IF_ERROR(AppendDurably(*log, {&record, 1}));
+  RETURN_IF_ERROR(AppendDurably(*log, records));
   WriterLock lock(&mu_);
-  auto& groups = positions_[tp];
-  auto it = groups.find(group);
-  if (it == groups.end()) {
-    groups.emplace(std::string(group), offset);
-  } else {
-    it->second = offset;
+  for (const PositionCommit& c : commits) {
+    Position p{c.offset, c.leader_epoch, c.metadata, now};
+    auto& groups = positions_[c.tp];
+    auto it = groups.find(group);
+    if (it == groups.end()) {
+      groups.emplace(std::string(group), std::move(p));
+    } else {
+      it->second = std::move(p);
+    }
   }
   return Status::Ok();
 }
 
-Status GroupOffsets::Forget(std::string_view group, const TopicPartition& tp) {
+Status GroupOffsets::ForgetAll(std::string_view group, std::span<const TopicPartition> tps) {
   RETURN_IF_ERROR(ValidateGroupName(group));
-  if (!Committed(group, tp)) return Status::Ok();
+  std::vector<TopicPartition> held;
+  for (const TopicPartition& tp : tps) {
+    if (Committed(group, tp)) held.push_back(tp);
+  }
+  if (held.empty()) return Status::Ok();
+  std::vector<std::string> keys;
+  keys.reserve(held.size());
+  for (const TopicPartition& tp : held) keys.push_back(CommitKey(group, tp));
+  std::vector<KeyValue> tombstones;
+  for (const std::string& key : keys) tombstones.push_back({key, std::nullopt});
   ASSIGN_OR_RETURN(std::shared_ptr<Log> log, LogForGroup(group));
-  const std::string key = CommitKey(group, tp);
-  const KeyValue tombstone{key, std::nullopt};
-
   MutexLock append(&AppendLockFor(*log));
-  RETURN_IF_ERROR(AppendDurably(*log, {&tombstone, 1}));
+  RETURN_IF_ERROR(AppendDurably(*log, tombstones));
   WriterLock lock(&mu_);
-  ErasePositionLocked(group, tp);
+  for (const TopicPartition& tp : held) ErasePositionLocked(group, tp);
   return Status::Ok();
+}
+
+Status GroupOffsets::WriteGroupMetadata(std::string_view group, const co::GroupMetadataValue& value) {
+  RETURN_IF_ERROR(ValidateGroupName(group));
+  const std::string key = co::EncodeGroupMetadataKey(group);
+  const std::string bytes = co::EncodeGroupMetadataValue(value);
+  const KeyValue record{key, bytes};
+  ASSIGN_OR_RETURN(std::shared_ptr<Log> log, LogForGroup(group));
+  MutexLock append(&AppendLockFor(*log));
+  return AppendDurably(*log, {&record, 1});
+}
+
+Status GroupOffsets::DeleteGroup(std::string_view group, bool metadata_tombstone) {
+  RETURN_IF_ERROR(ValidateGroupName(group));
+  std::vector<TopicPartition> held;
+  for (const auto& [tp, position] : PositionsOf(group)) held.push_back(tp);
+  std::vector<std::string> keys;
+  for (const TopicPartition& tp : held) keys.push_back(CommitKey(group, tp));
+  if (metadata_tombstone) keys.push_back(co::EncodeGroupMetadataKey(group));
+  if (keys.empty()) return Status::Ok();
+  std::vector<KeyValue> tombstones;
+  for (const std::string& key : keys) tombstones.push_back({key, std::nullopt});
+  ASSIGN_OR_RETURN(std::shared_ptr<Log> log, LogForGroup(group));
+  MutexLock append(&AppendLockFor(*log));
+  RETURN_IF_ERROR(AppendDurably(*log, tombstones));
+  WriterLock lock(&mu_);
+  for (const TopicPartition& tp : held) ErasePositionLocked(group, tp);
+  if (metadata_tombstone) loaded_metadata_.erase(std::string(group));
+  return Status::Ok();
+}
+
+Status GroupOffsets::Forget(std::string_view group, const TopicPartition& tp) {
+  return ForgetAll(group, {&tp, 1});
 }
 
 Status GroupOffsets::ForgetTopic(std::string_view topic) {

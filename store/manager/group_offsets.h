@@ -1,5 +1,7 @@
 #pragma once
-// Consumer groups' committed positions, kept as Kafka keeps them: records in
+// Consumer groups' committed positions (and classic groups' metadata
+// records, which the coordinator of store/groups/ writes and reads back
+// through here, since they share the partitions), kept as Kafka keeps them: records in
 // the internal compacted topic __consumer_offsets (key version 1, value
 // version 3; store/format/consumer_offsets_format.h, docs/format.md "Consumer
 // offsets"), one record per commit, a tombstone per forgotten position, all
@@ -30,6 +32,7 @@
 #include <vector>
 
 #include "store/format/checkpoint_file.h"
+#include "store/format/consumer_offsets_format.h"
 #include "store/base/clock.h"
 #include "store/base/mutex.h"
 #include "store/log/log.h"
@@ -42,6 +45,21 @@ namespace topicfs::store {
 
 class GroupOffsets {
  public:
+  // A committed position with what OffsetCommit stores beside it.
+  struct Position {
+    Offset offset;
+    int32_t leader_epoch = -1;
+    std::string metadata;
+    int64_t commit_timestamp_ms = 0;
+  };
+  // One position of a commit of several.
+  struct PositionCommit {
+    TopicPartition tp;
+    Offset offset;
+    int32_t leader_epoch = -1;
+    std::string metadata;
+  };
+
   // Reads every partition of __consumer_offsets, if the topic exists (the
   // latest record per key wins, a tombstone forgets), and creates nothing.
   // Records of other types (group metadata, ...) are skipped; malformed ones
@@ -68,6 +86,33 @@ class GroupOffsets {
   // memory is then unchanged.
   Status Commit(std::string_view group, const TopicPartition& tp, Offset offset) EXCLUDES(mu_);
 
+  // Commits several positions of one group in one append and one fsync: all
+  // of them land or none. Errors as Commit's; the first bad one refuses
+  // the lot before anything is written. REQUIRES: metadata shorter than
+  // 32768 bytes.
+  Status CommitAll(std::string_view group, std::span<const PositionCommit> commits) EXCLUDES(mu_);
+
+  // The group's position in tp with its leader epoch, metadata and time.
+  std::optional<Position> CommittedPosition(std::string_view group, const TopicPartition& tp) const
+      EXCLUDES(mu_);
+  // Every position of the group.
+  std::map<TopicPartition, Position> PositionsOf(std::string_view group) const EXCLUDES(mu_);
+  // Every group with at least one position, sorted.
+  std::vector<std::string> GroupsWithPositions() const EXCLUDES(mu_);
+
+  // Forgets the group's positions in `tps` (those it has) in one append.
+  Status ForgetAll(std::string_view group, std::span<const TopicPartition> tps) EXCLUDES(mu_);
+
+  // The group metadata records found at Open, the latest per group (a
+  // tombstone removes one). Malformed values are skipped with a warning.
+  std::map<std::string, consumer_offsets::GroupMetadataValue> LoadedGroupMetadata() const EXCLUDES(mu_);
+  // Appends (and fsyncs) the group's metadata record.
+  Status WriteGroupMetadata(std::string_view group, const consumer_offsets::GroupMetadataValue& value)
+      EXCLUDES(mu_);
+  // Deletes a group in one append: a tombstone for each of its positions
+  // and, when `metadata_tombstone`, for its metadata record.
+  Status DeleteGroup(std::string_view group, bool metadata_tombstone) EXCLUDES(mu_);
+
   // Forgets the group's position in tp: appends a tombstone (compaction later
   // removes both). Ok, and nothing written, when there is no position.
   Status Forget(std::string_view group, const TopicPartition& tp) EXCLUDES(mu_);
@@ -88,7 +133,7 @@ class GroupOffsets {
   // Appends to one partition of __consumer_offsets are serialised by one of
   // these, chosen by partition number.
   static constexpr size_t kAppendLocks = 64;
-  using GroupMap = std::map<std::string, Offset, std::less<>>;
+  using GroupMap = std::map<std::string, Position, std::less<>>;
 
   GroupOffsets(LogManager& manager, const Clock& clock);
   Status Load();
@@ -108,6 +153,8 @@ class GroupOffsets {
   static Status AppendDurably(Log& log, std::span<const KeyValue> records);
   Mutex& AppendLockFor(const Log& log);
   void ErasePositionLocked(std::string_view group, const TopicPartition& tp) REQUIRES(mu_);
+  // Applies a group metadata record (loading only).
+  void ApplyGroupMetadata(std::string group, const RecordView& record, const Log& where) REQUIRES(mu_);
 
   LogManager& manager_;
   const Clock& clock_;
@@ -115,6 +162,7 @@ class GroupOffsets {
 
   mutable SharedMutex mu_;
   std::map<TopicPartition, GroupMap> positions_ GUARDED_BY(mu_);
+  std::map<std::string, consumer_offsets::GroupMetadataValue> loaded_metadata_ GUARDED_BY(mu_);
   std::vector<std::string> warnings_;             // written only by Open
 };
 

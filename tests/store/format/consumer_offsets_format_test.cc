@@ -1,6 +1,7 @@
 // Kafka's __consumer_offsets record layout (docs/format.md, "Consumer
 // offsets"): OffsetCommitKey v0/v1, OffsetCommitValue v0..v3, and
-// the group -> partition hash, against bytes and Java values worked out by
+// GroupMetadataKey v2 / GroupMetadataValue v0..v3, the group -> partition
+// hash, against bytes and Java values worked out by
 // hand (and checked with a JVM: String.hashCode, Utils.abs).
 
 #include "store/format/consumer_offsets_format.h"
@@ -190,6 +191,114 @@ TEST(ConsumerOffsetsFormatTest, BytesThatAreNotUtf8HashAsJavasReplacementCharact
   EXPECT_EQ(JavaStringHashCode("\xed\xa0" "AA"), 62979293);      // FFFD A A
   EXPECT_EQ(JavaStringHashCode("\xed\x9f\xbf"), 0xD7FF);         // the last code point before them
   EXPECT_EQ(JavaStringHashCode("\xf0\x9f" "A"), 2031588);        // FFFD A
+}
+
+// ---- group metadata -------------------------------------------------------
+
+TEST(ConsumerOffsetsFormatTest, GroupMetadataKeyIsVersionTwoAndTheGroup) {
+  EXPECT_EQ(EncodeGroupMetadataKey("billing"),
+            Bytes({0x00, 0x02, 0x00, 0x07, 'b', 'i', 'l', 'l', 'i', 'n', 'g'}));
+  auto group = DecodeGroupMetadataKey(Bytes({0x00, 0x02, 0x00, 0x01, 'g'}));
+  ASSERT_TRUE(group.ok()) << group.status().ToString();
+  EXPECT_EQ(*group, std::optional<std::string>("g"));
+  group = DecodeGroupMetadataKey(EncodeKey({"g", "t", 0}));
+  ASSERT_TRUE(group.ok());
+  EXPECT_FALSE(group->has_value());  // an offset commit
+  EXPECT_FALSE(DecodeGroupMetadataKey(Bytes({0x00, 0x02, 0x00, 0x05, 'g'})).ok());
+}
+
+// GroupMetadataValue.json version 3, field by field: one member.
+std::string OneMemberValueV3() {
+  return Bytes({0x00, 0x03,                                // version 3
+                0x00, 0x08, 'c', 'o', 'n', 's', 'u', 'm', 'e', 'r',  // protocol type
+                0x00, 0x00, 0x00, 0x05,                    // generation 5
+                0x00, 0x05, 'r', 'a', 'n', 'g', 'e',       // protocol
+                0x00, 0x02, 'm', '1',                      // leader
+                0x00, 0x00, 0x01, 0x9a, 0xba, 0x74, 0xad, 0x00,  // current state timestamp
+                0x00, 0x00, 0x00, 0x01,                    // one member
+                0x00, 0x02, 'm', '1',                      //   member id
+                0xff, 0xff,                                //   group instance id: null
+                0x00, 0x01, 'c',                           //   client id
+                0x00, 0x02, '/', 'h',                      //   client host
+                0x00, 0x00, 0xea, 0x60,                    //   rebalance timeout 60000
+                0x00, 0x00, 0x27, 0x10,                    //   session timeout 10000
+                0x00, 0x00, 0x00, 0x02, 0x01, 0x02,        //   subscription
+                0x00, 0x00, 0x00, 0x01, 0x03});            //   assignment
+}
+
+GroupMetadataValue OneMemberValue() {
+  GroupMetadataValue v;
+  v.protocol_type = "consumer";
+  v.generation = 5;
+  v.protocol = "range";
+  v.leader = "m1";
+  v.current_state_timestamp = 1764064800000;
+  GroupMemberMetadata m;
+  m.member_id = "m1";
+  m.client_id = "c";
+  m.client_host = "/h";
+  m.rebalance_timeout_ms = 60000;
+  m.session_timeout_ms = 10000;
+  m.subscription = Bytes({1, 2});
+  m.assignment = Bytes({3});
+  v.members.push_back(m);
+  return v;
+}
+
+TEST(ConsumerOffsetsFormatTest, GroupMetadataValueVersionThreeBytes) {
+  EXPECT_EQ(EncodeGroupMetadataValue(OneMemberValue()), OneMemberValueV3());
+  auto decoded = DecodeGroupMetadataValue(OneMemberValueV3());
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(*decoded, OneMemberValue());
+}
+
+TEST(ConsumerOffsetsFormatTest, EmptyGroupMetadataHasNullProtocolAndLeader) {
+  GroupMetadataValue v;
+  v.protocol_type = "consumer";
+  v.generation = 6;
+  v.current_state_timestamp = 7;
+  std::string want = Bytes({0x00, 0x03, 0x00, 0x08, 'c', 'o', 'n', 's', 'u', 'm', 'e', 'r',
+                            0x00, 0x00, 0x00, 0x06, 0xff, 0xff, 0xff, 0xff,
+                            0, 0, 0, 0, 0, 0, 0, 7, 0x00, 0x00, 0x00, 0x00});
+  EXPECT_EQ(EncodeGroupMetadataValue(v), want);
+  auto decoded = DecodeGroupMetadataValue(want);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(*decoded, v);
+}
+
+TEST(ConsumerOffsetsFormatTest, OlderGroupMetadataVersionsLackTheirLaterFields) {
+  // Version 0: no state timestamp, no instance id, no rebalance timeout
+  // (which then is the session timeout).
+  std::string v0 = Bytes({0x00, 0x00, 0x00, 0x01, 'x', 0x00, 0x00, 0x00, 0x02, 0x00, 0x01, 'p',
+                          0x00, 0x01, 'm', 0x00, 0x00, 0x00, 0x01,
+                          0x00, 0x01, 'm', 0x00, 0x00, 0x00, 0x00,
+                          0x00, 0x00, 0x03, 0xe8, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff});
+  auto decoded = DecodeGroupMetadataValue(v0);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(decoded->version, 0);
+  EXPECT_EQ(decoded->protocol_type, "x");
+  EXPECT_EQ(decoded->generation, 2);
+  EXPECT_EQ(decoded->protocol, std::optional<std::string>("p"));
+  EXPECT_EQ(decoded->current_state_timestamp, -1);
+  ASSERT_EQ(decoded->members.size(), 1u);
+  EXPECT_EQ(decoded->members[0].member_id, "m");
+  EXPECT_FALSE(decoded->members[0].group_instance_id);
+  EXPECT_EQ(decoded->members[0].session_timeout_ms, 1000);
+  EXPECT_EQ(decoded->members[0].rebalance_timeout_ms, 1000);
+  EXPECT_EQ(decoded->members[0].assignment, "");  // null bytes read as empty
+}
+
+TEST(ConsumerOffsetsFormatTest, MalformedGroupMetadataValuesAreRefused) {
+  std::string good = OneMemberValueV3();
+  for (size_t cut = 0; cut < good.size(); ++cut) {
+    EXPECT_FALSE(DecodeGroupMetadataValue(good.substr(0, cut)).ok()) << cut;
+  }
+  std::string flexible = good;
+  flexible[1] = 0x04;
+  EXPECT_EQ(DecodeGroupMetadataValue(flexible).status().code(), Code::kUnsupported);
+  std::string many = good;
+  many[35] = 0x7f;  // member count 0x7f000001
+  EXPECT_EQ(DecodeGroupMetadataValue(many).status().code(), Code::kCorruption);
 }
 
 }  // namespace

@@ -314,8 +314,70 @@ TEST_F(GroupOffsetsTest, LoadingSkipsOtherRecordTypesAndReadsOldValueVersions) {
   Reopen();
   EXPECT_EQ(groups_->Committed("billing", orders0_), Offset(256));
   EXPECT_EQ(groups_->Committed("billing", orders1_), Offset(1));
-  ASSERT_EQ(groups_->warnings().size(), 1u);
-  EXPECT_NE(groups_->warnings()[0].find("__consumer_offsets-9"), std::string::npos) << groups_->warnings()[0];
+  // The truncated key, and the group metadata value that is not one (the
+  // positions load all the same).
+  ASSERT_EQ(groups_->warnings().size(), 2u);
+  EXPECT_NE(groups_->warnings()[0].find("group metadata of billing"), std::string::npos) << groups_->warnings()[0];
+  EXPECT_NE(groups_->warnings()[1].find("__consumer_offsets-9"), std::string::npos) << groups_->warnings()[1];
+  EXPECT_TRUE(groups_->LoadedGroupMetadata().empty());
+}
+
+TEST_F(GroupOffsetsTest, CommitAllWritesOneBatchAndKeepsEpochAndMetadata) {
+  std::vector<GroupOffsets::PositionCommit> commits = {{orders0_, Offset(10), 3, "m0"},
+                                                       {orders1_, Offset(20), -1, ""}};
+  ASSERT_TRUE(groups_->CommitAll("billing", commits).ok());
+  auto batches = OffsetsLog("billing")->Segments().back()->Batches();
+  ASSERT_TRUE(batches.ok());
+  EXPECT_EQ(batches->size(), 1u);  // all or nothing: one append
+  Reopen();
+  auto p0 = groups_->CommittedPosition("billing", orders0_);
+  ASSERT_TRUE(p0.has_value());
+  EXPECT_EQ(p0->offset, Offset(10));
+  EXPECT_EQ(p0->leader_epoch, 3);
+  EXPECT_EQ(p0->metadata, "m0");
+  EXPECT_EQ(p0->commit_timestamp_ms, clock_.Now().value);
+  EXPECT_EQ(groups_->PositionsOf("billing").size(), 2u);
+  EXPECT_EQ(groups_->GroupsWithPositions(), std::vector<std::string>{"billing"});
+}
+
+TEST_F(GroupOffsetsTest, CommitAllRefusesTheLotForOneMissingPartition) {
+  std::vector<GroupOffsets::PositionCommit> commits = {{orders0_, Offset(10), -1, ""}, {{"orders", 9}, Offset(1), -1, ""}};
+  EXPECT_EQ(groups_->CommitAll("billing", commits).code(), Code::kNotFound);
+  EXPECT_FALSE(groups_->Committed("billing", orders0_).has_value());
+}
+
+TEST_F(GroupOffsetsTest, GroupMetadataRecordsLoadBackLatestFirstAndTombstonesForget) {
+  co::GroupMetadataValue v;
+  v.protocol_type = "consumer";
+  v.generation = 1;
+  ASSERT_TRUE(groups_->WriteGroupMetadata("billing", v).ok());
+  v.generation = 2;
+  ASSERT_TRUE(groups_->WriteGroupMetadata("billing", v).ok());
+  ASSERT_TRUE(groups_->WriteGroupMetadata("audit", v).ok());
+  Commit("billing", orders0_, 5);
+  Reopen();
+  auto loaded = groups_->LoadedGroupMetadata();
+  ASSERT_EQ(loaded.size(), 2u);
+  EXPECT_EQ(loaded["billing"].generation, 2);
+  EXPECT_EQ(*groups_->Committed("billing", orders0_), Offset(5));  // metadata is not a position
+  EXPECT_TRUE(groups_->warnings().empty());
+
+  ASSERT_TRUE(groups_->DeleteGroup("billing", true).ok());
+  EXPECT_FALSE(groups_->Committed("billing", orders0_).has_value());
+  Reopen();
+  loaded = groups_->LoadedGroupMetadata();
+  EXPECT_EQ(loaded.count("billing"), 0u);
+  EXPECT_EQ(loaded.count("audit"), 1u);
+  EXPECT_FALSE(groups_->Committed("billing", orders0_).has_value());
+}
+
+TEST_F(GroupOffsetsTest, ForgetAllTombstonesOnlyHeldPositions) {
+  Commit("billing", orders0_, 5);
+  Commit("billing", orders1_, 6);
+  std::vector<TopicPartition> tps = {orders0_, other0_};
+  ASSERT_TRUE(groups_->ForgetAll("billing", tps).ok());
+  EXPECT_FALSE(groups_->Committed("billing", orders0_).has_value());
+  EXPECT_EQ(*groups_->Committed("billing", orders1_), Offset(6));
 }
 
 TEST_F(GroupOffsetsTest, ConcurrentCommitsFromFourThreadsAllLand) {
