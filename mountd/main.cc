@@ -24,6 +24,7 @@
 
 #include "fs/filesystem.h"
 #include "fs/fuse_ops.h"
+#include "mountd/kafka_listener.h"
 #include "mountd/logging.h"
 #include "mountd/mount_checks.h"
 #include "mountd/mount_table.h"
@@ -187,7 +188,8 @@ void AddMountIdentity(FuseArgs& fuse_args, const std::string& data_dir) {
 // Mounts, detaches and serves until unmounted or signalled. Returns the
 // exit status (0: the loop ended normally, by an unmount or a signal; 2: a
 // usage error libfuse found, such as an unknown -o option).
-int ServeMount(Config& config, const std::string& mountpoint, FuseArgs& fuse_args, Store& store) {
+int ServeMount(Config& config, const std::string& mountpoint, FuseArgs& fuse_args, Store& store,
+               topicfs::mountd::KafkaListener* kafka) {
   topicfs::fs::Filesystem filesystem(*store.manager, {::getuid(), ::getgid(), store.groups.get()});
   const fuse_lowlevel_ops& ops = topicfs::fs::FuseOps();
   int rc = 1;
@@ -205,6 +207,7 @@ int ServeMount(Config& config, const std::string& mountpoint, FuseArgs& fuse_arg
         spdlog::warn("cannot write our pid to the data directory's .lock: {}", owner.ToString());
       }
       store.manager->StartBackground(1000);
+      if (kafka != nullptr) kafka->Start(store.manager.get());
       stopper.Start();
       // A lazy unmount ends the daemon as SIGTERM does.
       topicfs::mountd::MountWatch watch(mount_id, [&mounted, &mountpoint, &stopper] {
@@ -216,6 +219,7 @@ int ServeMount(Config& config, const std::string& mountpoint, FuseArgs& fuse_arg
       // only a negative value is an error.
       rc = Serve(session.get(), config.fuse) >= 0 ? 0 : 1;
       stopper.LoopEnded();
+      if (kafka != nullptr) kafka->Stop();
       // Parked follow reads end (EOF); the stopper did so already, unless
       // an unmount ended the loop.
       filesystem.Shutdown();
@@ -225,6 +229,29 @@ int ServeMount(Config& config, const std::string& mountpoint, FuseArgs& fuse_arg
   // Held partial lines become records before the store closes.
   filesystem.ReleaseAll();
   return rc;
+}
+
+// --no-mount: detaches and serves the Kafka listener alone until SIGINT,
+// SIGTERM or SIGHUP.
+int ServeSocketOnly(Config& config, Store& store, topicfs::mountd::KafkaListener& kafka) {
+  // Blocked before any thread starts, so that every thread inherits the
+  // mask and sigwait below is the one that takes them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&stop_signals, sig);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  if (fuse_daemonize(config.fuse.foreground) != 0) return 1;
+  if (topicfs::store::Status owner = store.manager->RecordLockOwner(); !owner.ok()) {
+    spdlog::warn("cannot write our pid to the data directory's .lock: {}", owner.ToString());
+  }
+  store.manager->StartBackground(1000);
+  kafka.Start(store.manager.get());
+  spdlog::info("serving {} over Kafka only (--no-mount)", config.store.data_dir);
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  spdlog::info("{}: stopping", strsignal(sig));
+  kafka.Stop();
+  return 0;
 }
 
 int Run(int argc, char** argv) {
@@ -240,9 +267,11 @@ int Run(int argc, char** argv) {
     return 2;
   }
   std::string mountpoint;
-  if (auto refused = topicfs::mountd::CheckMountPoint(config.mountpoint, config.nonempty, &mountpoint)) {
-    Refuse(*refused);
-    return 1;
+  if (!config.no_mount) {
+    if (auto refused = topicfs::mountd::CheckMountPoint(config.mountpoint, config.nonempty, &mountpoint)) {
+      Refuse(*refused);
+      return 1;
+    }
   }
   topicfs::mountd::DataDir data_dir;
   if (auto refused = topicfs::mountd::PrepareDataDir(config.data_dir, &data_dir)) {
@@ -257,7 +286,20 @@ int Run(int argc, char** argv) {
   AddMountIdentity(fuse_args, data_dir.path);
   std::optional<Store> store = OpenStore(config, data_dir);
   if (!store) return 1;
-  int rc = ServeMount(config, mountpoint, fuse_args, *store);
+  std::unique_ptr<topicfs::mountd::KafkaListener> kafka;
+  if (!config.kafka_host.empty()) {
+    auto bound = topicfs::mountd::KafkaListener::Bind(config.kafka_host, config.kafka_port);
+    if (!bound.ok()) {
+      Refuse(fmt::format("cannot listen for Kafka clients on {}:{}: {}", config.kafka_host,
+                         config.kafka_port, bound.status().message()));
+      (void)store->manager->Close();
+      return 1;
+    }
+    kafka = std::move(bound).value();
+  }
+  int rc = config.no_mount ? ServeSocketOnly(config, *store, *kafka)
+                           : ServeMount(config, mountpoint, fuse_args, *store, kafka.get());
+  kafka.reset();
   topicfs::store::Status closed = store->manager->Close();
   if (!closed.ok()) {
     spdlog::error("closing {}: {}", data_dir.path, closed.ToString());

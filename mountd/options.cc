@@ -19,6 +19,10 @@ struct Args {
   char* cleaner_backoff_ms = nullptr;
   char* lock_wait_ms = nullptr;
   int no_read_checks = 0;
+  char* kafka_listen = nullptr;
+  int kafka_listen_default = 0;
+  int kafka_any_address = 0;
+  int no_mount = 0;
   int nonempty = 0;
   int positional = 0;
 };
@@ -34,6 +38,13 @@ const fuse_opt kOptions[] = {
     TOPICFS_OPTION("retention-check-interval-ms", retention_check_interval_ms),
     TOPICFS_OPTION("cleaner-backoff-ms", cleaner_backoff_ms),
     TOPICFS_OPTION("lock-wait-ms", lock_wait_ms),
+    TOPICFS_OPTION("kafka-listen", kafka_listen),
+    {"--kafka-listen", offsetof(Args, kafka_listen_default), 1},
+    {"kafka-listen", offsetof(Args, kafka_listen_default), 1},
+    {"--kafka-listen-any-address", offsetof(Args, kafka_any_address), 1},
+    {"kafka-listen-any-address", offsetof(Args, kafka_any_address), 1},
+    {"--no-mount", offsetof(Args, no_mount), 1},
+    {"no-mount", offsetof(Args, no_mount), 1},
     {"--no-read-checks", offsetof(Args, no_read_checks), 1},
     {"no-read-checks", offsetof(Args, no_read_checks), 1},
     // libfuse 3 dropped nonempty (it always mounts over files); topicfs
@@ -78,9 +89,33 @@ bool ParseMs(const std::string& text, const char* option, int64_t* out, bool all
   return true;
 }
 
+// HOST:PORT (an IPv6 host in brackets: [::1]:9092) into config.
+bool ParseListenAddress(const std::string& text, Config* config) {
+  const size_t colon = text.rfind(':');
+  std::string host = colon == std::string::npos ? "" : text.substr(0, colon);
+  const std::string port = colon == std::string::npos ? "" : text.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  char* end = nullptr;
+  long v = std::strtol(port.c_str(), &end, 10);
+  if (host.empty() || port.empty() || *end != '\0' || v < 0 || v > 65535) {
+    std::fprintf(stderr, "topicfs: --kafka-listen needs HOST:PORT (such as 127.0.0.1:9092), not '%s'\n",
+                 text.c_str());
+    return false;
+  }
+  config->kafka_host = host;
+  config->kafka_port = static_cast<int>(v);
+  return true;
+}
+
+// Whether host is a loopback address (or a name for one).
+bool IsLoopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
 void PrintUsage(const char* prog) {
   std::printf(
       "usage: %s [options] DATA_DIR MOUNTPOINT\n"
+      "       %s [options] --kafka-listen[=HOST:PORT] --no-mount DATA_DIR\n"
       "       %s unmount [--lazy] [--timeout=SECONDS] MOUNTPOINT\n\n"
       "Mounts DATA_DIR (a Kafka-layout log directory) at MOUNTPOINT: each directory a topic,\n"
       "each file a partition (append with >>, read with cat, tail -f, grep).\n"
@@ -97,6 +132,13 @@ void PrintUsage(const char* prog) {
       "                           to clean (log.cleaner.backoff.ms, default 15000)\n"
       "    --lock-wait-ms=N       wait up to N ms for a daemon still closing DATA_DIR\n"
       "                           (default 10000; 0: fail at once)\n"
+      "    --kafka-listen[=HOST:PORT]\n"
+      "                           also serve Kafka's protocol there (default\n"
+      "                           127.0.0.1:9092): Kafka clients produce to and consume\n"
+      "                           from the same topics; no authentication\n"
+      "    --kafka-listen-any-address\n"
+      "                           allow --kafka-listen on a non-loopback address\n"
+      "    --no-mount             serve only the Kafka listener; no MOUNTPOINT\n"
       "    --no-read-checks       serve batches without checking their CRC-32C first\n"
       "                           (only to measure what the check costs)\n"
       "    -o nonempty            mount even if MOUNTPOINT holds files (they are hidden)\n"
@@ -117,7 +159,7 @@ void PrintUsage(const char* prog) {
       "    -o fsname=NAME, -o subtype=NAME\n"
       "                           what the mount table shows (default DATA_DIR, topicfs)\n\n"
       "See topicfs(8).\n",
-      prog, prog);
+      prog, prog, prog);
 }
 
 // Whether libfuse takes the options left for it: a session is made from a
@@ -144,6 +186,7 @@ std::optional<int> ParseArguments(int argc, char** argv, FuseArgs& fuse_args, Co
   const std::string retention_interval = TakeString(&args.retention_check_interval_ms);
   const std::string cleaner_backoff = TakeString(&args.cleaner_backoff_ms);
   const std::string lock_wait = TakeString(&args.lock_wait_ms);
+  const std::string kafka_listen = TakeString(&args.kafka_listen);
   if (fuse_parse_cmdline(fuse_args.get(), &config->fuse) != 0) return 2;
   std::unique_ptr<char, decltype(&std::free)> mountpoint(config->fuse.mountpoint, &std::free);
   config->fuse.mountpoint = nullptr;
@@ -155,12 +198,37 @@ std::optional<int> ParseArguments(int argc, char** argv, FuseArgs& fuse_args, Co
     std::printf("topicfs %s\nlibfuse %s\n", kVersion, fuse_pkgversion());
     return 0;
   }
-  if (args.data_dir.empty() || mountpoint == nullptr) {
+  config->no_mount = args.no_mount != 0;
+  config->kafka_any_address = args.kafka_any_address != 0;
+  if (!kafka_listen.empty()) {
+    if (!ParseListenAddress(kafka_listen, config)) return 2;
+  } else if (args.kafka_listen_default != 0) {
+    config->kafka_host = "127.0.0.1";
+    config->kafka_port = 9092;
+  }
+  if (!config->kafka_host.empty() && !IsLoopback(config->kafka_host) && !config->kafka_any_address) {
+    std::fprintf(stderr,
+                 "%s: --kafka-listen=%s is not a loopback address: the listener has no "
+                 "authentication; add --kafka-listen-any-address to serve it anyway\n",
+                 argv[0], kafka_listen.c_str());
+    return 2;
+  }
+  if (config->no_mount) {
+    if (config->kafka_host.empty()) {
+      std::fprintf(stderr, "%s: --no-mount serves only the Kafka listener: it needs --kafka-listen\n",
+                   argv[0]);
+      return 2;
+    }
+    if (args.data_dir.empty() || mountpoint != nullptr) {
+      std::fprintf(stderr, "%s: with --no-mount give DATA_DIR only (see --help)\n", argv[0]);
+      return 2;
+    }
+  } else if (args.data_dir.empty() || mountpoint == nullptr) {
     std::fprintf(stderr, "%s: need DATA_DIR and MOUNTPOINT (see --help)\n", argv[0]);
     return 2;
   }
   config->data_dir = args.data_dir;
-  config->mountpoint = mountpoint.get();
+  if (mountpoint != nullptr) config->mountpoint = mountpoint.get();
   config->nonempty = args.nonempty != 0;
   if (config->log_level.empty()) config->log_level = config->fuse.debug ? "debug" : "info";
 

@@ -38,6 +38,11 @@ struct Config {
   bool nonempty = false;   // -o nonempty: mount over a directory that holds files
   int64_t lock_wait_ms = 10'000;  // how long to wait for a daemon releasing DATA_DIR
   fuse_cmdline_opts fuse{};        // foreground, threads, debug
+  // --kafka-listen[=HOST:PORT]: serve Kafka's protocol there (empty host: off).
+  std::string kafka_host;
+  int kafka_port = 0;
+  bool kafka_any_address = false;  // --kafka-listen-any-address: a non-loopback host is allowed
+  bool no_mount = false;           // --no-mount: serve the socket only, no MOUNTPOINT
   topicfs::store::LogManager::Options store;
 };
 

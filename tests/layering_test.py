@@ -7,7 +7,11 @@ sources: every #include of the project's own headers goes down, never up.
   mountd/ or tests/;
 - fs/ includes from the store only its public headers (PUBLIC below);
   the store includes nothing of fs/;
-- mountd/ includes fs/ and the store's public headers.
+- kafka/ (the Kafka front end) likewise includes from the store only its
+  public headers, and nothing of fs/ or mountd/; fs/ includes nothing of
+  kafka/; inside kafka/, protocol/ includes nothing of the repo but itself,
+  and server/ nothing of broker/;
+- mountd/ includes fs/, kafka/ and the store's public headers.
 
 The libraries' link dependencies (store/*/CMakeLists.txt) enforce the same
 order at link time; this catches a header-only reach upward too.
@@ -52,13 +56,21 @@ def main():
                 target = inc.split("/")[1]
                 if target not in ORDER or ORDER.index(target) > ORDER.index(lib):
                     bad.append(f"{path}: includes {inc}: store/{lib} may not reach up to store/{target}")
-    for folder in ("fs", "mountd"):
+    for folder in ("fs", "kafka", "mountd"):
         for path, text in sources(folder):
             for inc in INCLUDE.findall(text):
                 if inc.startswith("store/") and inc not in PUBLIC:
                     bad.append(f"{path}: includes {inc}, not one of the store's public headers")
-                if folder == "fs" and inc.startswith("mountd/"):
-                    bad.append(f"{path}: includes {inc}: fs/ is below mountd/")
+                if folder in ("fs", "kafka") and inc.startswith("mountd/"):
+                    bad.append(f"{path}: includes {inc}: {folder}/ is below mountd/")
+                if folder == "fs" and inc.startswith("kafka/"):
+                    bad.append(f"{path}: includes {inc}: fs/ and kafka/ are front ends side by side")
+                if folder == "kafka" and inc.startswith("fs/"):
+                    bad.append(f"{path}: includes {inc}: kafka/ and fs/ are front ends side by side")
+                if path.startswith("kafka/protocol/") and not inc.startswith("kafka/protocol/"):
+                    bad.append(f"{path}: includes {inc}: the wire format is pure")
+                if path.startswith("kafka/server/") and inc.startswith("kafka/broker/"):
+                    bad.append(f"{path}: includes {inc}: the network layer knows no API")
     for line in bad:
         print(line)
     print(f"layering: {len(bad)} includes against the layering" if bad else "layering: every include goes down")

@@ -26,21 +26,23 @@ std::string PeerName(const sockaddr_storage& addr) {
 }
 }  // namespace
 
-Server::Server(Options options, RequestHandler* handler)
-    : options_(std::move(options)),
-      handler_(handler),
-      waker_(std::make_shared<LoopWaker>()),
-      pool_(options_.workers) {}
+Server::Server(Options options)
+    : options_(std::move(options)), waker_(std::make_shared<LoopWaker>()) {}
 
-store::Result<std::unique_ptr<Server>> Server::Start(Options options, RequestHandler* handler) {
-  std::unique_ptr<Server> server(new Server(std::move(options), handler));
+store::Result<std::unique_ptr<Server>> Server::Listen(Options options) {
+  std::unique_ptr<Server> server(new Server(std::move(options)));
   if (!server->waker_->valid()) return store::Status::FromErrno("eventfd", "kafka listener");
-  RETURN_IF_ERROR(server->Listen());
-  server->loop_ = std::thread([s = server.get()] { s->Loop(); });
+  RETURN_IF_ERROR(server->Bind());
   return server;
 }
 
-store::Status Server::Listen() {
+void Server::Start(RequestHandler* handler) {
+  handler_ = handler;
+  pool_ = std::make_unique<WorkerPool>(options_.workers);
+  loop_ = std::thread([this] { Loop(); });
+}
+
+store::Status Server::Bind() {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -88,7 +90,7 @@ void Server::Stop() {
   if (stopping_.exchange(true)) return;
   waker_->Poke();
   if (loop_.joinable()) loop_.join();
-  pool_.Stop();
+  if (pool_) pool_->Stop();
 }
 
 void Server::Loop() {
@@ -172,7 +174,7 @@ void Server::Service(const std::shared_ptr<Connection>& connection, bool readabl
   connection->CollectCompleted();
   if (!connection->WriteOutput()) return Close(id, "");
   if (auto next = connection->NextRequest(options_.max_queued_output_bytes)) {
-    pool_.Submit([this, connection, sequence = next->first, request = std::move(next->second)]() mutable {
+    pool_->Submit([this, connection, sequence = next->first, request = std::move(next->second)]() mutable {
       handler_->Handle(std::move(request), Responder(connection, sequence));
       connection->HandlerReturned();
     });

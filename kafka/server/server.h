@@ -7,7 +7,7 @@
 // others. A frame over max_request_bytes (Kafka's socket.request.max.bytes)
 // closes its connection with a log line.
 //
-// Thread safety: Start and Stop from the owner; the handler is called from
+// Thread safety: Listen, Start and Stop from the owner; the handler is called from
 // the worker threads; port() from anywhere.
 
 #include <atomic>
@@ -37,9 +37,11 @@ class Server {
     size_t max_queued_output_bytes = 64 << 20;
   };
 
-  // Binds and listens (kIoError with the errno if the address is taken),
-  // then starts the loop and the workers. handler must outlive the server.
-  static store::Result<std::unique_ptr<Server>> Start(Options options, RequestHandler* handler);
+  // Binds and listens (kIoError with the errno if the address is taken)
+  // without starting a thread, so that a daemon binds before it forks.
+  static store::Result<std::unique_ptr<Server>> Listen(Options options);
+  // Starts the loop and the workers; handler must outlive the server.
+  void Start(RequestHandler* handler);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -52,8 +54,8 @@ class Server {
   size_t connection_count() const { return connection_count_.load(); }
 
  private:
-  Server(Options options, RequestHandler* handler);
-  store::Status Listen();
+  explicit Server(Options options);
+  store::Status Bind();
   void Loop();
   void Accept();
   // Everything a connection may need after an event: read, hand over,
@@ -63,9 +65,9 @@ class Server {
   void Arm(Connection& connection);
 
   const Options options_;
-  RequestHandler* const handler_;
+  RequestHandler* handler_ = nullptr;
   std::shared_ptr<LoopWaker> waker_;
-  WorkerPool pool_;
+  std::unique_ptr<WorkerPool> pool_;  // made by Start
   int listen_fd_ = -1;
   int epoll_fd_ = -1;
   int port_ = 0;

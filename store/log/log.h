@@ -63,6 +63,18 @@ struct KeyValue {
   std::optional<std::string_view> value;
 };
 
+// A run of whole, CRC-verified batches of one segment's .log, for a Kafka
+// Fetch to send with sendfile(2). fd is the log file's own descriptor,
+// opened for the slice and closed when the last copy of the slice goes, so
+// a segment deleted meanwhile is still read whole.
+struct FetchSlice {
+  std::shared_ptr<const int> fd;
+  FilePosition position;
+  int64_t length = 0;
+  Offset first_offset;  // the first batch's base offset
+  Offset last_offset;   // the last batch's last offset
+};
+
 class Log {
  public:
   struct Options {
@@ -125,6 +137,23 @@ class Log {
   // it fits one batch (store/log/log_text_append.cc).
   Result<AppendResult> AppendText(std::string_view pending, std::string_view text)
       EXCLUDES(append_mu_);
+
+  // ---- the Kafka front end (store/log/log_kafka.cc) ----
+  // Appends the record batches of a Produce request (v2 batches, any
+  // codec): each is checked (size, CRC-32C, records), and their records are
+  // appended as AppendRecords appends them, so they get byte-position
+  // offsets and are re-batched, re-compressed with the topic's codec and
+  // re-checksummed. All or nothing: kCorruption for a damaged batch,
+  // kUnsupported for magic 0/1, and AppendRecords' errors, append nothing.
+  // Record timestamps and headers are not kept yet (a stopgap until the
+  // store re-encodes the producer's batches themselves).
+  Result<AppendResult> AppendProducedBatches(std::string_view batches) EXCLUDES(append_mu_);
+  // The batches a Fetch at `offset` returns: from the batch holding the
+  // first record at or after offset, whole batches up to max_bytes (at
+  // least one if at_least_one, however large, as Kafka's KIP-74 does).
+  // Empty at the end. kOutOfRange below the log start or past the end.
+  Result<std::vector<FetchSlice>> SlicesForFetch(Offset offset, int64_t max_bytes,
+                                                 bool at_least_one) const;
 
   // Whether Append({line}) would take the line now, judged as Append judges
   // before it writes anything, and appending nothing: kFenced while the log

@@ -82,9 +82,10 @@ class ServerTest : public ::testing::Test {
     server_.reset();
     options.port = 0;
     options.workers = 2;
-    auto started = Server::Start(options, &handler_);
-    ASSERT_TRUE(started.ok()) << started.status().message();
-    server_ = std::move(started).value();
+    auto bound = Server::Listen(options);
+    ASSERT_TRUE(bound.ok()) << bound.status().message();
+    server_ = std::move(bound).value();
+    server_->Start(&handler_);
   }
   void TearDown() override {
     server_.reset();

@@ -1,0 +1,35 @@
+#include "mountd/kafka_listener.h"
+
+#include <spdlog/spdlog.h>
+
+namespace topicfs::mountd {
+
+store::Result<std::unique_ptr<KafkaListener>> KafkaListener::Bind(const std::string& host, int port) {
+  kafka::Server::Options options;
+  options.host = host;
+  options.port = port;
+  auto server = kafka::Server::Listen(options);
+  if (!server.ok()) return server.status();
+  return std::unique_ptr<KafkaListener>(new KafkaListener(host, std::move(server).value()));
+}
+
+void KafkaListener::Start(store::LogManager* logs) {
+  kafka::Broker::Options options;
+  options.advertised_host = host_;
+  options.advertised_port = server_->port();
+  broker_ = std::make_unique<kafka::Broker>(logs, options);
+  server_->Start(broker_.get());
+  spdlog::info("kafka listener on {}:{}", host_, server_->port());
+  if (host_ != "127.0.0.1" && host_ != "::1" && host_ != "localhost" && host_.rfind("127.", 0) != 0) {
+    spdlog::warn("kafka listener on {}, not a loopback address: anyone who can reach it can read "
+                 "and write every topic (no authentication)", host_);
+  }
+}
+
+void KafkaListener::Stop() {
+  if (broker_) broker_->Stop();
+  server_->Stop();
+  broker_.reset();
+}
+
+}  // namespace topicfs::mountd
