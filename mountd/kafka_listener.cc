@@ -13,8 +13,12 @@ store::Result<std::unique_ptr<KafkaListener>> KafkaListener::Bind(const std::str
   return std::unique_ptr<KafkaListener>(new KafkaListener(host, std::move(server).value()));
 }
 
-void KafkaListener::Start(store::LogManager* logs) {
+void KafkaListener::Start(store::LogManager* logs, store::GroupOffsets* groups) {
   kafka::Broker::Options options;
+  if (groups != nullptr) {
+    coordinator_ = store::GroupCoordinator::Open(*logs, *groups, logs->clock(), {});
+    options.groups = coordinator_.get();
+  }
   options.advertised_host = host_;
   options.advertised_port = server_->port();
   broker_ = std::make_unique<kafka::Broker>(logs, options);
@@ -30,6 +34,7 @@ void KafkaListener::Stop() {
   if (broker_) broker_->Stop();
   server_->Stop();
   broker_.reset();
+  coordinator_.reset();
 }
 
 }  // namespace topicfs::mountd

@@ -10,6 +10,8 @@
 #include "kafka/broker/broker.h"
 #include "kafka/server/server.h"
 #include "store/base/status.h"
+#include "store/groups/group_coordinator.h"
+#include "store/manager/group_offsets.h"
 #include "store/manager/log_manager.h"
 
 namespace topicfs::mountd {
@@ -20,8 +22,10 @@ class KafkaListener {
   static store::Result<std::unique_ptr<KafkaListener>> Bind(const std::string& host, int port);
   ~KafkaListener() { Stop(); }
 
-  // Starts serving the topics of `logs`, which must outlive the listener.
-  void Start(store::LogManager* logs);
+  // Starts serving the topics of `logs` and the consumer groups of
+  // `groups` (both must outlive the listener; groups may be null: no
+  // group APIs).
+  void Start(store::LogManager* logs, store::GroupOffsets* groups);
   // Answers waiting fetches, closes every connection, joins the threads.
   void Stop();
   int port() const { return server_->port(); }
@@ -32,6 +36,8 @@ class KafkaListener {
 
   const std::string host_;
   std::unique_ptr<kafka::Server> server_;
+  // The group coordinator the broker's group APIs use, over `groups`.
+  std::unique_ptr<store::GroupCoordinator> coordinator_;
   std::unique_ptr<kafka::Broker> broker_;
 };
 

@@ -207,7 +207,7 @@ int ServeMount(Config& config, const std::string& mountpoint, FuseArgs& fuse_arg
         spdlog::warn("cannot write our pid to the data directory's .lock: {}", owner.ToString());
       }
       store.manager->StartBackground(1000);
-      if (kafka != nullptr) kafka->Start(store.manager.get());
+      if (kafka != nullptr) kafka->Start(store.manager.get(), store.groups.get());
       stopper.Start();
       // A lazy unmount ends the daemon as SIGTERM does.
       topicfs::mountd::MountWatch watch(mount_id, [&mounted, &mountpoint, &stopper] {
@@ -245,7 +245,7 @@ int ServeSocketOnly(Config& config, Store& store, topicfs::mountd::KafkaListener
     spdlog::warn("cannot write our pid to the data directory's .lock: {}", owner.ToString());
   }
   store.manager->StartBackground(1000);
-  kafka.Start(store.manager.get());
+  kafka.Start(store.manager.get(), store.groups.get());
   spdlog::info("serving {} over Kafka only (--no-mount)", config.store.data_dir);
   int sig = 0;
   sigwait(&stop_signals, &sig);

@@ -8,7 +8,14 @@
 namespace topicfs::kafka {
 
 Broker::Broker(store::LogManager* logs, Options options)
-    : logs_(logs), options_(std::move(options)) {}
+    : logs_(logs),
+      options_(std::move(options)),
+      admin_(*logs, {options_.node_id, options_.advertised_host, options_.advertised_port, options_.cluster_id}) {
+  if (options_.groups != nullptr) {
+    groups_ = std::make_unique<GroupApis>(
+        *options_.groups, GroupApis::Options{options_.node_id, options_.advertised_host, options_.advertised_port});
+  }
+}
 
 Broker::~Broker() { Stop(); }
 
@@ -42,6 +49,12 @@ void Broker::Handle(std::string request, Responder responder) {
                                      h.api_key, h.api_version));
   }
   try {
+    if (GroupApis::Serves(h.api_key) || AdminApis::Serves(h.api_key)) {
+      auto answer = std::make_shared<Answer>(h, std::move(call->responder));
+      if (AdminApis::Serves(h.api_key)) return admin_.Handle(*answer, in);
+      if (groups_ == nullptr) return answer->Refuse("no group coordinator");
+      return groups_->Handle(std::move(answer), in);
+    }
     switch (static_cast<ApiKey>(h.api_key)) {
       case ApiKey::kMetadata:
         return HandleMetadata(*call, in);

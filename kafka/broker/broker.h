@@ -18,10 +18,13 @@
 #include <memory>
 #include <string>
 
+#include "kafka/broker/admin_apis.h"
 #include "kafka/broker/delayed_fetches.h"
+#include "kafka/broker/group_apis.h"
 #include "kafka/protocol/byte_reader.h"
 #include "kafka/protocol/request_header.h"
 #include "kafka/server/request_handler.h"
+#include "store/groups/group_coordinator.h"
 #include "store/manager/log_manager.h"
 
 namespace topicfs::kafka {
@@ -37,6 +40,9 @@ class Broker : public RequestHandler {
     // that does not exist creates it with the data directory's defaults.
     bool auto_create_topics = true;
     std::string cluster_id = "topicfs";
+    // The group APIs' coordinator (it must outlive the broker); without
+    // one, group requests close their connection.
+    store::GroupCoordinator* groups = nullptr;
   };
 
   Broker(store::LogManager* logs, Options options);
@@ -45,9 +51,17 @@ class Broker : public RequestHandler {
   void Handle(std::string request, Responder responder) override;
   // Completes the fetches still waiting (with what they have), so that the
   // server can stop; call before the server's Stop.
-  void Stop() { delayed_fetches_.Stop(); }
+  // The same for waiting JoinGroup and SyncGroup requests.
+  void Stop() {
+    delayed_fetches_.Stop();
+    if (groups_) groups_->Stop();
+  }
   // The advertised port, once the listener knows it (port 0 in tests).
-  void set_advertised_port(int32_t port) { options_.advertised_port = port; }
+  void set_advertised_port(int32_t port) {
+    options_.advertised_port = port;
+    if (groups_) groups_->set_port(port);
+    admin_.set_port(port);
+  }
 
  private:
   // One request being handled: its header, the reader positioned at its
@@ -73,6 +87,9 @@ class Broker : public RequestHandler {
   store::LogManager* const logs_;
   Options options_;
   DelayedFetches delayed_fetches_;
+  // The group APIs (group_apis.h), the admin APIs (admin_apis.h).
+  std::unique_ptr<GroupApis> groups_;
+  AdminApis admin_;
 };
 
 }  // namespace topicfs::kafka

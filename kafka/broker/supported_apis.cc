@@ -1,5 +1,10 @@
 #include "kafka/broker/supported_apis.h"
 
+#include <iterator>
+#include <vector>
+
+#include "kafka/broker/admin_apis.h"
+#include "kafka/broker/group_apis.h"
 #include "kafka/protocol/api_keys.h"
 
 namespace topicfs::kafka {
@@ -23,12 +28,24 @@ constexpr ApiVersionRange kServed[] = {
     {static_cast<int16_t>(ApiKey::kMetadata), 0, 12},
     {static_cast<int16_t>(ApiKey::kApiVersions), 0, 3},
 };
+
+// kServed, then the group and admin APIs (their ranges and reasons are in
+// group_apis.cc and admin_apis.cc).
+const std::vector<ApiVersionRange>& AllServed() {
+  static const std::vector<ApiVersionRange> all = [] {
+    std::vector<ApiVersionRange> v(std::begin(kServed), std::end(kServed));
+    for (const auto& r : GroupApis::Served()) v.push_back(r);
+    for (const auto& r : AdminApis::Served()) v.push_back(r);
+    return v;
+  }();
+  return all;
+}
 }  // namespace
 
-std::span<const ApiVersionRange> SupportedApis() { return kServed; }
+std::span<const ApiVersionRange> SupportedApis() { return AllServed(); }
 
 std::optional<ApiVersionRange> SupportedRange(int16_t api_key) {
-  for (const auto& r : kServed) {
+  for (const auto& r : AllServed()) {
     if (r.api_key == api_key) return r;
   }
   return std::nullopt;
