@@ -296,5 +296,53 @@ class RebalanceTest(KafkaGroupsTestCase):
         self.assertEqual(set(got), expected)
 
 
+KAFKA_LIBS = os.path.join(os.environ.get("TOPICFS_KAFKA_CACHE",
+                                          os.path.expanduser("~/.cache/topicfs/kafka-4.4.0")), "libs")
+
+
+@unittest.skipUnless(os.path.isdir(KAFKA_LIBS) and shutil.which("java"),
+                     f"Apache Kafka 4.4.0's jars are not in {KAFKA_LIBS} (kafka_tools.py fetch resolves them)")
+class JavaToolsTest(KafkaGroupsTestCase):
+    """Kafka 4.4's own command-line tools, through their main classes."""
+
+    def tool(self, main_class, *args, input=None):
+        log4j = os.path.join(os.path.dirname(KAFKA_LIBS), "log4j2-tools.properties")
+        r = subprocess.run(["java", f"-Dlog4j2.configurationFile={log4j}", "-cp", os.path.join(KAFKA_LIBS, "*"),
+                            main_class, "--bootstrap-server", self.broker, *args],
+                           input=input, capture_output=True, timeout=120)
+        if r.returncode != 0:
+            self.fail(f"{main_class} {' '.join(args)} failed:\n{r.stderr.decode()}\n{self.daemon.log()}")
+        return r.stdout.decode()
+
+    def test_kafka_topics_and_kafka_configs_are_the_mount_and_its_xattrs(self):
+        self.tool("org.apache.kafka.tools.TopicCommand", "--create", "--topic", "jt", "--partitions", "2",
+                  "--config", "retention.ms=5000")
+        self.assertEqual(sorted(os.listdir(self.path("jt"))), ["0", "1"])
+        self.assertEqual(self.xattr("jt", "retention.ms"), "5000")
+        out = self.tool("org.apache.kafka.tools.TopicCommand", "--describe", "--topic", "jt")
+        self.assertIn("PartitionCount: 2\tReplicationFactor: 1", out)
+        configs = "org.apache.kafka.tools.ConfigCommand"
+        self.tool(configs, "--entity-type", "topics", "--entity-name", "jt", "--alter",
+                  "--add-config", "retention.ms=7000,cleanup.policy=compact")
+        self.assertEqual(self.xattr("jt", "retention.ms"), "7000")
+        self.assertEqual(self.xattr("jt", "cleanup.policy"), "compact")
+        self.tool(configs, "--entity-type", "topics", "--entity-name", "jt", "--alter",
+                  "--delete-config", "cleanup.policy")
+        self.assertEqual(self.xattr("jt", "cleanup.policy"), "delete")
+        out = self.tool(configs, "--entity-type", "topics", "--entity-name", "jt", "--describe")
+        self.assertIn("retention.ms=7000 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:retention.ms=7000}", out)
+
+    def test_console_consumer_group_is_the_group_view(self):
+        self.mkdir("jc")
+        self.write_lines("jc/0", ["a", "b", "c"])
+        out = self.tool("org.apache.kafka.tools.consumer.ConsoleConsumer", "--topic", "jc", "--group", "jg",
+                        "--from-beginning", "--max-messages", "2")
+        self.assertEqual(out.splitlines(), ["a", "b"])
+        # Committed past "b" (at 2): the group view goes on with "c".
+        self.assertEqual(self.read("jc/0@group=jg"), b"c\n")
+        out = self.tool("org.apache.kafka.tools.consumer.group.ConsumerGroupCommand", "--describe", "--group", "jg")
+        self.assertRegex(out, r"jg\s+jc\s+0\s+6\s+6\s+0")
+
+
 if __name__ == "__main__":
     main()
