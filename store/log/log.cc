@@ -293,6 +293,9 @@ Result<AppendResult> Log::AppendLocked(size_t count, const char* noun, const Des
       if (offsets != nullptr) offsets->push_back(offset);
       offset += r.presented_size;
     }
+    // One end for everyone: the batch's last offset is its presented end - 1
+    // (docs/format.md), so Kafka's next offset after it is the log end.
+    builder_.SetLastOffset(offset - 1);
     result.records += builder_.records();
     ++result.batches;
     if (i == count && locations.empty()) {
