@@ -243,12 +243,12 @@ Result<AppendResult> Log::AppendLocked(size_t count, const char* noun, const Des
   if (fenced_) return Status::Fenced(fence_reason_);
   if (read_only_) return Status::ReadOnly(read_only_reason_);
   const Offset start = log_end_offset();
-  AppendResult result{start, start, 0, 0};
+  const Timestamp now = clock_->Now();
+  AppendResult result{start, start, 0, 0, now};
   if (count == 0) return result;
 
   const LogConfig& cfg = appender_config();
   const int64_t batch_limit = std::min(cfg.max_message_bytes, cfg.segment_bytes);
-  const Timestamp now = clock_->Now();
 
   // Validate every record before writing any: nothing of a refused write lands.
   builder_.Reset(start, now);
