@@ -134,6 +134,21 @@ class ProduceTest(KafkaTestCase):
         self.assertEqual(self.read("t", "0").decode().splitlines(), expected)
         self.assertEqual(self.consume("t", len(expected)), list(zip(offsets_of(expected), expected)))
 
+    # The brief: on a keyed topic the file shows key + separator + value for
+    # a Kafka producer's record too. The store presents a record without
+    # topicfs's separator header as its value alone (store/format/
+    # presented_record.h; test_codecs.py pins the same disagreement), so
+    # kcat's keyed records show as values: a store change, not the listener's.
+    @unittest.expectedFailure
+    def test_keyed_topic_shows_key_separator_value(self):
+        self.mkdir("t")
+        os.setxattr(self.path("t"), "user.topicfs.key.separator", b":")
+        self.kcat("-P", "-t", "t", "-p", "0", "-K:", input=b"k1:v1\nk2:v2\n")
+        self.append("t/0", b"k3:v3\n")
+        self.assertEqual(self.read("t", "0"), b"k1:v1\nk2:v2\nk3:v3\n")
+        r = self.kcat("-C", "-t", "t", "-p", "0", "-o", "beginning", "-e", "-f", "%o %k %s\n")
+        self.assertEqual(r.stdout.decode().splitlines(), ["0 k1 v1", "6 k2 v2", "12 k3 v3"])
+
     def test_keys_reach_the_consumer_and_the_file_shows_values(self):
         self.mkdir("t")
         self.kcat("-P", "-t", "t", "-p", "0", "-K:", input=b"k1:v1\nk2:v2\n")
@@ -187,6 +202,21 @@ class ConsumeTest(KafkaTestCase):
                 kcat.wait()
         self.assertEqual(out.decode(), "4 new line\n", err.decode())
 
+    def test_kcat_e_ends_at_the_file_size(self):
+        # Every batch's last offset is its presented end - 1, so a consumer's
+        # position after the last record is st_size, where librdkafka sees the end.
+        self.mkdir("t")
+        self.append("t/0", b"a\nbb\n")
+        self.kcat("-P", "-t", "t", "-p", "0", input=b"ccc\n")
+        self.append("t/0", b"dddd\n")
+        r = self.kcat("-C", "-t", "t", "-p", "0", "-o", "beginning", "-e", "-f", "%o %s\n")
+        self.assertEqual(r.stdout.decode(), "0 a\n2 bb\n5 ccc\n9 dddd\n")
+        size = os.stat(self.path("t", "0")).st_size
+        self.assertIn(f"end of topic t [0] at offset {size}", r.stderr.decode())
+        r = self.kcat("-C", "-t", "t", "-p", "0", "-o", "end", "-e")
+        self.assertEqual(r.stdout, b"")
+        self.assertIn(f"at offset {size}", r.stderr.decode())
+
     def test_big_partition_is_consumed_whole_over_several_fetches(self):
         self.mkdir("t")
         lines = [f"{i:06d} {'z' * 200}" for i in range(20000)]
@@ -226,7 +256,7 @@ c.assign([tp])
 c.seek_to_beginning(tp)
 for m in c:
     print("consumed", m.offset, m.value.decode())
-print("end", c.end_offsets([tp])[tp])
+print("end", c.end_offsets([tp])[tp], "position", c.position(tp))
 c.close()
 """)
         lines = ["from the shell"] + [f"py-{c}" for c in ("None",) + CODECS]
@@ -234,7 +264,8 @@ c.close()
         self.assertEqual(self.read("t", "0").decode().splitlines(), lines)
         expected = [f"produced {o}" for o in offsets[1:]]
         expected += [f"consumed {o} {l}" for o, l in zip(offsets, lines)]
-        expected.append(f"end {os.stat(self.path('t', '0')).st_size}")
+        size = os.stat(self.path('t', '0')).st_size
+        expected.append(f"end {size} position {size}")
         self.assertEqual(out.splitlines(), expected)
 
 
