@@ -13,8 +13,9 @@ store::Result<std::unique_ptr<KafkaListener>> KafkaListener::Bind(const std::str
   return std::unique_ptr<KafkaListener>(new KafkaListener(host, std::move(server).value()));
 }
 
-void KafkaListener::Start(store::LogManager* logs) {
+void KafkaListener::Start(store::LogManager* logs, std::function<void(const store::Log&)> on_append) {
   kafka::Broker::Options options;
+  options.on_append = std::move(on_append);
   options.advertised_host = host_;
   options.advertised_port = server_->port();
   broker_ = std::make_unique<kafka::Broker>(logs, options);

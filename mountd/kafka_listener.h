@@ -4,6 +4,7 @@
 // foreground, and the broker (kafka/broker) started after, since a fork
 // keeps no threads. Stopped before the store closes.
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -21,7 +22,8 @@ class KafkaListener {
   ~KafkaListener() { Stop(); }
 
   // Starts serving the topics of `logs`, which must outlive the listener.
-  void Start(store::LogManager* logs);
+  // on_append (may be unset) is told of each log a Produce appended to.
+  void Start(store::LogManager* logs, std::function<void(const store::Log&)> on_append = {});
   // Answers waiting fetches, closes every connection, joins the threads.
   void Stop();
   int port() const { return server_->port(); }

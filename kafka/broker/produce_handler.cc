@@ -48,6 +48,7 @@ void Broker::HandleProduce(Call& call, ByteReader& in) {
         if (result.ok()) {
           part.base_offset = result->first_offset.value;
           appended = true;
+          if (options_.on_append) options_.on_append(*log);
         } else {
           part.error_code = KafkaErrorForAppend(result.status());
           part.error_message = result.status().message();

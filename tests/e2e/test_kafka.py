@@ -11,6 +11,7 @@ Needs kcat, and python3-kafka with its codec libraries for /usr/bin/python3
 (scripts/setup.sh installs them)."""
 
 import os
+import select
 import shutil
 import signal
 import socket
@@ -155,6 +156,22 @@ class ProduceTest(KafkaTestCase):
         self.assertEqual(self.read("t", "0"), b"v1\nv2\n")
         r = self.kcat("-C", "-t", "t", "-p", "0", "-o", "beginning", "-c", "2", "-f", "%o %k %s\n")
         self.assertEqual(r.stdout.decode().splitlines(), ["0 k1 v1", "3 k2 v2"])
+
+    def test_a_follower_at_the_end_is_woken_by_kcat(self):
+        self.mkdir("t")
+        self.append("t/0", b"old\n")
+        follower = subprocess.Popen(["cat", self.path("t", "0@end..")], stdout=subprocess.PIPE)
+        try:
+            time.sleep(0.5)  # parked at the end
+            started = time.monotonic()
+            self.kcat("-P", "-t", "t", "-p", "0", input=b"produced\n")
+            ready, _, _ = select.select([follower.stdout], [], [], 5)
+            self.assertTrue(ready, "the follower was not woken by the produce")
+            self.assertEqual(follower.stdout.read1(100), b"produced\n")
+            self.assertLess(time.monotonic() - started, 5)
+        finally:
+            follower.kill()
+            follower.wait()
 
     def test_a_record_over_max_message_bytes_appends_nothing(self):
         self.mkdir("t")
