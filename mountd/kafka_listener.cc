@@ -13,8 +13,10 @@ store::Result<std::unique_ptr<KafkaListener>> KafkaListener::Bind(const std::str
   return std::unique_ptr<KafkaListener>(new KafkaListener(host, std::move(server).value()));
 }
 
-void KafkaListener::Start(store::LogManager* logs, store::GroupOffsets* groups) {
+void KafkaListener::Start(store::LogManager* logs, store::GroupOffsets* groups,
+                          std::function<void(const store::Log&)> on_append) {
   kafka::Broker::Options options;
+  options.on_append = std::move(on_append);
   if (groups != nullptr) {
     coordinator_ = store::GroupCoordinator::Open(*logs, *groups, logs->clock(), {});
     options.groups = coordinator_.get();

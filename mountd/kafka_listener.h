@@ -4,6 +4,7 @@
 // foreground, and the broker (kafka/broker) started after, since a fork
 // keeps no threads. Stopped before the store closes.
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -24,8 +25,10 @@ class KafkaListener {
 
   // Starts serving the topics of `logs` and the consumer groups of
   // `groups` (both must outlive the listener; groups may be null: no
-  // group APIs).
-  void Start(store::LogManager* logs, store::GroupOffsets* groups);
+  // group APIs). on_append (may be unset) is told of each log a Produce
+  // appended to.
+  void Start(store::LogManager* logs, store::GroupOffsets* groups,
+             std::function<void(const store::Log&)> on_append = {});
   // Answers waiting fetches, closes every connection, joins the threads.
   void Stop();
   int port() const { return server_->port(); }

@@ -207,7 +207,11 @@ int ServeMount(Config& config, const std::string& mountpoint, FuseArgs& fuse_arg
         spdlog::warn("cannot write our pid to the data directory's .lock: {}", owner.ToString());
       }
       store.manager->StartBackground(1000);
-      if (kafka != nullptr) kafka->Start(store.manager.get(), store.groups.get());
+      // A Produce wakes the mount's followers as an `echo >>` does.
+      if (kafka != nullptr) {
+        kafka->Start(store.manager.get(), store.groups.get(),
+                     [&filesystem](const topicfs::store::Log& log) { filesystem.followers().Notify(&log); });
+      }
       stopper.Start();
       // A lazy unmount ends the daemon as SIGTERM does.
       topicfs::mountd::MountWatch watch(mount_id, [&mounted, &mountpoint, &stopper] {

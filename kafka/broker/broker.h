@@ -15,6 +15,7 @@
 // fetches wait in delayed_fetches_, completed from its thread.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -40,6 +41,10 @@ class Broker : public RequestHandler {
     // that does not exist creates it with the data directory's defaults.
     bool auto_create_topics = true;
     std::string cluster_id = "topicfs";
+    // Told after each Produce appended to a log, so that the other front
+    // end wakes its readers (the mount's `tail -f` and `@end..` followers).
+    // Called on a worker thread; may be unset.
+    std::function<void(const store::Log&)> on_append;
     // The group APIs' coordinator (it must outlive the broker); without
     // one, group requests close their connection.
     store::GroupCoordinator* groups = nullptr;

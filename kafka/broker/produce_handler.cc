@@ -4,7 +4,7 @@
 // acks 0 answers nothing; 1 and -1 answer once appended (on one node
 // every replica is in sync). A partition's failure is its own error code;
 // the others still append. Transactional producers are refused (no
-// transactions yet).
+// transactions yet), and so are produces to internal ("__") topics.
 
 #include <spdlog/spdlog.h>
 
@@ -35,6 +35,9 @@ void Broker::HandleProduce(Call& call, ByteReader& in) {
         part.error_code = error::kTransactionalIdAuthorizationFailed;
       } else if (!log) {
         part.error_code = error::kUnknownTopicOrPartition;
+      } else if (t.name.rfind("__", 0) == 0) {
+        // Internal topics (__consumer_offsets) are the store's to write, as on a broker.
+        part.error_code = error::kInvalidTopicException;
       } else if (version < 3) {
         // v0-2 carry magic 0/1 message sets, which topicfs does not store.
         part.error_code = error::kUnsupportedForMessageFormat;
@@ -45,6 +48,7 @@ void Broker::HandleProduce(Call& call, ByteReader& in) {
         if (result.ok()) {
           part.base_offset = result->first_offset.value;
           appended = true;
+          if (options_.on_append) options_.on_append(*log);
         } else {
           part.error_code = KafkaErrorForAppend(result.status());
           part.error_message = result.status().message();

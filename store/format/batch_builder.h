@@ -52,8 +52,11 @@ class BatchBuilder {
   // Reset or Add.
   std::string_view Finish();
 
-  // Overrides LastOffsetDelta (Kafka's overrideLastOffset, used by the
-  // cleaner to keep a batch's offset span). Call before Finish.
+  // Overrides LastOffsetDelta, which is otherwise the last record's offset
+  // delta (Kafka's overrideLastOffset). The log sets it to the batch's
+  // presented end - 1, so that a Kafka consumer's next offset after the
+  // batch is the log end after it; the cleaner keeps a batch's offset span
+  // with it. Call before Finish; at least the last record's offset.
   void SetLastOffset(Offset last) { last_offset_override_ = last; }
   // Sets attribute bits and fields a cleaner rewrite must preserve.
   void SetAttributes(int16_t attributes) { attributes_ = attributes; }
@@ -63,7 +66,10 @@ class BatchBuilder {
   bool empty() const { return count_ == 0; }
   int64_t size() const { return static_cast<int64_t>(used_); }
   Offset base_offset() const { return base_offset_; }
-  Offset last_offset() const { return last_offset_; }
+  // The offset of the last record added.
+  Offset last_record_offset() const { return last_offset_; }
+  // The batch's last offset as Finish writes it: SetLastOffset's, if set.
+  Offset last_offset() const { return last_offset_override_.value_or(last_offset_); }
   Timestamp max_timestamp() const { return max_timestamp_; }
 
  private:

@@ -243,12 +243,12 @@ Result<AppendResult> Log::AppendLocked(size_t count, const char* noun, const Des
   if (fenced_) return Status::Fenced(fence_reason_);
   if (read_only_) return Status::ReadOnly(read_only_reason_);
   const Offset start = log_end_offset();
-  AppendResult result{start, start, 0, 0};
+  const Timestamp now = clock_->Now();
+  AppendResult result{start, start, 0, 0, now};
   if (count == 0) return result;
 
   const LogConfig& cfg = appender_config();
   const int64_t batch_limit = std::min(cfg.max_message_bytes, cfg.segment_bytes);
-  const Timestamp now = clock_->Now();
 
   // Validate every record before writing any: nothing of a refused write lands.
   builder_.Reset(start, now);
@@ -293,6 +293,9 @@ Result<AppendResult> Log::AppendLocked(size_t count, const char* noun, const Des
       if (offsets != nullptr) offsets->push_back(offset);
       offset += r.presented_size;
     }
+    // One end for everyone: the batch's last offset is its presented end - 1
+    // (docs/format.md), so Kafka's next offset after it is the log end.
+    builder_.SetLastOffset(offset - 1);
     result.records += builder_.records();
     ++result.batches;
     if (i == count && locations.empty()) {

@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -54,7 +55,24 @@ struct AppendResult {
   Offset end_offset;    // log end offset after the append
   int64_t records = 0;
   int64_t batches = 0;
+  // The log's clock when it appended (Kafka's log append time; batches
+  // keep their CreateTime timestamps).
+  Timestamp append_time;
 };
+
+// The producer fields of one batch a Kafka producer sent, as sent, and the
+// offset its first record is about to get (AppendProducedBatches).
+struct ProducedBatchFields {
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  int32_t base_sequence = -1;
+  int32_t records = 0;
+  Offset first_offset;
+};
+// Judges one produced batch's producer fields before anything is written
+// (where idempotence checks go: duplicate or out-of-order sequences). A
+// non-ok Status refuses the whole append with that status.
+using ProducerCheck = std::function<Status(const ProducedBatchFields&)>;
 
 // A record given as bytes rather than as a line. Either may be null; a
 // null value is a tombstone.
@@ -138,19 +156,36 @@ class Log {
   Result<AppendResult> AppendText(std::string_view pending, std::string_view text)
       EXCLUDES(append_mu_);
 
-  // ---- the Kafka front end (store/log/log_kafka.cc) ----
-  // Appends the record batches of a Produce request (v2 batches, any
-  // codec): each is checked (size, CRC-32C, records), and their records are
-  // appended as AppendRecords appends them, so they get byte-position
-  // offsets and are re-batched, re-compressed with the topic's codec and
-  // re-checksummed. All or nothing: kCorruption for a damaged batch,
-  // kUnsupported for magic 0/1, and AppendRecords' errors, append nothing.
-  // Record timestamps and headers are not kept yet (a stopgap until the
-  // store re-encodes the producer's batches themselves).
-  Result<AppendResult> AppendProducedBatches(std::string_view batches) EXCLUDES(append_mu_);
-  // The batches a Fetch at `offset` returns: from the batch holding the
-  // first record at or after offset, whole batches up to max_bytes (at
-  // least one if at_least_one, however large, as Kafka's KIP-74 does).
+  // Appends what a Kafka producer sent for this partition: `records`, a
+  // Produce request's records field (RecordBatch v2 batches back to back),
+  // all of it or nothing. First every batch is checked as
+  // DecodeProducedBatches (store/format/produced_batches.h) says: magic
+  // 0/1, control and transactional batches kUnsupported; truncation, bad
+  // lengths, CRC-32C, records that do not parse kCorruption; Kafka's
+  // INVALID_RECORD cases and a null key on a compacted topic
+  // kInvalidArgument; a batch over min(max.message.bytes, segment.bytes),
+  // as sent or as re-encoded, kRecordTooLarge. Then `check` (if given)
+  // judges each batch's producer fields. Then every batch is re-encoded
+  // at its offsets in the one coordinate (each record at the log end
+  // before it, advancing it by its presented size, presented_record.h;
+  // LastOffsetDelta its presented end - 1) with a new CRC, keeping the
+  // records' CreateTime timestamps, keys, values, headers and the batch's
+  // producer id, epoch and base sequence; a compressed batch is inflated
+  // and compressed again, with its own codec when compression.type is
+  // `producer`, else with the topic's (Kafka's rule; a topic has no
+  // message.timestamp.type yet, so timestamps are always CreateTime). The
+  // batches land as Append's do: one segment, visible and durable all
+  // together. AppendResult: first_offset is the first record's offset (a
+  // Produce response's base offset), end_offset the log end after it,
+  // append_time the log append time. Internal topics are not refused
+  // here: the front end decides who may produce to them.
+  Result<AppendResult> AppendProducedBatches(std::string_view records,
+                                             const ProducerCheck& check = nullptr)
+      EXCLUDES(append_mu_);
+  // A Kafka Fetch at `offset` (store/log/log_kafka.cc, the listener's own
+  // until the store has its version): from the batch holding the first
+  // record at or after offset, whole CRC-checked batches up to max_bytes
+  // (at least one if at_least_one, however large, as Kafka's KIP-74 does).
   // Empty at the end. kOutOfRange below the log start or past the end.
   Result<std::vector<FetchSlice>> SlicesForFetch(Offset offset, int64_t max_bytes,
                                                  bool at_least_one) const;

@@ -72,8 +72,9 @@ Result<std::optional<AppendResult>> Log::AppendTextAsOneBatch(std::string_view p
   if (builder_.size() > batch_limit) return std::optional<AppendResult>();
 
   const int64_t records = builder_.records();
+  builder_.SetLastOffset(offset - 1);  // the batch's presented end - 1, as Append's
   RETURN_IF_ERROR(WriteBuiltBatch(now, offset));
-  AppendResult result{start, offset, records, 1};
+  AppendResult result{start, offset, records, 1, now};
   RETURN_IF_ERROR(FinishAppend(result, now));
   return std::optional<AppendResult>(result);
 }

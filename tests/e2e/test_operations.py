@@ -236,7 +236,8 @@ class CommandLineTest(MountedTestCase):
         for option in ("--log-level=", "--log-file=", "--retention-check-interval-ms=",
                        "--cleaner-backoff-ms=", "--lock-wait-ms=", "--no-read-checks",
                        "-o nonempty", "-h, --help", "-V, --version", "-f ", "-s ",
-                       "-o max_threads=", "-o allow_other"):
+                       "-o max_threads=", "-o allow_other", "--kafka-listen[=HOST:PORT]",
+                       "--kafka-listen-any-address", "--no-mount"):
             starts = [l for l in r.stdout.splitlines() if l.strip().startswith(option)]
             self.assertEqual(len(starts), 1, f"{option!r} in --help: {starts}")
 
@@ -248,6 +249,9 @@ class CommandLineTest(MountedTestCase):
                      ["-f", "--retention-check-interval-ms=soon", d, empty],
                      ["-f", "-o", "cleaner-backoff-ms=0", d, empty], ["-f", "--log-level=loud", d, empty],
                      ["-f", "--lock-wait-ms=-1", d, empty], ["-f", d], [],
+                     ["-f", "--kafka-listen=nohost", d, empty], ["-f", "--kafka-listen=:99999", d, empty],
+                     ["-f", "--kafka-listen=10.1.2.3:9092", d, empty], ["-f", "--no-mount", d],
+                     ["-f", "--kafka-listen", "--no-mount", d, empty],
                      ["unmount"], ["unmount", "--bogus", self.mnt], ["unmount", "--timeout=x", self.mnt]):
             with self.subTest(args=args):
                 r = run_topicfs(*args)

@@ -179,7 +179,8 @@ TEST_F(LogLoaderTest, LogRecoversToTheCorrectOffsetAndRecoveryPointStaysUntilFlu
     end = log->log_end_offset();
     EXPECT_EQ(end, Offset(101 * 100));
     tenth = offsets[10];
-    last_record = offsets.back();
+    // The last batch's last offset: the end - 1 (one end for everyone).
+    last_record = end - 1;
     auto active = log->Segments().back();
     largest = active->LargestTimestamp();
     active_entries = OffsetEntries(*active);
@@ -188,7 +189,7 @@ TEST_F(LogLoaderTest, LogRecoversToTheCorrectOffsetAndRecoveryPointStaysUntilFlu
     EXPECT_GT(log->Segments().size(), 5u);
     ASSERT_TRUE(log->Close().ok());
   }
-  // After close the last time index entry is (largest timestamp, last record).
+  // After close the last time index entry is (largest timestamp, last offset).
   if (active_time_entries.empty() || active_time_entries.back().offset != last_record) {
     active_time_entries.push_back({largest, last_record});
   }

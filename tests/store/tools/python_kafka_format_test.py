@@ -163,7 +163,7 @@ def segment_files(part_dir, suffix):
     return [(int(n[:20]), os.path.join(part_dir, n)) for n in names]
 
 
-def parse_segment(path, base, max_batch_bytes=None, cleaned=False):
+def parse_segment(path, base, max_batch_bytes=None, cleaned=False, client_shape=False):
     """Parses one .log file with python3-kafka; returns its batches as dicts.
 
     cleaned: the segment may hold the log cleaner's output, as Kafka's
@@ -171,7 +171,11 @@ def parse_segment(path, base, max_batch_bytes=None, cleaned=False):
     while records inside are gone (the first record may sit above the base,
     the last below base + LastOffsetDelta, and the last batch of a cleaning
     round may be empty), and a batch holding a kept tombstone carries the
-    delete-horizon attribute bit (0x40) with BaseTimestamp = the horizon."""
+    delete-horizon attribute bit (0x40) with BaseTimestamp = the horizon.
+
+    client_shape: batches as a Kafka client builds them (and topicfs did
+    before its one-end rule): LastOffsetDelta is the last record's delta,
+    not the batch's presented end - 1."""
     with open(path, "rb") as f:
         data = f.read()
     name = os.path.basename(path)
@@ -227,8 +231,17 @@ def parse_segment(path, base, max_batch_bytes=None, cleaned=False):
         if not cleaned:
             check(count > 0, where + ": empty batch")
             check_eq(records[0].offset, base_offset, where_r + ": first record's offset delta")
-            check_eq(base_offset + last_offset_delta, records[-1].offset,
-                     where + ": base offset + LastOffsetDelta vs the last record's offset")
+            # One end for everyone (docs/format.md): the last offset is the
+            # last presented byte, the "\n" of the last record.
+            last = records[-1]
+            end = last.offset + len(presented((last.offset, last.timestamp, last.key, last.value,
+                                               list(last.headers))))
+            if client_shape:
+                check_eq(base_offset + last_offset_delta, last.offset,
+                         where + ": base offset + LastOffsetDelta vs the last record's offset")
+            else:
+                check_eq(base_offset + last_offset_delta, end - 1,
+                         where + ": base offset + LastOffsetDelta vs the last record's presented end - 1")
         elif records:
             check(records[0].offset >= base_offset, where_r + ": first record below the base offset")
             check(records[-1].offset <= base_offset + last_offset_delta,
@@ -248,12 +261,12 @@ def parse_segment(path, base, max_batch_bytes=None, cleaned=False):
     return batches
 
 
-def read_partition(part_dir, max_batch_bytes=None, cleaned=False):
+def read_partition(part_dir, max_batch_bytes=None, cleaned=False, client_shape=False):
     """Every segment of a partition directory: [(base, path, batches)]."""
     segments = []
     for base, path in segment_files(part_dir, ".log"):
         try:
-            batches = parse_segment(path, base, max_batch_bytes, cleaned)
+            batches = parse_segment(path, base, max_batch_bytes, cleaned, client_shape)
         except CorruptRecordException as e:
             raise CheckFailed("{}: python3-kafka: {}".format(os.path.basename(path), e))
         segments.append((base, path, batches))
@@ -507,7 +520,7 @@ def python_to_store(tool, tmp, seed):
         written[path] = data
 
     # Our own bytes parse with python3-kafka too (the builder's output is sane).
-    read_partition(part_dir)
+    read_partition(part_dir, client_shape=True)
 
     out = tool_read(tool, os.path.join(tmp, "data"), "ext")
     check_eq([s["segment"] for s in out["segments"]],
@@ -526,7 +539,7 @@ def python_to_store(tool, tmp, seed):
     for path, data in written.items():
         with open(path, "rb") as f:
             check(f.read() == data, os.path.basename(path) + ": rewritten by the store")
-    segments = read_partition(part_dir)
+    segments = read_partition(part_dir, client_shape=True)
     index_entries = check_indexes(segments)
     check(index_entries[0] > 0, "no offset index entries rebuilt")
     return "{} records, {} bytes in {} batches, 2 segments, {}+{} index entries rebuilt{}".format(
