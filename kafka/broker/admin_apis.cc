@@ -18,6 +18,7 @@ constexpr ApiVersionRange kAdminApiVersions[] = {
     {static_cast<int16_t>(ApiKey::kAlterConfigs), 0, 2},
     {static_cast<int16_t>(ApiKey::kIncrementalAlterConfigs), 0, 1},
     {static_cast<int16_t>(ApiKey::kDescribeCluster), 0, 1},
+    {static_cast<int16_t>(ApiKey::kDeleteRecords), 0, 2},
     {static_cast<int16_t>(ApiKey::kSaslHandshake), 0, 1},
     {static_cast<int16_t>(ApiKey::kInitProducerId), 0, 5},
 };
@@ -55,6 +56,8 @@ void AdminApis::Handle(Answer& answer, ByteReader& in) {
       return HandleIncrementalAlterConfigs(answer, in);
     case ApiKey::kDescribeCluster:
       return HandleDescribeCluster(answer, in);
+    case ApiKey::kDeleteRecords:
+      return HandleDeleteRecords(answer, in);
     case ApiKey::kSaslHandshake:
       return HandleSaslHandshake(answer, in);
     case ApiKey::kInitProducerId:

@@ -1,7 +1,8 @@
 #pragma once
 // The admin APIs over the LogManager: CreateTopics, DeleteTopics,
 // CreatePartitions, DescribeConfigs, AlterConfigs,
-// IncrementalAlterConfigs, DescribeCluster, SaslHandshake, InitProducerId.
+// IncrementalAlterConfigs, DescribeCluster, DeleteRecords, SaslHandshake,
+// InitProducerId.
 // Configs are the xattrs' configs, validated by the same code
 // (store/log/log_config): a topic resource is a topic's overrides, the
 // broker resource the data directory's defaults (the mount root's
@@ -50,6 +51,7 @@ class AdminApis {
   void HandleAlterConfigs(Answer& answer, ByteReader& in);
   void HandleIncrementalAlterConfigs(Answer& answer, ByteReader& in);
   void HandleDescribeCluster(Answer& answer, ByteReader& in);
+  void HandleDeleteRecords(Answer& answer, ByteReader& in);
   void HandleSaslHandshake(Answer& answer, ByteReader& in);
   void HandleInitProducerId(Answer& answer, ByteReader& in);
   // The broker resource's name: "" (cluster default) or this node's id.
