@@ -27,6 +27,7 @@
 #include "store/base/clock.h"
 #include "store/io/file_io.h"
 #include "store/base/mutex.h"
+#include "store/base/owned_fd.h"
 #include "store/log/log_config.h"
 #include "store/log/log_segment.h"
 #include "store/format/batch_builder.h"
@@ -73,6 +74,21 @@ struct ProducedBatchFields {
 // (where idempotence checks go: duplicate or out-of-order sequences). A
 // non-ok Status refuses the whole append with that status.
 using ProducerCheck = std::function<Status(const ProducedBatchFields&)>;
+
+// Stored batches for a Kafka fetch, as they are in the segment files: each
+// slice is whole batches, [position, position + length) of the file `fd`
+// reads (the caller's own descriptor: it closes when the slice goes).
+struct FetchSlice {
+  OwnedFd fd;
+  FilePosition position;
+  int64_t length = 0;
+};
+struct FetchSlices {
+  std::vector<FetchSlice> slices;  // in offset order, across segments
+  int64_t bytes = 0;               // the slices' lengths summed
+  Offset high_watermark;           // the log end offset the fetch saw
+  Offset log_start_offset;
+};
 
 // A record given as bytes rather than as a line. Either may be null; a
 // null value is a tombstone.
@@ -196,6 +212,19 @@ class Log {
   // the previous one stopped without decoding its batch again (ReadCursor).
   Result<ReadResult> Read(Offset offset, char* out, int64_t max,
                           ReadCursor* cursor = nullptr) const;
+
+  // The stored batches a Kafka fetch at `offset` returns, for sending with
+  // sendfile(2) (store/log/log_fetch.cc): whole batches from the first
+  // whose last offset >= offset (so it may start before offset, and an
+  // offset in a compacted gap or inside a record starts at the batch
+  // holding the next record), continuing across segments while they fit
+  // in max_bytes, the first batch whole even if it does not (KIP-74), none
+  // past the log end the fetch saw. Each batch passes its CRC-32C first,
+  // as reads check them: the slices stop before a damaged batch, and a
+  // fetch that would start at one fails with kCorruption. An offset below
+  // the log start or above the log end is kOutOfRange (Kafka's
+  // OFFSET_OUT_OF_RANGE); at the log end the slices are empty.
+  Result<FetchSlices> SlicesForFetch(Offset offset, int64_t max_bytes) const;
 
   // The offset of the first record whose timestamp >= ts (Kafka's
   // offsetsForTimes), or nullopt when every record is older.
