@@ -287,6 +287,17 @@ class Log {
   // Appends wait only for the plan and the map change. Returns how many
   // segments went.
   Result<int> DeleteOldSegments() EXCLUDES(files_mu_, append_mu_);
+  // Kafka's DeleteRecords (deleteRecordsOnLeader): moves the log start up
+  // to `offset`, rounded up to the first surviving record that starts at
+  // or after it (a record that starts below it is deleted with those
+  // before it, and the file never shows part of a record). Returns the
+  // log start after it (Kafka's low watermark); an offset at or below the
+  // log start changes nothing. kOutOfRange for an offset below 0 or above
+  // the log end (the high watermark). Reads below the new start continue
+  // at it at once; the segments wholly below it go at the next retention
+  // pass (PlanRetention), and the log start reaches the disk with the next
+  // log-start-offset checkpoint (LogManager::DeleteRecords writes it).
+  Result<Offset> DeleteRecordsBefore(Offset offset) EXCLUDES(append_mu_);
   // Swaps a finished cleaner output (files suffixed .cleaned) in for the
   // segments it replaces, crash-safely: .cleaned -> .swap, old -> .deleted,
   // .swap -> final name, directory fsynced; the old files are removed as

@@ -57,6 +57,26 @@ Result<int> Log::DeleteOldSegments() {
   return count;
 }
 
+Result<Offset> Log::DeleteRecordsBefore(Offset offset) {
+  if (!offline_.ok()) return offline_;
+  MutexLock lock(&append_mu_);
+  if (read_only_) return Status::ReadOnly(read_only_reason_);
+  const Offset end = log_end_offset();
+  if (offset < Offset(0) || offset > end) {
+    return Status::OutOfRange(fmt::format("partition {}: cannot delete records before {}: the log ends at {}",
+                                          tp_.DirName(), offset, end));
+  }
+  if (offset <= log_start_offset()) return log_start_offset();
+  // Under the append lock the end cannot move, so the record found is
+  // below it or is the end itself.
+  ASSIGN_OR_RETURN(Offset start, FirstRecordAtOrAfter(offset));
+  // Retention may raise the start meanwhile (it holds files_mu_, not this).
+  int64_t current = log_start_offset_.load();
+  while (current < start.value && !log_start_offset_.compare_exchange_weak(current, start.value)) {
+  }
+  return log_start_offset();
+}
+
 Status Log::RenameDeleted(const std::vector<std::shared_ptr<LogSegment>>& segments) {
   for (const auto& segment : segments) {
     RETURN_IF_ERROR(segment->ChangeFileSuffixes("", kDeletedSuffix));

@@ -597,7 +597,16 @@ Status LogManager::FlushDueLogs() {
   return first;
 }
 
+Result<Offset> LogManager::DeleteRecords(std::string_view topic, int32_t partition, Offset offset) {
+  std::shared_ptr<Log> log = GetLog(topic, partition);
+  if (log == nullptr) return Status::NotFound(fmt::format("no partition {}-{}", topic, partition));
+  ASSIGN_OR_RETURN(Offset start, log->DeleteRecordsBefore(offset));
+  RETURN_IF_ERROR(WriteCheckpoints());
+  return start;
+}
+
 Status LogManager::WriteCheckpoints() {
+  MutexLock lock(&checkpoint_mu_);
   OffsetMap recovery, start;
   for (const auto& log : AllLogs()) {
     recovery[log->topic_partition()] = log->CheckpointedRecoveryPoint();

@@ -124,11 +124,17 @@ class LogManager {
       EXCLUDES(topics_mu_);
   Status RemoveTopicConfig(std::string_view topic, std::string_view name) EXCLUDES(topics_mu_);
 
+  // Kafka's DeleteRecords on one partition: Log::DeleteRecordsBefore, then
+  // the log-start-offset checkpoint written, so the new start survives a
+  // crash once this returns. kNotFound for a partition that does not exist.
+  Result<Offset> DeleteRecords(std::string_view topic, int32_t partition, Offset offset)
+      EXCLUDES(topics_mu_);
+
   // ---- durability ---------------------------------------------------------
   // Flushes the logs whose flush.ms has passed.
   Status FlushDueLogs();
   // Writes recovery-point-offset-checkpoint and log-start-offset-checkpoint.
-  Status WriteCheckpoints();
+  Status WriteCheckpoints() EXCLUDES(checkpoint_mu_);
   // Starts the background threads: flushes past flush.ms and checkpoints
   // every interval_ms, retention, the cleaner, delayed file deletion. A
   // daemon calls it after daemonizing (a fork keeps no threads); Open
@@ -215,6 +221,9 @@ class LogManager {
   OffsetMap recovery_points_ GUARDED_BY(topics_mu_);  // as read at open
   OffsetMap log_start_offsets_ GUARDED_BY(topics_mu_);
 
+  // Serialises WriteCheckpoints: the background pass and DeleteRecords
+  // write the same .tmp files.
+  Mutex checkpoint_mu_ ACQUIRED_BEFORE(topics_mu_);
   mutable SharedMutex topics_mu_ ACQUIRED_BEFORE(warnings_mu_, background_mu_);
   ConfigOverrides defaults_ GUARDED_BY(topics_mu_);
   Status defaults_damaged_;  // why defaults.properties could not be read; set while loading

@@ -299,6 +299,24 @@ TEST_F(LogManagerTest, DeleteTopicCopesWithALeftoverTempConfigFile) {
   EXPECT_EQ(m->TopicConfig("t")->retention_ms, LogConfig{}.retention_ms);
 }
 
+// Kafka's DeleteRecords through the manager: the new log start is in the
+// checkpoint when the call returns, so a crash does not bring records back.
+TEST_F(LogManagerTest, DeleteRecordsIsCheckpointedAtOnce) {
+  auto m = Open();
+  ASSERT_TRUE(m->CreateTopic("t").ok());
+  AppendLines(*m->GetLog("t", 0), {"first", "second", "third"});
+  auto start = m->DeleteRecords("t", 0, Offset(6));
+  ASSERT_TRUE(start.ok()) << start.status().ToString();
+  EXPECT_EQ(Offset(6), *start);
+  EXPECT_NE(std::string::npos, ReadFile(data_ + "/log-start-offset-checkpoint").find("t 0 6\n"));
+  EXPECT_EQ(Code::kNotFound, m->DeleteRecords("t", 1, Offset(0)).status().code());
+  EXPECT_EQ(Code::kOutOfRange, m->DeleteRecords("t", 0, Offset(100)).status().code());
+  m.reset();  // no Close: as after a crash
+  auto reopened = Open();
+  EXPECT_EQ(Offset(6), reopened->GetLog("t", 0)->log_start_offset());
+  EXPECT_EQ("second\nthird\n", ReadAll(*reopened->GetLog("t", 0)));
+}
+
 // The checkpoints read at open describe the partitions as they were then;
 // a topic deleted and created again is a new log starting at 0.
 TEST_F(LogManagerTest, RecreatedTopicDoesNotInheritTheDeletedOnesCheckpoints) {
