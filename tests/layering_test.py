@@ -28,6 +28,7 @@ ORDER = ["base", "io", "format", "index", "log", "cleanup", "manager", "groups"]
 PUBLIC = {
     "store/base/status.h", "store/base/types.h", "store/base/clock.h",
     "store/base/mutex.h",  # the annotated locks (docs/threading.md)
+    "store/base/owned_fd.h",  # the segment descriptors of a fetch (Log::SlicesForFetch)
     "store/log/log.h", "store/log/log_config.h", "store/format/topic_name.h",
     "store/manager/log_manager.h", "store/manager/group_offsets.h",
     # the group coordinator and the plain types it takes and answers with

@@ -55,12 +55,14 @@ bool Broker::TryAnswerFetch(Call& call, const FetchRequest& request, bool final)
         failed = true;
         continue;
       }
-      int64_t size = 0;
-      for (const auto& s : *found) size += s.length;
-      part.records_size = static_cast<int32_t>(size);
-      part_slices = std::move(found).value();
-      remaining -= size;
-      total += size;
+      // The ends the slices were cut against, so the two agree.
+      part.high_watermark = found->high_watermark.value;
+      part.last_stable_offset = part.high_watermark;
+      part.log_start_offset = found->log_start_offset.value;
+      part.records_size = static_cast<int32_t>(found->bytes);
+      part_slices = std::move(found->slices);
+      remaining -= found->bytes;
+      total += found->bytes;
     }
   }
   if (!final && !failed && total < std::max(request.min_bytes, 1)) return false;
@@ -73,8 +75,10 @@ bool Broker::TryAnswerFetch(Call& call, const FetchRequest& request, bool final)
     out.AddBytes(std::move(bytes));
     bytes.clear();
     for (auto& s : slices[ti][pi]) {
-      const int fd = *s.fd;
-      out.AddSlice(FileSlice{fd, static_cast<off_t>(s.position.value), s.length, s.fd});
+      // The response owns the descriptor until the slice is sent.
+      auto fd = std::make_shared<store::OwnedFd>(std::move(s.fd));
+      const int raw = fd->get();
+      out.AddSlice(FileSlice{raw, static_cast<off_t>(s.position.value), s.length, std::move(fd)});
     }
   });
   out.AddBytes(std::move(bytes));

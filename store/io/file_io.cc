@@ -57,6 +57,12 @@ void FileIo::Close(int fd) {
   if (fd >= 0) ::close(fd);
 }
 
+Result<int> FileIo::Duplicate(int fd, std::string_view path) {
+  int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (copy < 0) return Status::FromErrno("dup", path);
+  return copy;
+}
+
 Result<int64_t> FileIo::Size(int fd, std::string_view path) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) return Status::FromErrno("fstat", path);
@@ -229,6 +235,11 @@ Status FaultInjectingFileIo::Sync(int fd, std::string_view path) {
 Result<int> FaultInjectingFileIo::Open(const std::string& path, int flags, mode_t mode) {
   if (int err = Injected(kOpen)) return Fail(err, "open", path);
   return FileIo::Open(path, flags, mode);
+}
+
+Result<int> FaultInjectingFileIo::Duplicate(int fd, std::string_view path) {
+  if (int err = Injected(kOpen)) return Fail(err, "dup", path);
+  return FileIo::Duplicate(fd, path);
 }
 
 Result<int64_t> FaultInjectingFileIo::Size(int fd, std::string_view path) {

@@ -38,6 +38,9 @@ class FileIo {
   // open(2) with O_CLOEXEC added; the descriptor is the caller's to Close.
   virtual Result<int> Open(const std::string& path, int flags, mode_t mode = 0644);
   virtual void Close(int fd);
+  // A new descriptor (close-on-exec) for the file fd is open on, which
+  // stays usable after fd is closed.
+  virtual Result<int> Duplicate(int fd, std::string_view path);
   // fstat(2)'s st_size.
   virtual Result<int64_t> Size(int fd, std::string_view path);
   virtual Status Truncate(int fd, int64_t size, std::string_view path);
@@ -117,6 +120,7 @@ class FaultInjectingFileIo : public FileIo {
   Result<size_t> PRead(int fd, void* data, size_t n, int64_t pos, std::string_view path) override;
   Status Sync(int fd, std::string_view path) override;
   Result<int> Open(const std::string& path, int flags, mode_t mode) override;
+  Result<int> Duplicate(int fd, std::string_view path) override;  // counts as kOpen
   Result<int64_t> Size(int fd, std::string_view path) override;
   Status Truncate(int fd, int64_t size, std::string_view path) override;
   Status Reserve(int fd, int64_t from, int64_t length, std::string_view path) override;

@@ -250,6 +250,10 @@ Status LogFile::SetLastModifiedMs(int64_t ms) {
   return Status::Ok();
 }
 
+Result<int> LogFile::Duplicate() const {
+  return WithDescriptor([&](int fd) REQUIRES_SHARED(mu_) { return io_->Duplicate(fd, path_); });
+}
+
 Result<std::shared_ptr<const LogFile::Mapping>> LogFile::Map() const {
   const int64_t need = size();
   {

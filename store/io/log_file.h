@@ -102,6 +102,9 @@ class LogFile {
 
   // A mapping covering at least [0, size()).
   Result<std::shared_ptr<const Mapping>> Map() const EXCLUDES(mu_);
+  // A descriptor of the file that the caller owns (and closes): it reads
+  // the same bytes after this file is parked, closed, renamed or deleted.
+  Result<int> Duplicate() const EXCLUDES(mu_);
 
  private:
   LogFile(std::string path, int fd, int64_t size, int64_t map_capacity_hint, FileIo* io,

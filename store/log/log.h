@@ -27,6 +27,7 @@
 #include "store/base/clock.h"
 #include "store/io/file_io.h"
 #include "store/base/mutex.h"
+#include "store/base/owned_fd.h"
 #include "store/log/log_config.h"
 #include "store/log/log_segment.h"
 #include "store/format/batch_builder.h"
@@ -74,23 +75,26 @@ struct ProducedBatchFields {
 // non-ok Status refuses the whole append with that status.
 using ProducerCheck = std::function<Status(const ProducedBatchFields&)>;
 
+// Stored batches for a Kafka fetch, as they are in the segment files: each
+// slice is whole batches, [position, position + length) of the file `fd`
+// reads (the caller's own descriptor: it closes when the slice goes).
+struct FetchSlice {
+  OwnedFd fd;
+  FilePosition position;
+  int64_t length = 0;
+};
+struct FetchSlices {
+  std::vector<FetchSlice> slices;  // in offset order, across segments
+  int64_t bytes = 0;               // the slices' lengths summed
+  Offset high_watermark;           // the log end offset the fetch saw
+  Offset log_start_offset;
+};
+
 // A record given as bytes rather than as a line. Either may be null; a
 // null value is a tombstone.
 struct KeyValue {
   std::optional<std::string_view> key;
   std::optional<std::string_view> value;
-};
-
-// A run of whole, CRC-verified batches of one segment's .log, for a Kafka
-// Fetch to send with sendfile(2). fd is the log file's own descriptor,
-// opened for the slice and closed when the last copy of the slice goes, so
-// a segment deleted meanwhile is still read whole.
-struct FetchSlice {
-  std::shared_ptr<const int> fd;
-  FilePosition position;
-  int64_t length = 0;
-  Offset first_offset;  // the first batch's base offset
-  Offset last_offset;   // the last batch's last offset
 };
 
 class Log {
@@ -182,14 +186,6 @@ class Log {
   Result<AppendResult> AppendProducedBatches(std::string_view records,
                                              const ProducerCheck& check = nullptr)
       EXCLUDES(append_mu_);
-  // A Kafka Fetch at `offset` (store/log/log_kafka.cc, the listener's own
-  // until the store has its version): from the batch holding the first
-  // record at or after offset, whole CRC-checked batches up to max_bytes
-  // (at least one if at_least_one, however large, as Kafka's KIP-74 does).
-  // Empty at the end. kOutOfRange below the log start or past the end.
-  Result<std::vector<FetchSlice>> SlicesForFetch(Offset offset, int64_t max_bytes,
-                                                 bool at_least_one) const;
-
   // Whether Append({line}) would take the line now, judged as Append judges
   // before it writes anything, and appending nothing: kFenced while the log
   // refuses appends, kInvalidArgument for a keyless line on a compacted
@@ -215,6 +211,20 @@ class Log {
   // the previous one stopped without decoding its batch again (ReadCursor).
   Result<ReadResult> Read(Offset offset, char* out, int64_t max,
                           ReadCursor* cursor = nullptr) const;
+
+  // The stored batches a Kafka fetch at `offset` returns, for sending with
+  // sendfile(2) (store/log/log_fetch.cc): whole batches from the first
+  // whose last offset >= offset (so it may start before offset, and an
+  // offset in a compacted gap or inside a record starts at the batch
+  // holding the next record), continuing across segments while they fit
+  // in max_bytes, the first batch whole even if it does not when
+  // at_least_one (KIP-74: a fetch's first partition with data), none
+  // past the log end the fetch saw. Each batch passes its CRC-32C first,
+  // as reads check them: the slices stop before a damaged batch, and a
+  // fetch that would start at one fails with kCorruption. An offset below
+  // the log start or above the log end is kOutOfRange (Kafka's
+  // OFFSET_OUT_OF_RANGE); at the log end the slices are empty.
+  Result<FetchSlices> SlicesForFetch(Offset offset, int64_t max_bytes, bool at_least_one = true) const;
 
   // The offset of the first record whose timestamp >= ts (Kafka's
   // offsetsForTimes), or nullopt when every record is older.

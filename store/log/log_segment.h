@@ -118,6 +118,24 @@ class LogSegment {
   // start after it are served.
   Result<ReadResult> Read(Offset offset, char* out, int64_t max,
                           ReadCursor* cursor = nullptr) const;
+  // Whole batches for a Kafka fetch at `offset`: from the first batch
+  // whose last offset >= offset (Kafka's rule: it may start before offset)
+  // while they fit in max_bytes, the first one whether it fits or not when
+  // at_least_one (KIP-74), and none at or past `end` (the log end the
+  // fetch saw). Every batch passes its CRC-32C first (VerifyServed): the
+  // range stops before one that does not, and a range that would start at
+  // it fails with kCorruption. length 0 when no batch qualifies.
+  struct FetchRange {
+    FilePosition position;
+    int64_t length = 0;
+    Offset next_offset;  // the last batch's last offset + 1
+    bool stopped_at_damage = false;
+    bool stopped_at_limit = false;  // the next batch did not fit max_bytes
+  };
+  Result<FetchRange> RangeForFetch(Offset offset, int64_t max_bytes, bool at_least_one, Offset end) const;
+  // A descriptor of the .log the caller owns (LogFile::Duplicate).
+  Result<int> DuplicateLogDescriptor() const { return log_->Duplicate(); }
+
   // Unique per LogSegment object in this process and never reused (unlike
   // an address): a cursor cannot outlive a segment the cleaner replaced.
   uint64_t id() const { return id_; }
