@@ -31,20 +31,25 @@ void GroupCoordinator::JoinGroup(JoinGroupRequest request, JoinGroupCallback don
       return fail(GroupError::kNotCoordinator);
     }
     ClassicGroup* group = FindOrAdopt(request.group_id);
-    if (group == nullptr) {
+    const bool created = group == nullptr;
+    if (created) {
       // A member id of a group this coordinator does not know is stale.
       if (!request.member_id.empty()) {
         lock.Unlock();
         return fail(GroupError::kUnknownMemberId);
       }
-      auto created = std::make_unique<ClassicGroup>(request.group_id, WallNow());
-      group = created.get();
-      groups_.emplace(request.group_id, std::move(created));
+      auto fresh = std::make_unique<ClassicGroup>(request.group_id, WallNow());
+      group = fresh.get();
+      groups_.emplace(request.group_id, std::move(fresh));
     }
     if (request.member_id.empty()) {
       JoinNewMember(*group, request, done, out);
     } else {
       JoinKnownMember(*group, request, done, out);
+    }
+    // A join refused outright leaves no group behind it.
+    if (created && group->Is(GroupState::kEmpty) && group->members().empty() && group->pending_members().empty()) {
+      groups_.erase(request.group_id);
     }
   }
   RunAll(out);
