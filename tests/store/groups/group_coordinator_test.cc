@@ -355,6 +355,38 @@ TEST_F(CoordinatorTest, StaticMemberRestartingTakesItsOldPlaceWithoutARebalance)
   EXPECT_EQ(coordinator_->Heartbeat({"g", 1, (*jb)->member_id, "host-b"}), GroupError::kFencedInstanceId);
 }
 
+TEST_F(CoordinatorTest, ANewMembersFirstJoinWaitsAtMostTheNewMemberJoinTimeout) {
+  std::vector<std::string> ids = StableGroup(1);
+  JoinGroupRequest slow = JoinRequest({}, "late");
+  slow.rebalance_timeout_ms = 600'000;  // longer than the 5 minutes a newcomer may wait
+  JoinSlot newcomer = Join(slow);
+  for (int i = 0; i < 30; ++i) {  // the known member stays alive, but does not rejoin
+    clock_.Advance(10'000);
+    EXPECT_EQ(Heartbeat(ids[0], 1), GroupError::kRebalanceInProgress);
+    coordinator_->Tick();
+  }
+  ASSERT_TRUE(newcomer->has_value());
+  EXPECT_EQ((*newcomer)->error, GroupError::kUnknownMemberId);
+  JoinSlot j0 = Join(JoinRequest(ids[0]));
+  ASSERT_TRUE(j0->has_value());
+  EXPECT_EQ((*j0)->generation_id, 2);
+  EXPECT_EQ((*j0)->members.size(), 1u);
+}
+
+TEST_F(CoordinatorTest, StaticMembersLeaveByInstanceIdAndAStaleIdIsFenced) {
+  JoinGroupRequest a = JoinRequest({}, "a");
+  a.group_instance_id = "host-a";
+  JoinGroupResult joined = JoinNow(a);
+  ASSERT_EQ(joined.error, GroupError::kNone);
+  LeaveGroupResult fenced = coordinator_->LeaveGroup("g", {{"host-a-old", "host-a"}, {"", "host-z"}});
+  ASSERT_EQ(fenced.members.size(), 2u);
+  EXPECT_EQ(fenced.members[0].error, GroupError::kFencedInstanceId);
+  EXPECT_EQ(fenced.members[1].error, GroupError::kUnknownMemberId);
+  LeaveGroupResult left = coordinator_->LeaveGroup("g", {{"", "host-a"}});  // no member id: by instance id
+  EXPECT_EQ(left.members[0].error, GroupError::kNone);
+  EXPECT_EQ(State(), GroupState::kEmpty);
+}
+
 // Members on threads of their own, answers on whichever thread completes
 // them (the ticker's for the join, the leader's for the sync): what a
 // listener's workers do. ThreadSanitizer runs it (concurrency label).
