@@ -42,6 +42,16 @@ void GroupCoordinator::RunAll(Completions& completions) {
   completions.clear();
 }
 
+void GroupCoordinator::Answer(Completions& out, JoinGroupCallback& done, JoinGroupResult result) {
+  out.push_back([cb = std::move(done), r = std::move(result)]() mutable { cb(std::move(r)); });
+  done = nullptr;
+}
+
+void GroupCoordinator::Answer(Completions& out, SyncGroupCallback& done, SyncGroupResult result) {
+  out.push_back([cb = std::move(done), r = std::move(result)]() mutable { cb(std::move(r)); });
+  done = nullptr;
+}
+
 void GroupCoordinator::Shutdown() {
   Completions out;
   {
@@ -54,14 +64,12 @@ void GroupCoordinator::Shutdown() {
           JoinGroupResult r;
           r.error = GroupError::kNotCoordinator;
           r.member_id = id;
-          out.push_back([cb = std::move(m.awaiting_join), r]() mutable { cb(r); });
-          m.awaiting_join = nullptr;
+          Answer(out, m.awaiting_join, r);
         }
         if (m.awaiting_sync) {
           SyncGroupResult r;
           r.error = GroupError::kNotCoordinator;
-          out.push_back([cb = std::move(m.awaiting_sync), r]() mutable { cb(r); });
-          m.awaiting_sync = nullptr;
+          Answer(out, m.awaiting_sync, r);
         }
       }
     }
@@ -187,12 +195,12 @@ void GroupCoordinator::RemoveMemberAndUpdateGroup(ClassicGroup& group, const std
     JoinGroupResult r;
     r.error = GroupError::kUnknownMemberId;
     r.member_id = member_id;
-    out.push_back([cb = std::move(m->awaiting_join), r]() mutable { cb(r); });
+    Answer(out, m->awaiting_join, r);
   }
   if (m->awaiting_sync) {
     SyncGroupResult r;
     r.error = GroupError::kUnknownMemberId;
-    out.push_back([cb = std::move(m->awaiting_sync), r]() mutable { cb(r); });
+    Answer(out, m->awaiting_sync, r);
   }
   group.Remove(member_id);
   switch (group.state()) {

@@ -126,6 +126,10 @@ class GroupCoordinator {
   GroupCoordinator(LogManager& manager, GroupOffsets& offsets, const Clock& clock, Options options);
   void Load() EXCLUDES(mu_);
   static void RunAll(Completions& completions);
+  // Queues done(result) for after the lock, leaving `done` empty, so each
+  // callback is called exactly once.
+  static void Answer(Completions& out, JoinGroupCallback& done, JoinGroupResult result);
+  static void Answer(Completions& out, SyncGroupCallback& done, SyncGroupResult result);
 
   // -- join and sync (group_coordinator_join.cc) --
   void JoinNewMember(ClassicGroup& group, JoinGroupRequest& request, JoinGroupCallback& done,

@@ -31,20 +31,25 @@ void GroupCoordinator::JoinGroup(JoinGroupRequest request, JoinGroupCallback don
       return fail(GroupError::kNotCoordinator);
     }
     ClassicGroup* group = FindOrAdopt(request.group_id);
-    if (group == nullptr) {
+    const bool created = group == nullptr;
+    if (created) {
       // A member id of a group this coordinator does not know is stale.
       if (!request.member_id.empty()) {
         lock.Unlock();
         return fail(GroupError::kUnknownMemberId);
       }
-      auto created = std::make_unique<ClassicGroup>(request.group_id, WallNow());
-      group = created.get();
-      groups_.emplace(request.group_id, std::move(created));
+      auto fresh = std::make_unique<ClassicGroup>(request.group_id, WallNow());
+      group = fresh.get();
+      groups_.emplace(request.group_id, std::move(fresh));
     }
     if (request.member_id.empty()) {
       JoinNewMember(*group, request, done, out);
     } else {
       JoinKnownMember(*group, request, done, out);
+    }
+    // A join refused outright leaves no group behind it.
+    if (created && group->Is(GroupState::kEmpty) && group->members().empty() && group->pending_members().empty()) {
+      groups_.erase(request.group_id);
     }
   }
   RunAll(out);
@@ -56,7 +61,7 @@ void GroupCoordinator::JoinNewMember(ClassicGroup& group, JoinGroupRequest& requ
     JoinGroupResult r;
     r.error = error;
     r.member_id = std::move(member_id);
-    out.push_back([done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); });
+    Answer(out, done, std::move(r));
   };
   if (group.Is(GroupState::kDead)) return answer(GroupError::kCoordinatorNotAvailable);
   if (!group.SupportsProtocols(request.protocol_type, request.protocols)) {
@@ -84,24 +89,22 @@ void GroupCoordinator::JoinStaticMember(ClassicGroup& group, JoinGroupRequest& r
   // id, keeping its assignment, and a Stable group need not rebalance when
   // nothing it subscribes to changed.
   std::string old_id = *group.StaticMemberId(*request.group_instance_id);
-  GroupMember old = group.members().at(old_id);
+  GroupMember old = std::move(group.members().at(old_id));
   if (old.awaiting_join) {
     JoinGroupResult fenced;
     fenced.error = GroupError::kFencedInstanceId;
     fenced.member_id = old_id;
-    out.push_back([cb = std::move(old.awaiting_join), fenced]() mutable { cb(fenced); });
+    Answer(out, old.awaiting_join, fenced);
   }
   if (old.awaiting_sync) {
     SyncGroupResult fenced;
     fenced.error = GroupError::kFencedInstanceId;
-    out.push_back([cb = std::move(old.awaiting_sync), fenced]() mutable { cb(fenced); });
+    Answer(out, old.awaiting_sync, fenced);
   }
   const bool was_leader = group.IsLeader(old_id);
   const bool same_protocols = old.protocols == request.protocols;
   group.Remove(old_id);
   GroupMember m = std::move(old);
-  m.awaiting_join = nullptr;
-  m.awaiting_sync = nullptr;
   m.member_id = NewMemberId(*request.group_instance_id);
   m.client_id = request.client_id;
   m.client_host = request.client_host;
@@ -113,7 +116,7 @@ void GroupCoordinator::JoinStaticMember(ClassicGroup& group, JoinGroupRequest& r
   if (was_leader) group.MakeLeader(added.member_id);
   if (group.Is(GroupState::kStable) && same_protocols && !was_leader) {
     JoinGroupResult r = CurrentGenerationAnswer(group, added);
-    out.push_back([done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); });
+    Answer(out, done, std::move(r));
     return;
   }
   UpdateMemberAndRebalance(group, added, request, std::move(done), out);
@@ -125,7 +128,7 @@ void GroupCoordinator::JoinKnownMember(ClassicGroup& group, JoinGroupRequest& re
     JoinGroupResult r;
     r.error = error;
     r.member_id = request.member_id;
-    out.push_back([done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); });
+    Answer(out, done, std::move(r));
   };
   if (group.Is(GroupState::kDead)) return answer(GroupError::kCoordinatorNotAvailable);
   if (auto pending = group.pending_members().find(request.member_id); pending != group.pending_members().end()) {
@@ -154,7 +157,7 @@ void GroupCoordinator::JoinKnownMember(ClassicGroup& group, JoinGroupRequest& re
       if (same_protocols) {
         // The answer got lost: the same one again.
         JoinGroupResult r = CurrentGenerationAnswer(group, *member);
-        out.push_back([done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); });
+        Answer(out, done, std::move(r));
         return;
       }
       return UpdateMemberAndRebalance(group, *member, request, std::move(done), out);
@@ -166,7 +169,7 @@ void GroupCoordinator::JoinKnownMember(ClassicGroup& group, JoinGroupRequest& re
       }
       {
         JoinGroupResult r = CurrentGenerationAnswer(group, *member);
-        out.push_back([done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); });
+        Answer(out, done, std::move(r));
       }
       return;
     case GroupState::kEmpty:
@@ -202,7 +205,7 @@ void GroupCoordinator::UpdateMemberAndRebalance(ClassicGroup& group, GroupMember
     JoinGroupResult superseded;
     superseded.error = GroupError::kRebalanceInProgress;
     superseded.member_id = member.member_id;
-    out.push_back([cb = std::move(member.awaiting_join), superseded]() mutable { cb(superseded); });
+    Answer(out, member.awaiting_join, superseded);
   }
   member.protocols = request.protocols;
   member.session_timeout_ms = request.session_timeout_ms;
@@ -270,8 +273,7 @@ void GroupCoordinator::CompleteJoin(ClassicGroup& group, Completions& out) {
   const int64_t now = MonotonicNow();
   for (auto& [id, m] : group.members()) {
     JoinGroupResult r = CurrentGenerationAnswer(group, m);
-    out.push_back([cb = std::move(m.awaiting_join), r = std::move(r)]() mutable { cb(std::move(r)); });
-    m.awaiting_join = nullptr;
+    Answer(out, m.awaiting_join, std::move(r));
     m.is_new = false;
     m.synced = false;
     m.heartbeat_deadline_ms = now + m.session_timeout_ms;
@@ -321,9 +323,7 @@ void GroupCoordinator::SyncGroup(SyncGroupRequest request, SyncGroupCallback don
           break;
         case GroupState::kCompletingRebalance:
           if (member->awaiting_sync) {
-            out.push_back([cb = std::move(member->awaiting_sync), r = answer(GroupError::kRebalanceInProgress)]() mutable {
-              cb(std::move(r));
-            });
+            Answer(out, member->awaiting_sync, answer(GroupError::kRebalanceInProgress));
           }
           member->awaiting_sync = std::move(done);
           member->synced = true;
@@ -365,8 +365,7 @@ void GroupCoordinator::CompleteSync(ClassicGroup& group, const SyncGroupRequest&
     r.protocol_type = group.protocol_type();
     r.protocol_name = group.protocol_name();
     r.assignment = m.assignment;
-    out.push_back([cb = std::move(m.awaiting_sync), r = std::move(r)]() mutable { cb(std::move(r)); });
-    m.awaiting_sync = nullptr;
+    Answer(out, m.awaiting_sync, std::move(r));
   }
 }
 
@@ -376,8 +375,7 @@ void GroupCoordinator::ResetAssignments(ClassicGroup& group, GroupError error, C
     if (!m.awaiting_sync) continue;
     SyncGroupResult r;
     r.error = error;
-    out.push_back([cb = std::move(m.awaiting_sync), r = std::move(r)]() mutable { cb(std::move(r)); });
-    m.awaiting_sync = nullptr;
+    Answer(out, m.awaiting_sync, std::move(r));
   }
 }
 

@@ -62,8 +62,9 @@ class GroupOffsets {
 
   // Reads every partition of __consumer_offsets, if the topic exists (the
   // latest record per key wins, a tombstone forgets), and creates nothing.
-  // Records of other types (group metadata, ...) are skipped; malformed ones
-  // too, each with a line in warnings(). Positions of topics that no longer
+  // Group metadata records are kept for LoadedGroupMetadata; records of
+  // newer types are skipped; malformed ones too, each with a line in
+  // warnings(). Positions of topics that no longer
   // exist (a deletion interrupted before ForgetTopic) are forgotten with
   // tombstones. `manager` and `clock` must outlive the object. Call it
   // before serving requests (it is not meant to race with appends to

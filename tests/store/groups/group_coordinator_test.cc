@@ -6,6 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <future>
+#include <thread>
+
 #include "tests/store/groups/coordinator_fixture.h"
 
 namespace topicfs::store {
@@ -131,6 +135,7 @@ TEST_F(CoordinatorTest, JoinGroupErrors) {
   r = JoinRequest();
   r.protocols.clear();
   EXPECT_EQ(JoinNow(r).error, GroupError::kInconsistentGroupProtocol);
+  EXPECT_FALSE(coordinator_->StateOf("g").has_value());  // refused joins make no group
 
   std::vector<std::string> ids = StableGroup(1);
   r = JoinRequest();
@@ -348,6 +353,111 @@ TEST_F(CoordinatorTest, StaticMemberRestartingTakesItsOldPlaceWithoutARebalance)
   EXPECT_EQ((*s)->assignment, "B");
   // Its old incarnation is fenced.
   EXPECT_EQ(coordinator_->Heartbeat({"g", 1, (*jb)->member_id, "host-b"}), GroupError::kFencedInstanceId);
+}
+
+TEST_F(CoordinatorTest, ANewMembersFirstJoinWaitsAtMostTheNewMemberJoinTimeout) {
+  std::vector<std::string> ids = StableGroup(1);
+  JoinGroupRequest slow = JoinRequest({}, "late");
+  slow.rebalance_timeout_ms = 600'000;  // longer than the 5 minutes a newcomer may wait
+  JoinSlot newcomer = Join(slow);
+  for (int i = 0; i < 30; ++i) {  // the known member stays alive, but does not rejoin
+    clock_.Advance(10'000);
+    EXPECT_EQ(Heartbeat(ids[0], 1), GroupError::kRebalanceInProgress);
+    coordinator_->Tick();
+  }
+  ASSERT_TRUE(newcomer->has_value());
+  EXPECT_EQ((*newcomer)->error, GroupError::kUnknownMemberId);
+  JoinSlot j0 = Join(JoinRequest(ids[0]));
+  ASSERT_TRUE(j0->has_value());
+  EXPECT_EQ((*j0)->generation_id, 2);
+  EXPECT_EQ((*j0)->members.size(), 1u);
+}
+
+TEST_F(CoordinatorTest, StaticMembersLeaveByInstanceIdAndAStaleIdIsFenced) {
+  JoinGroupRequest a = JoinRequest({}, "a");
+  a.group_instance_id = "host-a";
+  JoinGroupResult joined = JoinNow(a);
+  ASSERT_EQ(joined.error, GroupError::kNone);
+  LeaveGroupResult fenced = coordinator_->LeaveGroup("g", {{"host-a-old", "host-a"}, {"", "host-z"}});
+  ASSERT_EQ(fenced.members.size(), 2u);
+  EXPECT_EQ(fenced.members[0].error, GroupError::kFencedInstanceId);
+  EXPECT_EQ(fenced.members[1].error, GroupError::kUnknownMemberId);
+  LeaveGroupResult left = coordinator_->LeaveGroup("g", {{"", "host-a"}});  // no member id: by instance id
+  EXPECT_EQ(left.members[0].error, GroupError::kNone);
+  EXPECT_EQ(State(), GroupState::kEmpty);
+}
+
+// Members on threads of their own, answers on whichever thread completes
+// them (the ticker's for the join, the leader's for the sync): what a
+// listener's workers do. ThreadSanitizer runs it (concurrency label).
+TEST_F(CoordinatorTest, ConcurrentMembersJoinSyncAndHeartbeatFromTheirOwnThreads) {
+  options_.initial_rebalance_delay_ms = 50;
+  coordinator_ = GroupCoordinator::Open(*manager_, *offsets_, clock_, options_);
+  constexpr int kMembers = 4;
+  std::atomic<bool> stop{false};
+  std::atomic<int> waiting{0};  // members whose JoinGroup with an id is in
+  std::thread ticker([&] {
+    while (!stop) {
+      // Time moves once every member has joined, so all are in generation 1.
+      if (waiting == kMembers) clock_.Advance(5);
+      coordinator_->Tick();
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
+  std::vector<JoinGroupResult> joined(kMembers);
+  std::vector<SyncGroupResult> synced(kMembers);
+  std::promise<std::vector<std::string>> member_ids;
+  std::shared_future<std::vector<std::string>> all_ids = member_ids.get_future().share();
+  std::atomic<int> joined_count{0};
+  std::vector<std::string> ids(kMembers);
+  std::mutex ids_mu;
+  std::vector<std::thread> members;
+  for (int i = 0; i < kMembers; ++i) {
+    members.emplace_back([&, i] {
+      JoinGroupRequest r = JoinRequest({}, "c" + std::to_string(i));
+      r.api_version = 4;
+      std::promise<JoinGroupResult> first;
+      coordinator_->JoinGroup(r, [&](JoinGroupResult res) { first.set_value(std::move(res)); });
+      r.member_id = first.get_future().get().member_id;  // MEMBER_ID_REQUIRED, at once
+      std::promise<JoinGroupResult> second;
+      auto answer = second.get_future();
+      coordinator_->JoinGroup(r, [&](JoinGroupResult res) { second.set_value(std::move(res)); });
+      ++waiting;
+      ASSERT_EQ(answer.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+      joined[i] = answer.get();
+      {
+        std::lock_guard<std::mutex> lock(ids_mu);
+        ids[i] = joined[i].member_id;
+      }
+      if (++joined_count == kMembers) member_ids.set_value(ids);
+      std::vector<std::string> everyone = all_ids.get();
+      std::vector<SyncGroupAssignment> assignments;
+      if (joined[i].leader == joined[i].member_id) {
+        for (const std::string& id : everyone) assignments.push_back({id, "for-" + id});
+      }
+      SyncGroupRequest sync{"g", joined[i].generation_id, joined[i].member_id, std::nullopt, std::nullopt,
+                            std::nullopt, assignments};
+      std::promise<SyncGroupResult> synced_answer;
+      auto sync_future = synced_answer.get_future();
+      coordinator_->SyncGroup(sync, [&](SyncGroupResult res) { synced_answer.set_value(std::move(res)); });
+      ASSERT_EQ(sync_future.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+      synced[i] = sync_future.get();
+      for (int h = 0; h < 50; ++h) {
+        EXPECT_EQ(coordinator_->Heartbeat({"g", joined[i].generation_id, joined[i].member_id, std::nullopt}),
+                  GroupError::kNone);
+      }
+    });
+  }
+  for (auto& t : members) t.join();
+  stop = true;
+  ticker.join();
+  for (int i = 0; i < kMembers; ++i) {
+    EXPECT_EQ(joined[i].error, GroupError::kNone);
+    EXPECT_EQ(joined[i].generation_id, 1);
+    EXPECT_EQ(synced[i].error, GroupError::kNone);
+    EXPECT_EQ(synced[i].assignment, "for-" + joined[i].member_id);
+  }
+  EXPECT_EQ(State(), GroupState::kStable);
 }
 
 }  // namespace
