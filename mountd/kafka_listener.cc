@@ -1,8 +1,22 @@
 #include "mountd/kafka_listener.h"
 
+#include <unistd.h>
+
 #include <spdlog/spdlog.h>
 
 namespace topicfs::mountd {
+
+namespace {
+// What Metadata tells clients to connect to: the address listened on, or,
+// for a wildcard address (every interface), this host's name, since
+// 0.0.0.0 is no address a client can connect to.
+std::string AdvertisedHost(const std::string& host) {
+  if (host != "0.0.0.0" && host != "::") return host;
+  char name[256] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0') return "127.0.0.1";
+  return name;
+}
+}  // namespace
 
 store::Result<std::unique_ptr<KafkaListener>> KafkaListener::Bind(const std::string& host, int port) {
   kafka::Server::Options options;
@@ -21,7 +35,7 @@ void KafkaListener::Start(store::LogManager* logs, store::GroupOffsets* groups,
     coordinator_ = store::GroupCoordinator::Open(*logs, *groups, logs->clock(), {});
     options.groups = coordinator_.get();
   }
-  options.advertised_host = host_;
+  options.advertised_host = AdvertisedHost(host_);
   options.advertised_port = server_->port();
   broker_ = std::make_unique<kafka::Broker>(logs, options);
   server_->Start(broker_.get());

@@ -149,7 +149,7 @@ TEST_F(ServerTest, AnswersAFramedRequest) {
   EXPECT_EQ(ReadFrame(fd), "hello");
 }
 
-TEST_F(ServerTest, PipelinedResponsesComeBackInRequestOrder) {
+TEST_F(ServerTest, PipelinedResponsesCompletedConcurrentlyComeBackInRequestOrder) {
   int fd = Connect();
   // The first completes last; the client still reads them in order.
   SendAll(fd, Frame("DELAY300:first") + Frame("DELAY0:second") + Frame("third"));
@@ -250,7 +250,7 @@ TEST_F(ServerTest, ClientThatNeverReadsDoesNotStallOthers) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
 }
 
-TEST_F(ServerTest, ServesManyConnectionsAtOnce) {
+TEST_F(ServerTest, ServesManyConnectionsConcurrently) {
   std::vector<int> clients;
   for (int i = 0; i < 300; ++i) clients.push_back(Connect());
   for (int i = 0; i < 300; ++i) SendAll(clients[i], Frame("c" + std::to_string(i)));
