@@ -21,12 +21,18 @@ What the broker refuses, each found by running it:
 and what it does not need: leader-epoch-checkpoint (rebuilt), batches
 stamped with a leader epoch (topicfs's -1 is served), .snapshot files.
 
-Needs Kafka's jars (tests/e2e/kafka_tools.py); one broker per test."""
+BrokerLockTest checks the one refusal fixed in topicfs: each side's lock
+on .lock keeps the other out.
+
+Needs Kafka's jars (tests/e2e/kafka_tools.py), but for BrokerLockTest; one
+broker per test."""
 
 import glob
 import os
 import shlex
 import shutil
+import subprocess
+import sys
 import unittest
 
 import dump_log_segments
@@ -164,6 +170,50 @@ class BrokerLoadsTopicfsPartitionsTest(MountedTestCase):
             last = [b for path in sorted(dump.logs)
                     if os.path.dirname(path).endswith(f"/{topic}-{partition}") for b in dump.logs[path]][-1]
             self.assertEqual(ends[(topic, partition)], last.last_offset + 1, (topic, partition))
+
+
+# Takes the lock a Kafka broker takes on <log dir>/.lock (Java's
+# FileChannel.tryLock is fcntl F_SETLK over the whole file, as lockf is),
+# prints "locked" or the errno, then holds it until its stdin closes.
+_BROKER_STYLE_LOCK = """
+import fcntl, sys
+f = open(sys.argv[1], "a+")
+try:
+    fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    print("locked", flush=True)
+except OSError as e:
+    print(e.errno, flush=True)
+sys.stdin.read()
+"""
+
+
+class BrokerLockTest(MountedTestCase):
+    """topicfs and a Kafka broker keep each other out of one directory:
+    each side's lock on .lock refuses the other's (no broker needed: the
+    broker's lock is one fcntl call, taken here from another process)."""
+
+    daemon_args = ("--lock-wait-ms=0",)
+
+    def broker_style_lock(self):
+        proc = subprocess.Popen([sys.executable, "-c", _BROKER_STYLE_LOCK, os.path.join(self.data, ".lock")],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: (proc.stdin.close(), proc.wait(), proc.stdout.close()))
+        return proc, proc.stdout.readline().strip()
+
+    def test_a_brokers_lock_is_refused_while_mounted_and_a_mount_while_a_broker_holds_it(self):
+        proc, result = self.broker_style_lock()
+        self.assertIn(result, ("11", "13"), "a broker's lock of .lock while topicfs holds it")
+        proc.stdin.close()
+        proc.wait()
+        self.stop_daemon()
+        holder, result = self.broker_style_lock()
+        self.assertEqual(result, "locked")
+        with self.assertRaises(AssertionError) as cm:
+            self.start_daemon()
+        self.assertIn("record lock", str(cm.exception), "the daemon's refusal says why")
+        holder.stdin.close()
+        holder.wait()
+        self.start_daemon()
 
 
 class WholeDataDirectoryTest(MountedTestCase):
