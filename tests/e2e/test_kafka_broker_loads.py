@@ -248,7 +248,11 @@ class WholeDataDirectoryTest(MountedTestCase):
             shutil.copy2(os.path.join(self.broker.log_dir, "t-0", name), os.path.join(self.data, "t-0"))
         shutil.rmtree(self.broker.log_dir)
         shutil.copytree(self.data, self.broker.log_dir)
-        self.broker.start()
+        try:
+            self.broker.start()
+        except AssertionError:
+            refusal = [line for line in self.broker.log().splitlines() if "is not in the form" in line]
+            self.fail(f"the broker refused topicfs's data directory: {refusal or self.broker.log_tail()}")
         r = self.broker.consume("t", 100)
         self.assertIn("Processed a total of 100 messages", r.stderr)
 
