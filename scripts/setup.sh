@@ -9,6 +9,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev
   attr python3 python3-kafka python3-lz4 python3-snappy python3-zstandard kcat strace
+  openjdk-17-jre-headless maven   # Apache Kafka's tools as test oracles (tests/e2e/kafka_tools.py)
 )
 
 missing=()

@@ -12,6 +12,13 @@ ROOT=$PWD
 JOBS=$(nproc)
 
 scripts/setup.sh
+# Apache Kafka's jars (broker, DumpLogSegments, console tools) are test
+# oracles, never part of topicfs: resolved from Maven Central into
+# ~/.cache/topicfs once, reused offline afterwards. Required here, so a test
+# that needs them fails rather than skips.
+echo "== Apache Kafka's tools for the tests (tests/e2e/kafka_tools.py)"
+python3 tests/e2e/kafka_tools.py fetch
+export TOPICFS_REQUIRE_KAFKA=1
 
 build() {  # build <dir> <cmake args...>
   local dir=$1; shift

@@ -64,7 +64,13 @@ Result<std::unique_ptr<LogManager>> LogManager::Open(Options options) {
 
 // Two locks: an flock on the data directory itself, which nothing can
 // unlink from under its holder, and Kafka's .lock file holding our pid, for
-// people and for tools that look there.
+// people and for tools that look there. .lock is locked twice over: flock,
+// and a record lock over the whole file, which is what a Kafka broker takes
+// (Java's FileChannel.tryLock is fcntl F_SETLK) and which flock does not
+// exclude. The record lock is an open-file-description one (F_OFD_SETLK):
+// unlike a classic fcntl lock it survives the daemon's fork and is not
+// dropped when this process closes some other descriptor of .lock, and it
+// still conflicts with the classic lock a broker holds.
 Status LogManager::Lock() {
   ASSIGN_OR_RETURN(dir_lock_fd_, io_->Open(data_dir_, O_RDONLY | O_DIRECTORY));
   const std::string path = data_dir_ + "/" + std::string(kLockFile);
@@ -92,6 +98,20 @@ Status LogManager::Lock() {
     Unlock();
     return Status::Busy(fmt::format("data directory {} is in use by another process ({} is locked: {})",
                                     data_dir_, path, Status::ErrnoName(e)));
+  }
+  struct flock whole_file = {};
+  whole_file.l_type = F_WRLCK;
+  whole_file.l_whence = SEEK_SET;  // l_start = l_len = 0: all of it, however long
+  if (::fcntl(lock_fd_, F_OFD_SETLK, &whole_file) != 0) {
+    int e = errno;
+    if (e == EAGAIN || e == EACCES) {
+      Unlock();
+      return Status::Busy(fmt::format("data directory {} is in use by another process ({} holds a "
+                                      "record lock, as a Kafka broker takes it)", data_dir_, path));
+    }
+    // A kernel or filesystem without OFD locks: flock still excludes topicfs.
+    AddWarning(fmt::format("cannot take a record lock on {} ({}): a Kafka broker would not be kept "
+                           "out", path, Status::ErrnoName(e)));
   }
   std::string pid = fmt::format("{}\n", ::getpid());
   RETURN_IF_ERROR(io_->Truncate(lock_fd_, 0, path));

@@ -214,7 +214,7 @@ class LogManager {
   const std::string data_dir_;
   const Clock* clock_;
   FileIo* io_;
-  int lock_fd_ = -1;      // .lock, flock()ed, holding our pid
+  int lock_fd_ = -1;      // .lock, flock()ed and record-locked (F_OFD_SETLK), holding our pid
   int dir_lock_fd_ = -1;  // the data directory, flock()ed
   bool had_clean_shutdown_ = false;
   bool closed_ = false;

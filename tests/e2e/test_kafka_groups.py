@@ -16,6 +16,7 @@ import tempfile
 import time
 import unittest
 
+import kafka_tools
 from mount_fixture import MountedTestCase, main
 
 PYTHON3_WITH_KAFKA = "/usr/bin/python3"
@@ -296,23 +297,22 @@ class RebalanceTest(KafkaGroupsTestCase):
         self.assertEqual(set(got), expected)
 
 
-KAFKA_LIBS = os.path.join(os.environ.get("TOPICFS_KAFKA_CACHE",
-                                          os.path.expanduser("~/.cache/topicfs/kafka-4.4.0")), "libs")
-
-
-@unittest.skipUnless(os.path.isdir(KAFKA_LIBS) and shutil.which("java"),
-                     f"Apache Kafka 4.4.0's jars are not in {KAFKA_LIBS} (kafka_tools.py fetch resolves them)")
 class JavaToolsTest(KafkaGroupsTestCase):
-    """Kafka 4.4's own command-line tools, through their main classes."""
+    """Kafka 4.4's own command-line tools, through their main classes (the
+    jars from kafka_tools' cache: skipped without them, unless
+    TOPICFS_REQUIRE_KAFKA=1 makes that a failure)."""
+
+    @classmethod
+    def setUpClass(cls):
+        kafka_tools.jars_or_skip()
+        super().setUpClass()
 
     def tool(self, main_class, *args, input=None):
-        log4j = os.path.join(os.path.dirname(KAFKA_LIBS), "log4j2-tools.properties")
-        r = subprocess.run(["java", f"-Dlog4j2.configurationFile={log4j}", "-cp", os.path.join(KAFKA_LIBS, "*"),
-                            main_class, "--bootstrap-server", self.broker, *args],
-                           input=input, capture_output=True, timeout=120)
+        r = kafka_tools.run_main(main_class, ["--bootstrap-server", self.broker, *args], timeout=120, check=False,
+                                 input=input)
         if r.returncode != 0:
-            self.fail(f"{main_class} {' '.join(args)} failed:\n{r.stderr.decode()}\n{self.daemon.log()}")
-        return r.stdout.decode()
+            self.fail(f"{main_class} {' '.join(args)} failed:\n{r.stderr}\n{self.daemon.log()}")
+        return r.stdout
 
     def test_kafka_topics_and_kafka_configs_are_the_mount_and_its_xattrs(self):
         self.tool("org.apache.kafka.tools.TopicCommand", "--create", "--topic", "jt", "--partitions", "2",

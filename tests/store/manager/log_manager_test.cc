@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/inotify.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -578,6 +579,90 @@ TEST_F(LogManagerTest, SecondOpenOfTheSameDirectoryIsBusy) {
   ASSERT_TRUE(first->Close().ok());
   auto third = LogManager::Open(o);
   EXPECT_TRUE(third.ok()) << third.status().ToString();
+}
+
+// A Kafka broker locks its log directory with FileChannel.tryLock on
+// .lock: a POSIX record lock (fcntl F_SETLK) over the whole file, which an
+// flock(2) does not exclude. Each side must keep the other out.
+namespace {
+
+// fcntl(F_SETLK) of a write lock over all of `path`, as Java's tryLock()
+// takes it: 0 or the errno.
+int KafkaStyleLock(const std::string& path, int* fd_out) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return errno;
+  struct flock fl = {};
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  fl.l_start = 0;
+  fl.l_len = 0;
+  if (::fcntl(fd, F_SETLK, &fl) != 0) {
+    int e = errno;
+    ::close(fd);
+    return e;
+  }
+  *fd_out = fd;
+  return 0;
+}
+
+// Runs KafkaStyleLock in a child process (record locks are per process, so
+// the test's own would never conflict with the store's): its result.
+int KafkaStyleLockInChild(const std::string& path) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int fd = -1;
+    ::_exit(KafkaStyleLock(path, &fd));
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace
+
+TEST_F(LogManagerTest, OpenDirectoryKeepsAKafkaBrokersRecordLockOut) {
+  auto m = Open();
+  ASSERT_NE(m, nullptr);
+  int e = KafkaStyleLockInChild(data_ + "/.lock");
+  EXPECT_TRUE(e == EAGAIN || e == EACCES) << "a broker's lock of .lock got " << e;
+  ASSERT_TRUE(m->Close().ok());
+  EXPECT_EQ(KafkaStyleLockInChild(data_ + "/.lock"), 0) << "the lock outlived Close";
+}
+
+TEST_F(LogManagerTest, DirectoryARecordLockHoldsIsBusy) {
+  std::filesystem::create_directories(data_);
+  int ready[2], done[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  ASSERT_EQ(::pipe(done), 0);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::alarm(30);  // never outlives a parent that failed before releasing it
+    ::close(ready[0]);
+    ::close(done[1]);
+    int fd = -1;
+    char c = KafkaStyleLock(data_ + "/.lock", &fd) == 0 ? 'y' : 'n';
+    (void)!::write(ready[1], &c, 1);
+    (void)!::read(done[0], &c, 1);  // hold the lock until the parent is done
+    ::_exit(0);
+  }
+  ::close(ready[1]);
+  ::close(done[0]);
+  char c = 0;
+  const bool locked = ::read(ready[0], &c, 1) == 1 && c == 'y';
+  LogManager::Options o;
+  o.data_dir = data_;
+  auto refused = LogManager::Open(o);
+  ::close(done[1]);  // the child lets go and exits
+  ::close(ready[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(locked) << "the child could not lock .lock";
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Code::kBusy) << refused.status().ToString();
+  EXPECT_NE(refused.status().message().find(".lock"), std::string::npos) << refused.status().message();
+  EXPECT_FALSE(FileExists(data_ + "/.kafka_cleanshutdown"));
+  auto opened = LogManager::Open(o);
+  EXPECT_TRUE(opened.ok()) << opened.status().ToString();
 }
 
 // A refused open must not touch the directory it does not own: no
