@@ -57,6 +57,7 @@
 // that Notify can skip the lock when nobody waits at all.
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -72,6 +73,7 @@ namespace topicfs::fs {
 class Followers {
  public:
   using Wake = std::function<void(bool data_arrived)>;
+  using Clock = std::chrono::steady_clock;
 
   Followers() = default;
   Followers(const Followers&) = delete;
@@ -85,6 +87,13 @@ class Followers {
   // it at once in this thread. Returns false (and drops `wake` uncalled)
   // when the id was cancelled before it parked, or after Shutdown.
   bool Wait(uint64_t id, const store::Log* log, store::Offset at, Wake wake) EXCLUDES(mu_);
+  // Wait, but no later than `deadline`: if the end has not passed `at` by
+  // then, the waker wakes it with false, as a Cancel would. For a front
+  // end whose waits are bounded (a Kafka Fetch's max_wait_ms). If the
+  // waker thread cannot be started, a waiter with no data yet is woken
+  // with false at once, in this thread: its deadline could not be kept.
+  bool WaitUntil(uint64_t id, const store::Log* log, store::Offset at, Clock::time_point deadline, Wake wake)
+      EXCLUDES(mu_);
   // Cancels a waiter: a parked one is woken with false, in this thread.
   // Returns whether it was parked. A reserved id not parked yet is marked
   // so Wait refuses it.
@@ -123,9 +132,12 @@ class Followers {
 
  private:
   using ByOffset = std::multimap<store::Offset, uint64_t>;  // offset waited for -> id
+  using ByDeadline = std::multimap<Clock::time_point, uint64_t>;
   struct Waiter {
     const store::Log* log = nullptr;  // nullptr: reserved, not parked yet
     ByOffset::iterator in_log;        // its entry in by_log_[log].waiting
+    bool has_deadline = false;
+    ByDeadline::iterator in_deadlines;  // if has_deadline: its entry in deadlines_
     Wake wake;
     bool cancelled = false;
   };
@@ -137,15 +149,22 @@ class Followers {
   };
   using WaiterMap = std::unordered_map<uint64_t, Waiter>;
 
+  // Wait and WaitUntil: parks, or wakes at once.
+  bool Park(uint64_t id, const store::Log* log, store::Offset at, const Clock::time_point* deadline, Wake wake)
+      EXCLUDES(mu_);
   // Removes a parked waiter from the index and returns its callback.
   Wake Unpark(WaiterMap::iterator it) REQUIRES(mu_);
   // The callback of one due waiter, unparked; empty when none is due
   // (due_logs_ is then empty).
   Wake TakeDue() REQUIRES(mu_);
+  // The callback of a waiter whose deadline has passed, unparked; empty
+  // when none has.
+  Wake TakeExpired(Clock::time_point now) REQUIRES(mu_);
   // Starts the waker if it is not running; false if the thread could not be
   // started.
   bool EnsureWaker() REQUIRES(mu_);
-  // The waker's loop: due waiters' callbacks until shut_down_ and none due.
+  // The waker's loop: due waiters' callbacks, then expired ones', until
+  // shut_down_ and none due; asleep in between, until the next deadline.
   void RunWaker() EXCLUDES(mu_);
   // Runs due callbacks in this thread until none is due.
   void DeliverDueInline() EXCLUDES(mu_);
@@ -162,12 +181,15 @@ class Followers {
   // Logs Notify marked due, for the waker. An entry may be stale (its
   // waiters cancelled since) or repeated; the waker skips what is not due.
   std::deque<const store::Log*> due_logs_ GUARDED_BY(mu_);
+  ByDeadline deadlines_ GUARDED_BY(mu_);  // parked waiters with a deadline, for the waker
   bool shut_down_ GUARDED_BY(mu_) = false;  // the waker exits once idle
   // Started at the first wake it has to deliver, not in the constructor:
   // the daemon builds the Filesystem before fuse_daemonize forks, and a
   // fork keeps no threads.
   std::thread waker_ GUARDED_BY(mu_);
-  store::CondVar waker_cv_;                 // signalled when due_logs_ grows or at shutdown
+  // Signalled when due_logs_ grows, when a deadline earlier than any other
+  // is parked, and at shutdown.
+  store::CondVar waker_cv_;
   store::Mutex shutdown_mu_ ACQUIRED_BEFORE(mu_);  // serialises Shutdown calls
   std::atomic<size_t> parked_{0};           // waiters in by_log_
 };
