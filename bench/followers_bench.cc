@@ -26,9 +26,11 @@
 // of another rhythm, and a lone append costs more than one right after
 // another (FOLLOWERS_BENCH.md). With 1000, an append starts every 1,000 us
 // (a writer of 1,000 lines a second), or once the followers caught up if
-// that takes longer; the writer spins (yielding) in between, as it does
-// while it waits for followers. gap_us is the median time from one
-// append's start to the next, to show that the paced cases kept the rhythm.
+// that takes longer; the writer sleeps until then, as a writer of lines
+// does between them. (Spinning instead lost the rhythm without followers
+// on a busy machine: a lone thread that yields waits for every other
+// runnable task.) gap_us is the median time from one append's start to
+// the next, to show that the paced cases kept the rhythm.
 //
 // A follower is what fs/fuse_ops.cc makes of `cat 0@end..`: a view inode
 // from Lookup("<p>@end.."), opened with Open; its Read at the end returns
@@ -231,7 +233,7 @@ void BM_Append(benchmark::State& state) {
   auto last_start = SteadyClock::now();
   for (auto _ : state) {
     AwaitCaughtUp(fx, followers, want());
-    while (SecondsSince(last_start) * 1e6 < pace_us) std::this_thread::yield();
+    if (pace_us > 0) std::this_thread::sleep_until(last_start + std::chrono::microseconds(pace_us));
     const auto t0 = SteadyClock::now();
     gap_us.push_back(std::chrono::duration<double, std::micro>(t0 - last_start).count());
     last_start = t0;
