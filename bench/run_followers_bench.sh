@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Builds followers_bench (Release) and runs it: append latency through
 # fs::Filesystem::Write with 0, 100 and 1,000 parked followers, on other
-# partitions and on the writer's own, 5 repetitions in random order; the
-# summary at the end gives the medians of the repetitions' p50 and p99 and
-# p99(N)/p99(0) (bench/FOLLOWERS_BENCH.md).
+# partitions and on the writer's own, appends back to back and paced one a
+# millisecond, 5 repetitions in random order; the summary at the end gives
+# the medians of the repetitions' p50 and p99 and p99(N)/p99(0) at the
+# same pace (bench/FOLLOWERS_BENCH.md).
 #
-#   bench/run_followers_bench.sh                                   # ~1 min
+#   bench/run_followers_bench.sh                                   # ~2 min
 #   bench/run_followers_bench.sh --benchmark_filter=same_partition   # extra flags go to followers_bench
 #
 # Environment: BUILD_DIR (default <repo>/build-bench), TMPDIR (where the

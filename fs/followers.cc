@@ -50,6 +50,18 @@ uint64_t Followers::Reserve() {
 }
 
 bool Followers::Wait(uint64_t id, const store::Log* log, store::Offset at, Wake wake) {
+  return Park(id, log, at, nullptr, std::move(wake));
+}
+
+bool Followers::WaitUntil(uint64_t id, const store::Log* log, store::Offset at, Clock::time_point deadline,
+                          Wake wake) {
+  return Park(id, log, at, &deadline, std::move(wake));
+}
+
+bool Followers::Park(uint64_t id, const store::Log* log, store::Offset at, const Clock::time_point* deadline,
+                     Wake wake) {
+  bool data_arrived = true;
+  bool signal = false;
   {
     store::MutexLock lock(&mu_);
     auto it = waiters_.find(id);
@@ -60,17 +72,30 @@ bool Followers::Wait(uint64_t id, const store::Log* log, store::Offset at, Wake 
     }
     // An RMW, paired with the one in Notify (see the top of this file).
     parked_.fetch_add(1, std::memory_order_acq_rel);
-    if (log->log_end_offset() <= at) {
+    if (log->log_end_offset() <= at && (deadline == nullptr || EnsureWaker())) {
       // notified_end <= the end just read <= at: not due until a later Notify.
-      it->second.log = log;
-      it->second.in_log = by_log_[log].waiting.emplace(at, id);
-      it->second.wake = std::move(wake);
-      return true;
+      Waiter& w = it->second;
+      w.log = log;
+      w.in_log = by_log_[log].waiting.emplace(at, id);
+      w.wake = std::move(wake);
+      if (deadline != nullptr) {
+        w.has_deadline = true;
+        w.in_deadlines = deadlines_.emplace(*deadline, id);
+        // The waker sleeps until the earliest deadline it knew of.
+        signal = w.in_deadlines == deadlines_.begin();
+      }
+      if (!signal) return true;
+    } else {
+      data_arrived = log->log_end_offset() > at;
+      parked_.fetch_sub(1);
+      waiters_.erase(it);
     }
-    parked_.fetch_sub(1);
-    waiters_.erase(it);
   }
-  wake(true);
+  if (signal) {
+    SignalWaker();
+    return true;
+  }
+  wake(data_arrived);
   return true;
 }
 
@@ -80,6 +105,7 @@ Followers::Wake Followers::Unpark(WaiterMap::iterator it) {
   log->second.waiting.erase(w.in_log);
   // Its entry in due_logs_, if any, goes stale; the waker skips it.
   if (log->second.waiting.empty()) by_log_.erase(log);
+  if (w.has_deadline) deadlines_.erase(w.in_deadlines);
   Wake wake = std::move(w.wake);
   waiters_.erase(it);
   parked_.fetch_sub(1);
@@ -176,6 +202,11 @@ Followers::Wake Followers::TakeDue() {
   return {};
 }
 
+Followers::Wake Followers::TakeExpired(Clock::time_point now) {
+  if (deadlines_.empty() || deadlines_.begin()->first > now) return {};
+  return Unpark(waiters_.find(deadlines_.begin()->second));
+}
+
 void Followers::RunWaker() {
   // Linux never lets a SCHED_BATCH thread preempt the running one when it
   // is woken. Without it, the writer that signals the waker was often
@@ -189,16 +220,26 @@ void Followers::RunWaker() {
   (void)pthread_setname_np(pthread_self(), "topicfs-waker");
   store::MutexLock lock(&mu_);
   while (true) {
+    // Data first: a waiter both due and expired gets its data.
+    bool data_arrived = true;
     Wake wake = TakeDue();
+    if (!wake) {
+      data_arrived = false;
+      wake = TakeExpired(Clock::now());
+    }
     if (wake) {
       lock.Unlock();
-      wake(true);
+      wake(data_arrived);
       wake = nullptr;  // its captures (a poll handle) are released outside the lock too
       lock.Lock();
       continue;
     }
     if (shut_down_) return;
-    waker_cv_.Wait(&mu_);
+    if (deadlines_.empty()) {
+      waker_cv_.Wait(&mu_);
+    } else {
+      waker_cv_.WaitFor(&mu_, deadlines_.begin()->first - Clock::now());
+    }
   }
 }
 

@@ -2,7 +2,8 @@
 // its wakes to the waker thread and returns without running them; only the
 // waiters of the appended log, and only those its end passed, are woken;
 // every callback runs exactly once, whatever races it; Shutdown leaves
-// nothing running or pending.
+// nothing running or pending; a waiter with a deadline is woken without
+// data when it passes, unless data came first.
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -196,7 +197,7 @@ TEST_F(FollowersWakerConcurrencyTest, ShutdownDrainsQueuedWakes) {
   EXPECT_EQ(fs_->Release(writer), 0);
 }
 
-TEST_F(FollowersWakerConcurrencyTest, EveryCallbackRunsOnceUnderRacingAppendsCancelsAndShutdown) {
+TEST_F(FollowersWakerConcurrencyTest, EveryCallbackRunsOnceUnderRacingAppendsCancelsDeadlinesAndShutdown) {
   constexpr int kParkers = 3, kWaitsPerParker = 300;
   std::vector<std::shared_ptr<Seen>> seen(kParkers * kWaitsPerParker);
   std::vector<std::atomic<uint64_t>> ids(seen.size());
@@ -211,9 +212,11 @@ TEST_F(FollowersWakerConcurrencyTest, EveryCallbackRunsOnceUnderRacingAppendsCan
         auto s = seen[k] = std::make_shared<Seen>();
         const uint64_t id = fs_->followers().Reserve();
         ids[k] = id;
-        parked[k] = fs_->followers().Wait(id, Log(p), End(p), [s](bool data) {
-          (data ? s->with_data : s->without_data)++;
-        });
+        auto wake = [s](bool data) { (data ? s->with_data : s->without_data)++; };
+        // Every other waiter has a deadline of 0-4 ms, racing its data.
+        parked[k] = i % 2 == 0 ? fs_->followers().Wait(id, Log(p), End(p), wake)
+                               : fs_->followers().WaitUntil(id, Log(p), End(p),
+                                                            Followers::Clock::now() + milliseconds(i % 5), wake);
         if (i % 20 == 0) std::this_thread::yield();
       }
     });
@@ -240,6 +243,98 @@ TEST_F(FollowersWakerConcurrencyTest, EveryCallbackRunsOnceUnderRacingAppendsCan
     EXPECT_EQ(seen[k]->calls(), parked[k] ? 1 : 0) << "waiter " << k;
   }
   EXPECT_EQ(fs_->followers().parked(), 0u);
+}
+
+// ---- Waiters with a deadline (a Kafka Fetch's max_wait_ms) --------------------
+
+TEST_F(FollowersWakerConcurrencyTest, WaitUntilWakesWithoutDataAtTheDeadline) {
+  auto seen = std::make_shared<Seen>();
+  const auto start = Followers::Clock::now();
+  const uint64_t id = fs_->followers().Reserve();
+  ASSERT_TRUE(fs_->followers().WaitUntil(id, Log(0), End(0), start + milliseconds(30),
+                                         [seen](bool data) { (data ? seen->with_data : seen->without_data)++; }));
+  EXPECT_EQ(fs_->followers().parked(), 1u);
+  ASSERT_TRUE(Eventually([&] { return seen->calls() == 1; })) << "the deadline passed unnoticed";
+  EXPECT_GE(Followers::Clock::now() - start, milliseconds(30));
+  EXPECT_EQ(seen->without_data, 1);
+  EXPECT_EQ(fs_->followers().parked(), 0u);
+  // Gone: a cancel on the caller's own timer finds nothing, and so does an append.
+  EXPECT_FALSE(fs_->followers().Cancel(id));
+  Append(LookupIno(topic_, "0"), "after the deadline\n");
+  std::this_thread::sleep_for(milliseconds(20));
+  EXPECT_EQ(seen->calls(), 1);
+}
+
+TEST_F(FollowersWakerConcurrencyTest, WaitUntilWakesWithDataBeforeTheDeadline) {
+  auto seen = std::make_shared<Seen>();
+  const uint64_t id = fs_->followers().Reserve();
+  ASSERT_TRUE(fs_->followers().WaitUntil(id, Log(0), End(0), Followers::Clock::now() + std::chrono::hours(1),
+                                         [seen](bool data) { (data ? seen->with_data : seen->without_data)++; }));
+  Append(LookupIno(topic_, "0"), "before the deadline\n");
+  ASSERT_TRUE(Eventually([&] { return seen->calls() == 1; }));
+  EXPECT_EQ(seen->with_data, 1);
+  EXPECT_EQ(fs_->followers().parked(), 0u);
+  EXPECT_FALSE(fs_->followers().Cancel(id));
+}
+
+TEST_F(FollowersWakerConcurrencyTest, WaitUntilWithDataAlreadyThereWakesAtOnce) {
+  const store::Offset before = End(0);
+  Append(LookupIno(topic_, "0"), "already there\n");
+  bool woken_with = false;
+  int calls = 0;
+  const uint64_t id = fs_->followers().Reserve();
+  ASSERT_TRUE(fs_->followers().WaitUntil(id, Log(0), before, Followers::Clock::now() + std::chrono::hours(1),
+                                         [&](bool data) {
+                                           woken_with = data;
+                                           ++calls;
+                                         }));
+  EXPECT_EQ(calls, 1);  // in this thread, before WaitUntil returned
+  EXPECT_TRUE(woken_with);
+  EXPECT_EQ(fs_->followers().parked(), 0u);
+}
+
+TEST_F(FollowersWakerConcurrencyTest, AnEarlierDeadlineParkedLaterIsNotHeldBackByALaterOne) {
+  auto late = std::make_shared<Seen>(), early = std::make_shared<Seen>();
+  const uint64_t late_id = fs_->followers().Reserve();
+  ASSERT_TRUE(fs_->followers().WaitUntil(late_id, Log(0), End(0), Followers::Clock::now() + std::chrono::hours(1),
+                                         [late](bool data) { (data ? late->with_data : late->without_data)++; }));
+  // The waker now sleeps until the late deadline; the early one must wake it.
+  std::this_thread::sleep_for(milliseconds(20));
+  const auto start = Followers::Clock::now();
+  const uint64_t early_id = fs_->followers().Reserve();
+  ASSERT_TRUE(fs_->followers().WaitUntil(early_id, Log(1), End(1), start + milliseconds(20),
+                                         [early](bool data) { (data ? early->with_data : early->without_data)++; }));
+  ASSERT_TRUE(Eventually([&] { return early->calls() == 1; }));
+  EXPECT_LT(Followers::Clock::now() - start, std::chrono::seconds(5));
+  EXPECT_EQ(early->without_data, 1);
+  EXPECT_EQ(late->calls(), 0);
+  EXPECT_TRUE(fs_->followers().Cancel(late_id));
+  EXPECT_EQ(late->without_data, 1);
+  EXPECT_EQ(fs_->followers().parked(), 0u);
+}
+
+TEST_F(FollowersWakerConcurrencyTest, ACancelledWaiterWithADeadlineIsNotWokenAgainAtIt) {
+  auto seen = std::make_shared<Seen>();
+  const uint64_t id = fs_->followers().Reserve();
+  ASSERT_TRUE(fs_->followers().WaitUntil(id, Log(0), End(0), Followers::Clock::now() + milliseconds(20),
+                                         [seen](bool data) { (data ? seen->with_data : seen->without_data)++; }));
+  EXPECT_TRUE(fs_->followers().Cancel(id));
+  EXPECT_EQ(seen->without_data, 1);
+  std::this_thread::sleep_for(milliseconds(50));
+  EXPECT_EQ(seen->calls(), 1);
+}
+
+TEST_F(FollowersWakerConcurrencyTest, ShutdownCancelsWaitersWithADeadline) {
+  auto seen = std::make_shared<Seen>();
+  const uint64_t id = fs_->followers().Reserve();
+  ASSERT_TRUE(fs_->followers().WaitUntil(id, Log(0), End(0), Followers::Clock::now() + std::chrono::hours(1),
+                                         [seen](bool data) { (data ? seen->with_data : seen->without_data)++; }));
+  fs_->followers().Shutdown();
+  EXPECT_EQ(seen->without_data, 1);
+  EXPECT_EQ(seen->calls(), 1);
+  EXPECT_EQ(fs_->followers().parked(), 0u);
+  EXPECT_FALSE(fs_->followers().WaitUntil(fs_->followers().Reserve(), Log(0), End(0),
+                                          Followers::Clock::now() + milliseconds(1), [](bool) {}));
 }
 
 }  // namespace
