@@ -14,12 +14,20 @@
 #include "store/log/inflated_batch_cache.h"
 #include "store/format/presented_record.h"
 #include "store/format/record_reader.h"
+#include "store/format/batch_crc_walk.h"
 #include "store/format/batch_header.h"
 
 namespace topicfs::store {
 namespace {
 
 constexpr int64_t kMaxRelativeOffset = std::numeric_limits<int32_t>::max();
+
+// How much of a batch still to be checked a read copies before checking
+// what it copied, so the check reads those bytes from L1. Measured with a
+// 512 KiB-read scan of 577 KB batches (bench/FS_BENCH.md, "Read checks"):
+// 16 KiB cost the least; 4-8 KiB pieces lose on per-call overhead, 32-64
+// KiB ones on reading from L2.
+constexpr int64_t kCheckedPiece = 16 * 1024;
 
 uint64_t NextSegmentId() {
   static std::atomic<uint64_t> next{1};
@@ -293,9 +301,16 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
       }
     }
     std::string_view batch(data + pos, static_cast<size_t>(loc.size));
-    // Checked before it is passed over as control or empty: a flipped
-    // attribute or record count must not hide the lines of a batch.
-    if (!verified) {
+    // A plain data batch is checked right after its records are copied,
+    // while its bytes are still in the CPU's cache: checking first would
+    // read it from memory twice, and that second pass was most of what the
+    // check cost (bench/FS_BENCH.md, "Read checks"). Its bytes count as
+    // served only once it passes. Any other batch is checked first: a
+    // flipped attribute or record count must not hide the lines of a batch
+    // (passed over as control or empty), nor feed a damaged one to a codec.
+    const bool check = !verified;
+    const bool check_after_copy = check && !loc.control && loc.records > 0 && !loc.compressed;
+    if (check && !check_after_copy) {
       Status v = VerifyServed(batch, pos);
       if (!v.ok()) {
         if (result.bytes == 0) return v;
@@ -308,6 +323,21 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
       pos = next_pos;
       continue;
     }
+    // A sequential reader that has bytes already and room for less than
+    // half of this batch stops before it: its next read starts here and can
+    // copy the whole batch before checking it, instead of this read
+    // checking a batch mostly still in memory to serve a little of it.
+    if (check_after_copy && cursor != nullptr && result.bytes > 0 &&
+        max - result.bytes < (loc.last_offset - loc.base_offset) / 2) {
+      result.stopped_before_batch = true;
+      break;
+    }
+    // What the read had before this batch, for a batch that fails its check
+    // after its records were copied.
+    const ReadResult before = result;
+    const auto stop_before = stop;
+    const bool started_before = started;
+    BatchCrcWalk crc_walk(batch);
     // A compressed batch is read through its inflated twin, decompressed
     // once for all the requests (and readers) that go through it. One that
     // does not inflate is damage like a failed CRC.
@@ -331,10 +361,14 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
       if (started) {
         // Whole plain records in one pass each; the record that ends the
         // run (partial, or of another shape) goes the general way below.
-        const int64_t n = reader.CopyPlainValues(out + result.bytes, max - result.bytes, &result.next);
+        // A batch still to be checked is copied in pieces small enough for
+        // the cache, each checked right after it is copied.
+        const int64_t room = std::min(max - result.bytes, check_after_copy ? kCheckedPiece : max);
+        const int64_t n = reader.CopyPlainValues(out + result.bytes, room, &result.next);
         if (n > 0) {
           result.bytes += n;
           stop = {pos, loc.size, reader.position(), reader.remaining()};
+          if (check_after_copy) crc_walk.CoverTo(reader.position());
         }
       }
       const int64_t rec_position = reader.position();
@@ -354,6 +388,20 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
       result.next = rec.offset + (skip + n);
       const bool inside = skip + n < presented;  // stopped inside this record
       stop = {pos, loc.size, inside ? rec_position : reader.position(), inside ? rec_left : reader.remaining()};
+      if (check_after_copy) crc_walk.CoverTo(reader.position());
+    }
+    if (check_after_copy) {
+      // Records that did not parse may be damage too: the CRC says which.
+      Status v = crc_walk.Finish();
+      if (!v.ok()) {
+        v = Withhold(pos, v);
+        result = before;
+        stop = stop_before;
+        started = started_before;
+        if (result.bytes == 0) return v;
+        result.stopped_at_damage = true;
+        break;
+      }
     }
     if (!reader.status().ok()) {
       return reader.status().Annotate(fmt::format("{} batch at position {}", log_path(), pos));

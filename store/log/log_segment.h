@@ -45,6 +45,10 @@ struct ReadResult {
   // The read stopped before a damaged batch (withheld): what follows it in
   // the same request would skip that batch's bytes unseen.
   bool stopped_at_damage = false;
+  // A cursor's read stopped before a batch it had room for less than half
+  // of (LogSegment::Read), leaving it to the reader's next read: the rest
+  // of the request must not continue in a later segment.
+  bool stopped_before_batch = false;
 };
 
 class LogSegment {
@@ -111,11 +115,19 @@ class LogSegment {
   // segment. It may write anywhere in out[0, max), not only the bytes it
   // reports. cursor (optional) resumes a sequential reader and is moved on.
   //
-  // Every batch whose bytes it copies passes its CRC-32C first. At a batch
-  // that does not, the read stops: the bytes before it are returned, and a
-  // read that starts at it fails with kCorruption (the batch is withheld,
-  // counted in withheld_batches(), and needs_repair() says so). Reads that
-  // start after it are served.
+  // Every batch whose bytes it returns passed its CRC-32C, checked by this
+  // read or, for the batch a cursor resumes in, by the read before (a plain
+  // batch is checked right after its records are copied, while they are in
+  // the cache; the others before). At a batch that does not pass, the read
+  // stops: the bytes before it are returned, and a read that starts at it
+  // fails with kCorruption (the batch is withheld, counted in
+  // withheld_batches(), and needs_repair() says so). Reads that start after
+  // it are served.
+  //
+  // With a cursor the read may return fewer than `max` bytes before the
+  // segment's end: it stops before a batch still to be checked of which it
+  // has room for less than half, so that the next read copies and checks
+  // it whole.
   Result<ReadResult> Read(Offset offset, char* out, int64_t max,
                           ReadCursor* cursor = nullptr) const;
   // Whole batches for a Kafka fetch at `offset`: from the first batch

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <functional>
 #include <cstring>
 #include <limits>
 #include <random>
@@ -722,6 +723,118 @@ TEST_F(LogSegmentTest, ReadsWithholdADamagedBatchWholeAndServeAroundIt) {
     EXPECT_EQ(ReadAll(*seg, third.front().offset, chunk), ExpectedFrom(third, third.front().offset));
     EXPECT_EQ(seg->withheld_batches(), 1);
     EXPECT_TRUE(seg->needs_repair());
+  }
+}
+
+// Three batches of 400 values of 100 bytes (about 44 KB each, so a read
+// checks each in several pieces) appended to seg; their records.
+std::vector<std::vector<Rec>> AppendLargeBatches(LogSegment& seg,
+                                                 const std::function<void(LogSegment&, const std::vector<Rec>&)>& append) {
+  std::vector<std::vector<Rec>> batches(3);
+  int64_t offset = 0;
+  for (auto& batch : batches) {
+    for (int i = 0; i < 400; ++i) {
+      std::string value = std::to_string(offset) + std::string(100, static_cast<char>('a' + i % 26));
+      batch.push_back({offset, 5, value});
+      offset += static_cast<int64_t>(value.size()) + 1;
+    }
+    append(seg, batch);
+  }
+  return batches;
+}
+
+// A sequential reader copies a batch before its check is done. A damaged
+// byte early in the batch, in the first piece copied, or at its very end,
+// must still keep every byte of it from the reader: the read returns what
+// came before the batch, and the read that starts at it fails.
+TEST_F(LogSegmentTest, ACursorsReadWithholdsABatchFoundDamagedAfterItsBytesWereCopied) {
+  for (int64_t from_end : {int64_t{-1}, int64_t{2}}) {
+    for (int64_t chunk : {int64_t{4096}, int64_t{50'000}, int64_t{1 << 20}}) {
+      SCOPED_TRACE("read size " + std::to_string(chunk) + ", damage " + std::to_string(from_end));
+      TempDir dir;
+      LogSegment::Options o = Options(0);
+      o.dir = dir.path();
+      auto seg = std::move(LogSegment::Create(o)).value();
+      auto recs = AppendLargeBatches(*seg, [&](LogSegment& s, const std::vector<Rec>& b) { Append(s, b); });
+      auto locations = seg->Batches();
+      ASSERT_TRUE(locations.ok());
+      const BatchLocation& damaged = (*locations)[1];
+      // -1: a byte of the first record's value; else from the batch's end.
+      const int64_t at_byte = from_end < 0 ? damaged.position.value + format::kBatchHeaderSize + 12
+                                           : damaged.position.value + damaged.size - from_end;
+      testing::PokeFile(seg->log_path(), at_byte, "#");
+      ReadCursor cursor;
+      std::string served;
+      std::vector<char> buf(static_cast<size_t>(chunk));
+      Offset at(0);
+      Status failed;
+      for (;;) {
+        auto r = seg->Read(at, buf.data(), chunk, &cursor);
+        if (!r.ok()) {
+          failed = r.status();
+          break;
+        }
+        if (r->bytes == 0) break;
+        served.append(buf.data(), static_cast<size_t>(r->bytes));
+        at = r->next;
+      }
+      EXPECT_EQ(failed.code(), Code::kCorruption);
+      EXPECT_EQ(served, ExpectedFrom(recs[0], 0));
+      EXPECT_EQ(at, Offset(recs[1].front().offset));
+      EXPECT_EQ(seg->withheld_batches(), 1);
+      ReadCursor after;
+      std::string rest;
+      for (Offset next(recs[2].front().offset);;) {
+        auto r = seg->Read(next, buf.data(), chunk, &after);
+        ASSERT_TRUE(r.ok()) << r.status().ToString();
+        if (r->bytes == 0) break;
+        rest.append(buf.data(), static_cast<size_t>(r->bytes));
+        next = r->next;
+      }
+      EXPECT_EQ(rest, ExpectedFrom(recs[2], recs[2].front().offset));
+    }
+  }
+}
+
+// A read through a cursor with room for less than half of the next batch
+// still to be checked stops before it, so that the next read copies and
+// checks it whole; without a cursor, or with checks off, it fills the buffer.
+TEST_F(LogSegmentTest, ACursorsReadStopsBeforeABatchItHasRoomForLessThanHalfOf) {
+  for (bool verify : {true, false}) {
+    SCOPED_TRACE(verify ? "checks on" : "checks off");
+    TempDir dir;
+    LogSegment::Options o = Options(0);
+    o.dir = dir.path();
+    o.verify_reads = verify;
+    auto seg = std::move(LogSegment::Create(o)).value();
+    auto recs = AppendLargeBatches(*seg, [&](LogSegment& s, const std::vector<Rec>& b) { Append(s, b); });
+    const int64_t first = static_cast<int64_t>(ExpectedFrom(recs[0], 0).size());
+    const int64_t second = static_cast<int64_t>(ExpectedFrom(recs[1], recs[1].front().offset).size());
+    // Room for a third of the second batch after the whole first one.
+    const int64_t max = first + second / 3;
+    std::vector<char> buf(static_cast<size_t>(max));
+    ReadCursor cursor;
+    auto r = seg->Read(Offset(0), buf.data(), max, &cursor);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->bytes, verify ? first : max);
+    EXPECT_EQ(r->stopped_before_batch, verify);
+    if (verify) {
+      auto next = seg->Read(r->next, buf.data(), max, &cursor);
+      ASSERT_TRUE(next.ok());
+      EXPECT_EQ(next->start, Offset(recs[1].front().offset));
+      EXPECT_GE(next->bytes, second);  // the second batch whole, then a third of the third
+    }
+    // Room for two thirds of it: the read goes on into it.
+    const int64_t more = first + 2 * second / 3;
+    std::vector<char> big(static_cast<size_t>(more));
+    ReadCursor fresh;
+    auto filled = seg->Read(Offset(0), big.data(), more, &fresh);
+    ASSERT_TRUE(filled.ok());
+    EXPECT_EQ(filled->bytes, more);
+    auto uncursored = seg->Read(Offset(0), buf.data(), max);
+    ASSERT_TRUE(uncursored.ok());
+    EXPECT_EQ(uncursored->bytes, max);
+    EXPECT_EQ(std::string(buf.data(), static_cast<size_t>(max)), ExpectedFrom(recs[0], 0) + ExpectedFrom(recs[1], recs[1].front().offset).substr(0, static_cast<size_t>(max - first)));
   }
 }
 
