@@ -19,8 +19,8 @@ class TwinBuffers {
     static auto* buffers = new TwinBuffers;
     return *buffers;
   }
-  std::shared_ptr<std::string> Take() {
-    std::string* buffer = nullptr;
+  std::shared_ptr<ByteBuffer> Take() {
+    ByteBuffer* buffer = nullptr;
     {
       MutexLock lock(&mu_);
       if (!free_.empty()) {
@@ -28,22 +28,22 @@ class TwinBuffers {
         free_.pop_back();
       }
     }
-    if (buffer == nullptr) buffer = new std::string;
+    if (buffer == nullptr) buffer = new ByteBuffer;
     buffer->clear();
-    return std::shared_ptr<std::string>(buffer, [](std::string* b) { Get().Give(b); });
+    return std::shared_ptr<ByteBuffer>(buffer, [](ByteBuffer* b) { Get().Give(b); });
   }
 
  private:
   static constexpr size_t kKept = 16;
   static constexpr size_t kLargestKept = 4 << 20;
-  void Give(std::string* buffer) {
-    std::unique_ptr<std::string> owned(buffer);
+  void Give(ByteBuffer* buffer) {
+    std::unique_ptr<ByteBuffer> owned(buffer);
     if (owned->capacity() > kLargestKept) return;
     MutexLock lock(&mu_);
     if (free_.size() < kKept) free_.push_back(std::move(owned));
   }
   Mutex mu_;
-  std::vector<std::unique_ptr<std::string>> free_ GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<ByteBuffer>> free_ GUARDED_BY(mu_);
 };
 
 }  // namespace
@@ -55,7 +55,7 @@ InflatedBatchCache& InflatedBatchCache::Shared() {
   return cache;
 }
 
-Result<std::shared_ptr<const std::string>> InflatedBatchCache::Get(uint64_t segment_id, int64_t position,
+Result<std::shared_ptr<const ByteBuffer>> InflatedBatchCache::Get(uint64_t segment_id, int64_t position,
                                                                    std::string_view batch) {
   const Key key{segment_id, position, be::Load<uint32_t>(batch.data() + format::kCrcPos)};
   {
@@ -67,11 +67,11 @@ Result<std::shared_ptr<const std::string>> InflatedBatchCache::Get(uint64_t segm
   }
   // Inflated outside the lock: readers of other batches do not wait. Two
   // readers of the same new batch may both inflate it; one copy is kept.
-  std::shared_ptr<std::string> twin = TwinBuffers::Get().Take();
+  std::shared_ptr<ByteBuffer> twin = TwinBuffers::Get().Take();
   RETURN_IF_ERROR(InflateBatch(batch, twin.get()));
   const int64_t size = static_cast<int64_t>(twin->size());
   MutexLock lock(&mu_);
-  if (size > capacity_) return std::shared_ptr<const std::string>(std::move(twin));
+  if (size > capacity_) return std::shared_ptr<const ByteBuffer>(std::move(twin));
   auto [it, added] = entries_.try_emplace(key);
   if (!added) {
     lru_.splice(lru_.begin(), lru_, it->second.in_lru);

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <tuple>
 
+#include "store/base/byte_buffer.h"
 #include "store/base/mutex.h"
 #include "store/base/status.h"
 
@@ -31,13 +32,13 @@ class InflatedBatchCache {
   // are never reused and the key holds the batch's CRC too, so a batch
   // that replaced another at the same place (after a truncation) is never
   // answered with the old one's twin.
-  Result<std::shared_ptr<const std::string>> Get(uint64_t segment_id, int64_t position, std::string_view batch)
+  Result<std::shared_ptr<const ByteBuffer>> Get(uint64_t segment_id, int64_t position, std::string_view batch)
       EXCLUDES(mu_);
 
  private:
   using Key = std::tuple<uint64_t, int64_t, uint32_t>;  // segment, position, CRC
   struct Entry {
-    std::shared_ptr<const std::string> twin;
+    std::shared_ptr<const ByteBuffer> twin;
     std::list<Key>::iterator in_lru;
   };
 

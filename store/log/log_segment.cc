@@ -221,7 +221,7 @@ Status LogSegment::VerifyServed(std::string_view batch, int64_t pos) const {
   return verified.ok() ? verified : Withhold(pos, verified);
 }
 
-Result<std::shared_ptr<const std::string>> LogSegment::InflatedTwin(std::string_view batch, int64_t pos) const {
+Result<std::shared_ptr<const ByteBuffer>> LogSegment::InflatedTwin(std::string_view batch, int64_t pos) const {
   auto twin = InflatedBatchCache::Shared().Get(id_, pos, batch);
   if (!twin.ok()) return Withhold(pos, twin.status());
   return twin;
@@ -311,7 +311,7 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
     // A compressed batch is read through its inflated twin, decompressed
     // once for all the requests (and readers) that go through it. One that
     // does not inflate is damage like a failed CRC.
-    std::shared_ptr<const std::string> twin;
+    std::shared_ptr<const ByteBuffer> twin;
     if (loc.compressed) {
       auto inflated = InflatedTwin(batch, pos);
       if (!inflated.ok()) {
@@ -441,7 +441,7 @@ Result<std::pair<std::shared_ptr<const LogFile::Mapping>, std::string_view>> Log
 Status LogSegment::ForEachRecord(const BatchLocation& loc,
                                  const std::function<void(const RecordView&)>& fn) const {
   ASSIGN_OR_RETURN(auto bytes, BatchBytes(loc));
-  std::shared_ptr<const std::string> twin;
+  std::shared_ptr<const ByteBuffer> twin;
   if (loc.compressed) {
     ASSIGN_OR_RETURN(twin, InflatedTwin(bytes.second, loc.position.value));
   }

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "store/format/batch_check.h"
+#include "store/base/byte_buffer.h"
 #include "store/base/clock.h"
 #include "store/base/mutex.h"
 #include "store/io/file_cache.h"
@@ -213,7 +214,7 @@ class LogSegment {
   // The inflated twin of the compressed batch `batch` at pos (shared by all
   // readers, InflatedBatchCache); one that does not inflate is withheld
   // like a failed CRC.
-  Result<std::shared_ptr<const std::string>> InflatedTwin(std::string_view batch, int64_t pos) const;
+  Result<std::shared_ptr<const ByteBuffer>> InflatedTwin(std::string_view batch, int64_t pos) const;
   // Remembers the batch at pos as withheld (so the segment needs repair);
   // the kCorruption that says why.
   Status Withhold(int64_t pos, const Status& why) const;
