@@ -14,6 +14,7 @@
 
 #include "store/base/big_endian.h"
 #include "store/base/byte_buffer.h"
+#include "store/base/side_thread.h"
 
 namespace topicfs::store {
 namespace {
@@ -171,8 +172,8 @@ constexpr unsigned char kLz4FrameHeader[7] = {0x04, 0x22, 0x4d, 0x18, 0x60, 0x40
 constexpr int kLz4BlockSize = 64 << 10;
 constexpr uint32_t kLz4Uncompressed = 0x80000000u;
 
-Status Lz4Compress(int level, std::string_view in, std::string* out) {
-  out->append(reinterpret_cast<const char*>(kLz4FrameHeader), sizeof(kLz4FrameHeader));
+// Appends `in` as lz4 blocks of 64 KiB (the last one shorter).
+void Lz4CompressBlocks(int level, std::string_view in, std::string* out) {
   for (size_t pos = 0; pos < in.size(); pos += kLz4BlockSize) {
     const int n = static_cast<int>(std::min<size_t>(kLz4BlockSize, in.size() - pos));
     const size_t at = out->size();
@@ -192,6 +193,38 @@ Status Lz4Compress(int level, std::string_view in, std::string* out) {
       word = static_cast<uint32_t>(written);
     }
     StoreLe32(word, out->data() + at);
+  }
+}
+
+// Blocks are independent, so a batch of several is compressed in two
+// halves at once, the second on the side thread (when it is idle): the
+// bytes are those of one pass, in half the time where a core is free.
+constexpr size_t kLz4SplitAtBlocks = 4;
+
+Status Lz4Compress(int level, std::string_view in, std::string* out) {
+  out->append(reinterpret_cast<const char*>(kLz4FrameHeader), sizeof(kLz4FrameHeader));
+  const size_t blocks = (in.size() + kLz4BlockSize - 1) / kLz4BlockSize;
+  if (blocks < kLz4SplitAtBlocks) {
+    Lz4CompressBlocks(level, in, out);
+  } else {
+    const size_t split = blocks / 2 * kLz4BlockSize;
+    // This thread's buffer, kept so its pages stay mapped; named through a
+    // pointer, since in the lambda the name would be the side thread's own.
+    thread_local std::string second_half_buffer;
+    std::string* second_half = &second_half_buffer;
+    second_half->clear();
+    bool second_done = false;
+    const uint64_t ticket = SideThread::Shared().TryRun([&] {
+      Lz4CompressBlocks(level, in.substr(split), second_half);
+      second_done = true;
+    });
+    Lz4CompressBlocks(level, in.substr(0, split), out);
+    if (ticket != 0) SideThread::Shared().Wait(ticket);
+    if (!second_done) {
+      second_half->clear();
+      Lz4CompressBlocks(level, in.substr(split), second_half);
+    }
+    out->append(*second_half);
   }
   AppendLe32(0, out);  // end mark; no content checksum
   return Status::Ok();

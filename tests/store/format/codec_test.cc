@@ -63,6 +63,21 @@ TEST(CodecTest, FramesStartAsKafkasJavaProducerWritesThem) {
   EXPECT_EQ(Compressed(Codec::kZstd, 3, "x").substr(0, 4), std::string("\x28\xb5\x2f\xfd", 4));
 }
 
+TEST(CodecTest, Lz4BatchesCompressedInTwoHalvesAreTheBytesOfOnePass) {
+  // Each 64 KiB block alone makes the frame one block at a time would:
+  // a large input is split between two threads, a small one is not.
+  const std::string text = LogLines(30000);
+  for (int level : {9, 3}) {
+    std::string expected(reinterpret_cast<const char*>("\x04\x22\x4d\x18\x60\x40\x82"), 7);
+    for (size_t pos = 0; pos < text.size(); pos += 64 << 10) {
+      const std::string one = Compressed(Codec::kLz4, level, text.substr(pos, 64 << 10));
+      expected += one.substr(7, one.size() - 11);
+    }
+    expected.append(4, '\0');
+    EXPECT_EQ(Compressed(Codec::kLz4, level, text), expected) << "level " << level;
+  }
+}
+
 TEST(CodecTest, IncompressibleLz4BlocksAreStoredRaw) {
   std::string noise;
   uint32_t x = 12345;
