@@ -134,13 +134,18 @@ std::shared_ptr<const ByteBuffer> InflatedBatchCache::Finish(const Key& key, std
   return it->second.twin;
 }
 
-void InflatedBatchCache::Prefetch(uint64_t segment_id, int64_t position, std::string_view batch,
-                                  std::shared_ptr<const void> keep_alive) {
+void InflatedBatchCache::Prefetch(uint64_t segment_id, int64_t position, std::string_view batch) {
   const Key key = KeyOf(segment_id, position, batch);
+  {
+    MutexLock lock(&mu_);
+    if (stopping_ || ahead_ >= kMaxAhead || entries_.count(key) != 0) return;
+  }
+  std::shared_ptr<ByteBuffer> copy = TwinBuffers::Get().Take();  // outside the lock
+  copy->Append(batch);
   MutexLock lock(&mu_);
-  if (stopping_ || ahead_ >= kMaxAhead || entries_.count(key) != 0) return;
+  if (stopping_ || ahead_ >= kMaxAhead || entries_.count(key) != 0) return;  // another got there
   entries_.try_emplace(key);  // being inflated, by a worker
-  jobs_.push_back(Job{key, batch, std::move(keep_alive)});
+  jobs_.push_back(Job{key, std::move(copy)});
   ++ahead_;
   if (workers_.size() < kThreads) workers_.emplace_back([this] { Work(); });
   jobs_ready_.Signal();
@@ -160,8 +165,8 @@ void InflatedBatchCache::Work() {
     Job job = std::move(jobs_.front());
     jobs_.pop_front();
     lock.Unlock();
-    auto twin = Inflate(job.batch);
-    job.keep_alive.reset();
+    auto twin = Inflate(job.batch->view());
+    job.batch.reset();
     lock.Lock();
     --ahead_;
     Finish(job.key, twin.ok() ? std::move(twin).value() : nullptr);

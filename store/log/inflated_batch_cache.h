@@ -54,10 +54,11 @@ class InflatedBatchCache {
   // Starts inflating `batch` (compressed, not yet verified: a reader
   // verifies it before it Gets the twin) in the background, unless it is
   // cached, being inflated, or the read-ahead is already far enough ahead.
-  // `keep_alive` holds the bytes of `batch` (the segment's mapping) until
-  // then. A batch that does not inflate is forgotten; its reader finds out.
-  void Prefetch(uint64_t segment_id, int64_t position, std::string_view batch,
-                std::shared_ptr<const void> keep_alive) EXCLUDES(mu_);
+  // The compressed bytes are copied for the worker (a fifth of what it
+  // writes), so background work never holds a segment's mapping, which
+  // must not outlive its file layer. A batch that does not inflate is
+  // forgotten; its reader finds out.
+  void Prefetch(uint64_t segment_id, int64_t position, std::string_view batch) EXCLUDES(mu_);
 
   // How many batches this cache has inflated (tests: none twice).
   int64_t inflations() const { return inflations_.load(std::memory_order_relaxed); }
@@ -70,8 +71,7 @@ class InflatedBatchCache {
   };
   struct Job {
     Key key;
-    std::string_view batch;
-    std::shared_ptr<const void> keep_alive;
+    std::shared_ptr<ByteBuffer> batch;  // a copy of the compressed batch
   };
   // Batches queued or being inflated ahead of their readers, at most; and
   // the threads inflating them (started at the first Prefetch).

@@ -227,18 +227,16 @@ Result<std::shared_ptr<const ByteBuffer>> LogSegment::InflatedTwin(std::string_v
   return twin;
 }
 
-void LogSegment::InflateAhead(const std::shared_ptr<const LogFile::Mapping>& map, int64_t size,
-                              int64_t from) const {
+void LogSegment::InflateAhead(const char* data, int64_t size, int64_t from) const {
   // As many as the cache takes ahead; each request of a reader in a batch
   // asks again, and a batch queued or inflated already is not queued again.
   constexpr int kBatchesAhead = 2;
   int64_t pos = from;
   for (int i = 0; i < kBatchesAhead && pos < size; ++i) {
-    auto loc = LocateBatch(map->data(), size, pos);
+    auto loc = LocateBatch(data, size, pos);
     if (!loc.ok()) return;
     if (loc->compressed && !loc->control && loc->records > 0) {
-      InflatedBatchCache::Shared().Prefetch(id_, pos, std::string_view(map->data() + pos, static_cast<size_t>(loc->size)),
-                                           map);
+      InflatedBatchCache::Shared().Prefetch(id_, pos, std::string_view(data + pos, static_cast<size_t>(loc->size)));
     }
     pos += loc->size;
   }
@@ -337,7 +335,7 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
         break;
       }
       twin = std::move(inflated).value();
-      InflateAhead(map, size, next_pos);
+      InflateAhead(data, size, next_pos);
     }
     const std::string_view records = twin ? std::string_view(*twin) : batch;
     RecordReader reader =

@@ -217,8 +217,8 @@ class LogSegment {
   Result<std::shared_ptr<const ByteBuffer>> InflatedTwin(std::string_view batch, int64_t pos) const;
   // Starts inflating the compressed batches that follow the one ending at
   // `from` (a sequential reader's next), in the background, so that its
-  // next requests find them inflated. `map` holds their bytes meanwhile.
-  void InflateAhead(const std::shared_ptr<const LogFile::Mapping>& map, int64_t size, int64_t from) const;
+  // next requests find them inflated.
+  void InflateAhead(const char* data, int64_t size, int64_t from) const;
   // Remembers the batch at pos as withheld (so the segment needs repair);
   // the kCorruption that says why.
   Status Withhold(int64_t pos, const Status& why) const;

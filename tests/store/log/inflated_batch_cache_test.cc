@@ -36,14 +36,14 @@ std::string Inflated(std::string_view batch) {
 TEST(InflatedBatchCacheTest, APrefetchedBatchIsInflatedOnceAndThenAnsweredFromTheCache) {
   InflatedBatchCache cache(int64_t{16} << 20);
   const std::string batch = CompressedBatch(0, 2000, Codec::kZstd);
-  cache.Prefetch(7, 0, batch, nullptr);
+  cache.Prefetch(7, 0, batch);
   auto first = cache.Get(7, 0, batch);
   ASSERT_TRUE(first.ok());
   EXPECT_EQ((*first)->view(), Inflated(batch));
   auto again = cache.Get(7, 0, batch);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(first->get(), again->get());
-  cache.Prefetch(7, 0, batch, nullptr);  // cached: not queued again
+  cache.Prefetch(7, 0, batch);  // cached: not queued again
   EXPECT_EQ(cache.inflations(), 1);
 }
 
@@ -51,7 +51,7 @@ TEST(InflatedBatchCacheTest, ABatchThatDoesNotInflateIsForgottenAndItsReaderIsTo
   InflatedBatchCache cache(int64_t{16} << 20);
   std::string batch = CompressedBatch(0, 500);
   for (size_t i = 61; i < batch.size(); ++i) batch[i] = static_cast<char>(0xff);
-  cache.Prefetch(1, 0, batch, nullptr);
+  cache.Prefetch(1, 0, batch);
   EXPECT_EQ(cache.Get(1, 0, batch).status().code(), Code::kCorruption);
   EXPECT_EQ(cache.Get(1, 0, batch).status().code(), Code::kCorruption);
   EXPECT_EQ(cache.inflations(), 0);
@@ -77,10 +77,10 @@ TEST(InflatedBatchCacheTest, ReadersOfOneBatchAtOnceShareOneInflation) {
   const std::string batch = CompressedBatch(0, 5000, Codec::kGzip);
   const std::string expected = Inflated(batch);
   std::vector<std::thread> readers;
-  std::vector<const ByteBuffer*> seen(8, nullptr);
+  std::vector<const ByteBuffer*> seen(8);
   for (size_t i = 0; i < seen.size(); ++i) {
     readers.emplace_back([&, i] {
-      if (i % 2 == 0) cache.Prefetch(3, 64, batch, nullptr);
+      if (i % 2 == 0) cache.Prefetch(3, 64, batch);
       auto twin = cache.Get(3, 64, batch);
       if (twin.ok() && (*twin)->view() == expected) seen[i] = twin->get();
     });
