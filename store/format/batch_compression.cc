@@ -9,7 +9,9 @@ namespace {
 
 constexpr size_t kHeaderSize = format::kBatchHeaderSize;
 
-void SetCodecAndLength(Codec codec, std::string* batch) {
+// For a compressed batch (a std::string) and an inflated twin (a ByteBuffer).
+template <typename Bytes>
+void SetCodecAndLength(Codec codec, Bytes* batch) {
   char* p = batch->data();
   int16_t attributes = be::Load<int16_t>(p + format::kAttributesPos);
   attributes = static_cast<int16_t>((attributes & ~format::kCompressionMask) | static_cast<int16_t>(codec));
@@ -35,18 +37,27 @@ Status CompressBatch(std::string_view plain, Codec codec, int level, std::string
   return Status::Ok();
 }
 
-Status InflateBatch(std::string_view batch, std::string* out) {
+Status InflateBatch(std::string_view batch, ByteBuffer* out) {
   const Codec codec = BatchCodec(batch);
+  out->clear();
   if (codec == Codec::kNone) {
-    out->assign(batch);
+    out->Append(batch);
     return Status::Ok();
   }
-  out->assign(batch.substr(0, kHeaderSize));
+  out->Append(batch.substr(0, kHeaderSize));
   Status inflated = Decompress(codec, batch.substr(kHeaderSize), kMaxInflatedBatchBytes - int64_t{kHeaderSize}, out);
   if (!inflated.ok()) {
     return inflated.Annotate(fmt::format("batch at offset {}", be::Load<int64_t>(batch.data())));
   }
   SetCodecAndLength(Codec::kNone, out);
+  return Status::Ok();
+}
+
+Status InflateBatch(std::string_view batch, std::string* out) {
+  // Off the read path (loading, recovery, the cleaner): a copy is cheap there.
+  ByteBuffer inflated;
+  RETURN_IF_ERROR(InflateBatch(batch, &inflated));
+  out->assign(inflated.view());
   return Status::Ok();
 }
 

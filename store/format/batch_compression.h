@@ -32,6 +32,8 @@ Status CompressBatch(std::string_view plain, Codec codec, int level, std::string
 // *out = the inflated twin of `batch` (a whole, framed batch of any codec;
 // an uncompressed one is copied). kCorruption when the records do not
 // decompress.
+// The ByteBuffer form is the read path's (no zero fill before decoding).
+Status InflateBatch(std::string_view batch, ByteBuffer* out);
 Status InflateBatch(std::string_view batch, std::string* out);
 
 // What a RecordReader walks for `batch`: the batch itself when it is not

@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "store/base/byte_buffer.h"
 #include "store/base/status.h"
 
 namespace topicfs::store {
@@ -41,7 +42,9 @@ Status Compress(Codec codec, int level, std::string_view input, std::string* out
 
 // Appends the bytes `input` decompresses to *out; kCorruption when it does
 // not decode or would exceed `limit` bytes, kUnsupported for a valid frame
-// feature Kafka refuses too.
+// feature Kafka refuses too. The ByteBuffer form is the one reads take: it
+// decodes in place without first zero-filling the output.
+Status Decompress(Codec codec, std::string_view input, int64_t limit, ByteBuffer* out);
 Status Decompress(Codec codec, std::string_view input, int64_t limit, std::string* out);
 
 }  // namespace topicfs::store

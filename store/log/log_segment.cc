@@ -229,10 +229,25 @@ Status LogSegment::VerifyServed(std::string_view batch, int64_t pos) const {
   return verified.ok() ? verified : Withhold(pos, verified);
 }
 
-Result<std::shared_ptr<const std::string>> LogSegment::InflatedTwin(std::string_view batch, int64_t pos) const {
+Result<std::shared_ptr<const ByteBuffer>> LogSegment::InflatedTwin(std::string_view batch, int64_t pos) const {
   auto twin = InflatedBatchCache::Shared().Get(id_, pos, batch);
   if (!twin.ok()) return Withhold(pos, twin.status());
   return twin;
+}
+
+void LogSegment::InflateAhead(const char* data, int64_t size, int64_t from) const {
+  // As many as the cache takes ahead; each request of a reader in a batch
+  // asks again, and a batch queued or inflated already is not queued again.
+  constexpr int kBatchesAhead = 2;
+  int64_t pos = from;
+  for (int i = 0; i < kBatchesAhead && pos < size; ++i) {
+    auto loc = LocateBatch(data, size, pos);
+    if (!loc.ok()) return;
+    if (loc->compressed && !loc->control && loc->records > 0) {
+      InflatedBatchCache::Shared().Prefetch(id_, pos, std::string_view(data + pos, static_cast<size_t>(loc->size)));
+    }
+    pos += loc->size;
+  }
 }
 
 Status LogSegment::Withhold(int64_t pos, const Status& why) const {
@@ -341,7 +356,7 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
     // A compressed batch is read through its inflated twin, decompressed
     // once for all the requests (and readers) that go through it. One that
     // does not inflate is damage like a failed CRC.
-    std::shared_ptr<const std::string> twin;
+    std::shared_ptr<const ByteBuffer> twin;
     if (loc.compressed) {
       auto inflated = InflatedTwin(batch, pos);
       if (!inflated.ok()) {
@@ -350,6 +365,7 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
         break;
       }
       twin = std::move(inflated).value();
+      InflateAhead(data, size, next_pos);
     }
     const std::string_view records = twin ? std::string_view(*twin) : batch;
     RecordReader reader =
@@ -489,7 +505,7 @@ Result<std::pair<std::shared_ptr<const LogFile::Mapping>, std::string_view>> Log
 Status LogSegment::ForEachRecord(const BatchLocation& loc,
                                  const std::function<void(const RecordView&)>& fn) const {
   ASSIGN_OR_RETURN(auto bytes, BatchBytes(loc));
-  std::shared_ptr<const std::string> twin;
+  std::shared_ptr<const ByteBuffer> twin;
   if (loc.compressed) {
     ASSIGN_OR_RETURN(twin, InflatedTwin(bytes.second, loc.position.value));
   }

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "store/format/batch_check.h"
+#include "store/base/byte_buffer.h"
 #include "store/base/clock.h"
 #include "store/base/mutex.h"
 #include "store/io/file_cache.h"
@@ -243,7 +244,11 @@ class LogSegment {
   // The inflated twin of the compressed batch `batch` at pos (shared by all
   // readers, InflatedBatchCache); one that does not inflate is withheld
   // like a failed CRC.
-  Result<std::shared_ptr<const std::string>> InflatedTwin(std::string_view batch, int64_t pos) const;
+  Result<std::shared_ptr<const ByteBuffer>> InflatedTwin(std::string_view batch, int64_t pos) const;
+  // Starts inflating the compressed batches that follow the one ending at
+  // `from` (a sequential reader's next), in the background, so that its
+  // next requests find them inflated.
+  void InflateAhead(const char* data, int64_t size, int64_t from) const;
   // Remembers the batch at pos as withheld (so the segment needs repair);
   // the kCorruption that says why.
   Status Withhold(int64_t pos, const Status& why) const;

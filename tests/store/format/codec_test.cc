@@ -5,6 +5,7 @@
 #include "store/format/codec.h"
 
 #include <gtest/gtest.h>
+#include <lz4frame.h>
 
 #include <string>
 
@@ -62,6 +63,21 @@ TEST(CodecTest, FramesStartAsKafkasJavaProducerWritesThem) {
   EXPECT_EQ(Compressed(Codec::kZstd, 3, "x").substr(0, 4), std::string("\x28\xb5\x2f\xfd", 4));
 }
 
+TEST(CodecTest, Lz4BatchesCompressedInTwoHalvesAreTheBytesOfOnePass) {
+  // Each 64 KiB block alone makes the frame one block at a time would:
+  // a large input is split between two threads, a small one is not.
+  const std::string text = LogLines(30000);
+  for (int level : {9, 3}) {
+    std::string expected(reinterpret_cast<const char*>("\x04\x22\x4d\x18\x60\x40\x82"), 7);
+    for (size_t pos = 0; pos < text.size(); pos += 64 << 10) {
+      const std::string one = Compressed(Codec::kLz4, level, text.substr(pos, 64 << 10));
+      expected += one.substr(7, one.size() - 11);
+    }
+    expected.append(4, '\0');
+    EXPECT_EQ(Compressed(Codec::kLz4, level, text), expected) << "level " << level;
+  }
+}
+
 TEST(CodecTest, IncompressibleLz4BlocksAreStoredRaw) {
   std::string noise;
   uint32_t x = 12345;
@@ -93,6 +109,53 @@ TEST(CodecTest, DamageAndOversizeAreCorruption) {
   }
 }
 
+TEST(CodecTest, DecodingExactlyAtTheLimitSucceedsAndOneByteUnderFails) {
+  const std::string text = LogLines(3000);
+  for (Codec codec : {Codec::kGzip, Codec::kSnappy, Codec::kLz4, Codec::kZstd}) {
+    SCOPED_TRACE(std::string(CodecName(codec)));
+    const std::string packed = Compressed(codec, DefaultLevel(codec), text);
+    const int64_t size = static_cast<int64_t>(text.size());
+    ByteBuffer out;
+    out.Append("kept");  // decoded output is appended after what is there
+    ASSERT_TRUE(Decompress(codec, packed, size, &out).ok());
+    EXPECT_EQ(out.view(), "kept" + text);
+    out.clear();
+    EXPECT_EQ(Decompress(codec, packed, size - 1, &out).code(), Code::kCorruption);
+  }
+}
+
+TEST(CodecTest, Lz4FramesOtherThanKafkasDecodeToo) {
+  // librdkafka and the lz4 tools write other frames: a content size,
+  // block and content checksums, larger blocks.
+  const std::string text = LogLines(20000);
+  LZ4F_preferences_t prefs{};
+  prefs.frameInfo.blockSizeID = LZ4F_max256KB;
+  prefs.frameInfo.blockChecksumFlag = LZ4F_blockChecksumEnabled;
+  prefs.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled;
+  prefs.frameInfo.contentSize = text.size();
+  std::string frame(LZ4F_compressFrameBound(text.size(), &prefs), '\0');
+  const size_t n = LZ4F_compressFrame(frame.data(), frame.size(), text.data(), text.size(), &prefs);
+  ASSERT_FALSE(LZ4F_isError(n));
+  frame.resize(n);
+  EXPECT_EQ(Decompressed(Codec::kLz4, frame), text);
+}
+
+TEST(CodecTest, Lz4KafkaFrameWithABlockOverItsSizeOrCutShortIsCorruption) {
+  const std::string text = LogLines(3000);
+  std::string packed = Compressed(Codec::kLz4, 9, text);
+  std::string out;
+  // The first block's length word claims more than the 64 KiB blocks hold.
+  std::string oversized = packed;
+  oversized[7] = 0x01, oversized[8] = 0x00, oversized[9] = 0x01, oversized[10] = 0x00;
+  EXPECT_EQ(Decompress(Codec::kLz4, oversized, 1 << 30, &out).code(), Code::kCorruption);
+  // Without its end mark.
+  EXPECT_EQ(Decompress(Codec::kLz4, packed.substr(0, packed.size() - 4), 1 << 30, &out).code(), Code::kCorruption);
+  // A block whose bytes are garbage.
+  std::string garbled = packed;
+  for (size_t i = 11; i < 400; ++i) garbled[i] = static_cast<char>(0xff);
+  EXPECT_EQ(Decompress(Codec::kLz4, garbled, 1 << 30, &out).code(), Code::kCorruption);
+}
+
 TEST(BatchCompressionTest, ACompressedBatchInflatesToTheSameRecords) {
   BatchBuilder builder;
   builder.Reset(Offset(100), Timestamp(5000));
@@ -110,6 +173,10 @@ TEST(BatchCompressionTest, ACompressedBatchInflatesToTheSameRecords) {
     EXPECT_LT(packed.size() * 3, plain.size());
     ASSERT_TRUE(InflateBatch(packed, &twin).ok());
     EXPECT_EQ(twin.substr(61), plain.substr(61));
+    ByteBuffer buffer;  // the read path's form, into a buffer used before
+    buffer.Append("an earlier twin");
+    ASSERT_TRUE(InflateBatch(packed, &buffer).ok());
+    EXPECT_EQ(buffer.view(), twin);
     RecordReader reader(twin);
     RecordView rec;
     int n = 0;
