@@ -442,7 +442,7 @@ Result<ReadResult> Log::Read(Offset offset, char* out, int64_t max, ReadCursor* 
       total.next = part.next;
       offset = part.next;
     }
-    if (part.stopped_at_damage || part.stopped_before_batch) return total;
+    if (part.stopped_at_damage) return total;
     // The segment read stops at the size it saw. If the segment was active
     // and grew meanwhile (and maybe rolled), read on in it: moving to the
     // next segment would skip the bytes appended in between. Look the next

@@ -338,15 +338,6 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
       pos = next_pos;
       continue;
     }
-    // A sequential reader that has bytes already and room for less than
-    // half of this batch stops before it: its next read starts here and can
-    // copy the whole batch before checking it, instead of this read
-    // checking a batch mostly still in memory to serve a little of it.
-    if (check_after_copy && cursor != nullptr && result.bytes > 0 &&
-        max - result.bytes < (loc.last_offset - loc.base_offset) / 2) {
-      result.stopped_before_batch = true;
-      break;
-    }
     // What the read had before this batch, for a batch that fails its check
     // after its records were copied.
     const ReadResult before = result;

@@ -46,10 +46,6 @@ struct ReadResult {
   // The read stopped before a damaged batch (withheld): what follows it in
   // the same request would skip that batch's bytes unseen.
   bool stopped_at_damage = false;
-  // A cursor's read stopped before a batch it had room for less than half
-  // of (LogSegment::Read), leaving it to the reader's next read: the rest
-  // of the request must not continue in a later segment.
-  bool stopped_before_batch = false;
 };
 
 class LogSegment {
@@ -125,10 +121,10 @@ class LogSegment {
   // withheld_batches(), and needs_repair() says so). Reads that start after
   // it are served.
   //
-  // With a cursor the read may return fewer than `max` bytes before the
-  // segment's end: it stops before a batch still to be checked of which it
-  // has room for less than half, so that the next read copies and checks
-  // it whole.
+  // A read fills `max` unless it reaches the segment's end or a damaged
+  // batch, as a file's read does: a batch of which only a part fits is
+  // checked whole (the part copied, the rest read for the CRC), and a
+  // cursor then remembers it as checked for the reads that go on in it.
   Result<ReadResult> Read(Offset offset, char* out, int64_t max,
                           ReadCursor* cursor = nullptr) const;
   // Whole batches for a Kafka fetch at `offset`: from the first batch
