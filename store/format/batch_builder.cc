@@ -50,12 +50,22 @@ inline char* EncodeField(char* p, std::optional<std::string_view> field) {
 // topicfs a batch never spans more than max.message.bytes of offsets).
 
 void BatchBuilder::Reset(Offset base_offset, Timestamp base_timestamp) {
+  begin_ = 0;
+  StartBatch(base_offset, base_timestamp);
+}
+
+void BatchBuilder::ResetAfterFinished(Offset base_offset, Timestamp base_timestamp) {
+  begin_ = used_;
+  StartBatch(base_offset, base_timestamp);
+}
+
+void BatchBuilder::StartBatch(Offset base_offset, Timestamp base_timestamp) {
   // Every batch-level setting belongs to one batch: a reused builder starts
   // from Kafka's defaults again.
   // The buffer keeps its size (and capacity) across batches; used_ says how
-  // much of it this batch holds, so records are never zero-filled first.
-  used_ = format::kBatchHeaderSize;
-  if (buf_.size() < used_) buf_.resize(used_);
+  // much of it the batches hold, so records are never zero-filled first.
+  used_ = begin_ + format::kBatchHeaderSize;
+  if (buf_.size() < used_) buf_.resize(std::max(used_, buf_.size() * 2));
   base_offset_ = base_offset;
   last_offset_ = base_offset;
   last_offset_override_.reset();
@@ -101,7 +111,7 @@ char* BatchBuilder::AppendRecordUpToHeaders(Offset offset, Timestamp timestamp,
                                             const std::optional<std::string_view>& key,
                                             const std::optional<std::string_view>& value,
                                             int64_t header_count, int64_t headers_size) {
-  if (used_ < static_cast<size_t>(format::kBatchHeaderSize)) used_ = format::kBatchHeaderSize;
+  if (used_ < begin_ + format::kBatchHeaderSize) used_ = begin_ + format::kBatchHeaderSize;
   const int64_t offset_delta = offset - base_offset_;
   const int64_t ts_delta = WrappingSub(timestamp.value, base_timestamp_.value);
   assert(offset_delta >= INT32_MIN && offset_delta <= INT32_MAX);
@@ -144,13 +154,13 @@ int64_t BatchBuilder::SizeWith(Offset offset, Timestamp timestamp, size_t key_si
 }
 
 std::string_view BatchBuilder::Finish() {
-  if (used_ < static_cast<size_t>(format::kBatchHeaderSize)) used_ = format::kBatchHeaderSize;
+  if (used_ < begin_ + format::kBatchHeaderSize) used_ = begin_ + format::kBatchHeaderSize;
   if (buf_.size() < used_) buf_.resize(used_);
-  char* p = buf_.data();
-  const std::string_view batch(buf_.data(), used_);
+  char* p = buf_.data() + begin_;
+  const std::string_view batch(p, used_ - begin_);
   const Offset last = last_offset_override_.value_or(last_offset_);
   be::Store<int64_t>(p + format::kBaseOffsetPos, base_offset_.value);
-  be::Store<int32_t>(p + format::kLengthPos, static_cast<int32_t>(used_ - format::kLogOverhead));
+  be::Store<int32_t>(p + format::kLengthPos, static_cast<int32_t>(batch.size() - format::kLogOverhead));
   be::Store<int32_t>(p + format::kLeaderEpochPos, -1);
   p[format::kMagicPos] = format::kMagicV2;
   be::Store<int16_t>(p + format::kAttributesPos, attributes_);
@@ -220,10 +230,10 @@ inline char* EncodeLength(char* p, int64_t n, int64_t size) {
 
 }  // namespace
 
-Offset BatchBuilder::AddLines(Offset offset, Timestamp timestamp, std::string_view text) {
+Offset BatchBuilder::AddLines(Offset offset, Timestamp timestamp, std::string_view text, int64_t stop_at) {
   using varint::FastEncodedSize;
   const size_t batch_header = static_cast<size_t>(format::kBatchHeaderSize);
-  if (used_ < batch_header) used_ = batch_header;
+  if (used_ < begin_ + batch_header) used_ = begin_ + batch_header;
   if (text.empty()) return offset;
   if (count_ == 0 || timestamp > max_timestamp_) max_timestamp_ = timestamp;
   // Wrapping, as Add computes it: timestamps may come from anywhere.
@@ -249,6 +259,7 @@ Offset BatchBuilder::AddLines(Offset offset, Timestamp timestamp, std::string_vi
   // always right; otherwise the value moves.
   int64_t guessed = 0;
   while (p < end) {
+    if (count > 0 && static_cast<int64_t>(used - begin_) >= stop_at) break;
     const size_t room = used + kMaxRecordHeader + static_cast<size_t>(end - p) + kCopyLineOverrun;
     if (buf_.size() < room) buf_.resize(std::max(room, buf_.size() * 2));
     if (offset_delta >= off_limit || offset_delta < 0) {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,12 +21,23 @@ struct RecordHeader {
   std::optional<std::string_view> value;
 };
 
-// Builds one uncompressed v2 batch in an owned buffer. Reuse it: Reset keeps
-// the buffer's capacity. Records must be added in increasing offset order.
+// Builds uncompressed v2 batches in an owned buffer: one, or several in a
+// row for one write (ResetAfterFinished). Reuse it: Reset keeps the
+// buffer's capacity. Records must be added in increasing offset order.
 class BatchBuilder {
  public:
-  // Starts a batch; records' deltas are relative to these.
+  // Starts a batch, dropping any before; records' deltas are relative to
+  // these.
   void Reset(Offset base_offset, Timestamp base_timestamp);
+  // Starts a batch right after the one just finished, keeping the bytes of
+  // every batch since Reset (Finished): an append of several batches
+  // writes them as they were built, without gathering them in a copy.
+  void ResetAfterFinished(Offset base_offset, Timestamp base_timestamp);
+  // The batches finished since Reset, one after the other. Valid until the
+  // next Reset, ResetAfterFinished or Add.
+  std::string_view Finished() const { return std::string_view(buf_.data(), used_); }
+  // Where the current batch starts in Finished().
+  int64_t batch_start() const { return static_cast<int64_t>(begin_); }
 
   void Add(Offset offset, Timestamp timestamp, const std::optional<std::string_view>& key,
            const std::optional<std::string_view>& value,
@@ -37,7 +49,11 @@ class BatchBuilder {
   // predecessor's newline ends. text must end with a newline. Returns the
   // offset after the last line. One pass finds each newline and copies the
   // line into the batch, as bulk appends add thousands of lines per write.
-  Offset AddLines(Offset offset, Timestamp timestamp, std::string_view text);
+  // With stop_at, a line is added only while the batch is smaller than
+  // stop_at bytes (or empty): the lines left out start at the offset
+  // returned, that many bytes of text after `offset`.
+  Offset AddLines(Offset offset, Timestamp timestamp, std::string_view text,
+                  int64_t stop_at = std::numeric_limits<int64_t>::max());
 
   // Adds a copy of a record read from another batch (its offset, timestamp,
   // key, value and raw headers), as the cleaner rewrites batches.
@@ -49,7 +65,7 @@ class BatchBuilder {
                    size_t value_size, size_t headers_size) const;
 
   // The batch bytes so far, header and CRC filled in. Valid until the next
-  // Reset or Add.
+  // Reset, ResetAfterFinished or Add.
   std::string_view Finish();
 
   // Overrides LastOffsetDelta, which is otherwise the last record's offset
@@ -64,7 +80,7 @@ class BatchBuilder {
 
   int32_t records() const { return count_; }
   bool empty() const { return count_ == 0; }
-  int64_t size() const { return static_cast<int64_t>(used_); }
+  int64_t size() const { return static_cast<int64_t>(used_ - begin_); }
   Offset base_offset() const { return base_offset_; }
   // The offset of the last record added.
   Offset last_record_offset() const { return last_offset_; }
@@ -73,13 +89,15 @@ class BatchBuilder {
   Timestamp max_timestamp() const { return max_timestamp_; }
 
  private:
+  void StartBatch(Offset base_offset, Timestamp base_timestamp);
   char* AppendRecordUpToHeaders(Offset offset, Timestamp timestamp,
                                 const std::optional<std::string_view>& key,
                                 const std::optional<std::string_view>& value, int64_t header_count,
                                 int64_t headers_size);
 
   std::string buf_;
-  size_t used_ = 0;  // bytes of buf_ this batch holds
+  size_t begin_ = 0;  // where this batch starts in buf_ (after those finished before it)
+  size_t used_ = 0;   // bytes of buf_ the batches hold
   Offset base_offset_;
   Offset last_offset_;
   std::optional<Offset> last_offset_override_;

@@ -64,6 +64,8 @@ class RecordReader {
   // many records are left: what a resumed reader starts from.
   int64_t position() const { return p_ - begin_; }
   int32_t remaining() const { return remaining_; }
+  // Bytes of the batch from the next record to its end.
+  int64_t bytes_left() const { return limit_ - p_; }
 
  private:
   // The shape of record topicfs writes (no headers, varints of at most

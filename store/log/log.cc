@@ -267,6 +267,7 @@ Result<AppendResult> Log::AppendLocked(size_t count, const char* noun, const Des
   }
 
   if (offsets != nullptr) offsets->reserve(offsets->size() + count);
+  const int64_t batch_target = BatchTarget();
   // The batches are gathered and written as one: none is visible or
   // survives a crash without the others (WriteBatches).
   multi_batch_.clear();
@@ -274,14 +275,15 @@ Result<AppendResult> Log::AppendLocked(size_t count, const char* noun, const Des
   Offset offset = start;
   size_t i = 0;
   while (i < count) {
-    builder_.Reset(offset, now);
+    StartBatch(offset, now, /*first=*/locations.empty());
     for (; i < count; ++i) {
       PendingRecord r = describe(i);
       // The exact size is computed only near the limit.
       if (!builder_.empty() &&
-          builder_.size() + RecordSizeBound(r.key, r.value, r.headers_size) > batch_limit &&
-          builder_.SizeWith(offset, now, r.key ? r.key->size() : 0, r.key.has_value(),
-                            r.value ? r.value->size() : 0, r.headers_size) > batch_limit) {
+          (builder_.size() >= batch_target ||
+           (builder_.size() + RecordSizeBound(r.key, r.value, r.headers_size) > batch_limit &&
+            builder_.SizeWith(offset, now, r.key ? r.key->size() : 0, r.key.has_value(),
+                              r.value ? r.value->size() : 0, r.headers_size) > batch_limit))) {
         break;
       }
       if (r.separator_header) {
@@ -302,17 +304,58 @@ Result<AppendResult> Log::AppendLocked(size_t count, const char* noun, const Des
       // One batch, the usual case: written straight from the builder.
       RETURN_IF_ERROR(WriteBuiltBatch(now, offset));
     } else {
-      locations.push_back(BuiltBatchLocation(now));
-      ASSIGN_OR_RETURN(std::string_view batch, FinishBuiltBatch());
-      locations.back().position = FilePosition(static_cast<int64_t>(multi_batch_.size()));
-      locations.back().size = static_cast<int64_t>(batch.size());
-      multi_batch_.append(batch);
+      RETURN_IF_ERROR(GatherBuiltBatch(now, &locations));
     }
   }
-  if (!locations.empty()) RETURN_IF_ERROR(WriteBatches(multi_batch_, std::move(locations), result.records, offset));
+  if (!locations.empty()) {
+    RETURN_IF_ERROR(WriteBatches(GatheredBatches(), std::move(locations), result.records, offset));
+  }
   result.end_offset = offset;
   RETURN_IF_ERROR(FinishAppend(result, now));
   return result;
+}
+
+bool Log::AppendsPlainBatches() const {
+  return appender_config().AppendCodec() == Codec::kNone || IsInternalTopic(tp_.topic);
+}
+
+int64_t Log::BatchTarget() const {
+  // Uncompressed batches stay small next to a read's size: a read checks
+  // each batch's CRC-32C as it copies it, and one with room for only part
+  // of a batch must take all of it in, so what it handles beyond its own
+  // bytes is at most one small batch (bench/FS_BENCH.md, "Read checks"). A
+  // compressed batch is checked before it is inflated, and its ratio wants
+  // it large.
+  constexpr int64_t kPlainBatchTarget = 64 * 1024;
+  return AppendsPlainBatches() ? kPlainBatchTarget : std::numeric_limits<int64_t>::max();
+}
+
+void Log::StartBatch(Offset offset, Timestamp now, bool first) {
+  if (!first && AppendsPlainBatches()) {
+    builder_.ResetAfterFinished(offset, now);
+  } else {
+    builder_.Reset(offset, now);
+  }
+}
+
+Status Log::GatherBuiltBatch(Timestamp now, std::vector<BatchLocation>* locations) {
+  BatchLocation loc = BuiltBatchLocation(now);
+  const int64_t in_builder = builder_.batch_start();
+  ASSIGN_OR_RETURN(std::string_view batch, FinishBuiltBatch());
+  loc.size = static_cast<int64_t>(batch.size());
+  if (AppendsPlainBatches()) {
+    loc.position = FilePosition(in_builder);  // the next is built after it
+  } else {
+    // Compressed bytes live in compressed_batch_ only until the next batch.
+    loc.position = FilePosition(static_cast<int64_t>(multi_batch_.size()));
+    multi_batch_.append(batch);
+  }
+  locations->push_back(loc);
+  return Status::Ok();
+}
+
+std::string_view Log::GatheredBatches() const {
+  return AppendsPlainBatches() ? builder_.Finished() : std::string_view(multi_batch_);
 }
 
 BatchLocation Log::BuiltBatchLocation(Timestamp now) const {

@@ -335,10 +335,23 @@ class Log {
       REQUIRES(append_mu_);
   Result<AppendResult> AppendLinesLocked(std::span<const std::string_view> lines,
                                          std::vector<Offset>* offsets) REQUIRES(append_mu_);
-  // AppendText's one-batch case; nullopt when the lines need more than one.
-  Result<std::optional<AppendResult>> AppendTextAsOneBatch(std::string_view pending,
-                                                           std::string_view text)
+  // AppendText's fast case, plain lines on a topic without keys: nullopt
+  // when the general path must judge them line by line.
+  Result<std::optional<AppendResult>> AppendPlainText(std::string_view pending, std::string_view text)
       REQUIRES(append_mu_);
+  // The size after which an append starts a new batch (below the limit,
+  // which still bounds every batch): 64 KiB for uncompressed batches,
+  // none for compressed ones (store/log/log.cc).
+  int64_t BatchTarget() const REQUIRES(append_mu_);
+  // Whether this append's batches are written uncompressed.
+  bool AppendsPlainBatches() const REQUIRES(append_mu_);
+  // An append's batches, several for one write: StartBatch begins each in
+  // builder_ (plain ones right after the one before, so the builder holds
+  // them all), GatherBuiltBatch finishes one and notes where it goes, and
+  // GatheredBatches are their bytes, for WriteBatches.
+  void StartBatch(Offset offset, Timestamp now, bool first) REQUIRES(append_mu_);
+  Status GatherBuiltBatch(Timestamp now, std::vector<BatchLocation>* locations) REQUIRES(append_mu_);
+  std::string_view GatheredBatches() const REQUIRES(append_mu_);
   // What every append does after its batches landed.
   Status FinishAppend(const AppendResult& result, Timestamp now) REQUIRES(append_mu_);
   Status RollLocked(Offset new_base) REQUIRES(append_mu_);

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <limits>
+#include <string>
 
 #include "store/base/big_endian.h"
 #include "store/base/crc32c.h"
@@ -266,6 +268,62 @@ int64_t LogSegment::withheld_batches() const {
   return static_cast<int64_t>(withheld_.size());
 }
 
+namespace {
+
+// A record a read stopped inside: the bytes of its presentation from
+// `from` on are still to be served.
+struct PartialRecord {
+  RecordView rec;
+  int64_t from = -1;  // -1: none
+  int64_t presented = 0;
+};
+
+// Copies the rest of a batch's presented bytes, from the record the read
+// stopped inside (`partial`) or the reader's next, into `spill`, covering
+// the CRC walk as it goes. False (the spill unusable, the walk still
+// covered as far as it got) where the rest is not one run of offsets from
+// `next`: compaction's gaps would leave bytes the spill cannot name.
+bool SpillRest(RecordReader& reader, const PartialRecord& partial, Offset next, BatchCrcWalk* crc_walk,
+               std::string* spill) {
+  spill->clear();
+  Offset end = next;
+  if (partial.from >= 0) {
+    const int64_t n = partial.presented - partial.from;
+    const size_t at = spill->size();
+    spill->resize(at + static_cast<size_t>(n));
+    CopyPresented(partial.rec, partial.from, n, spill->data() + at);
+    end = end + n;
+  }
+  RecordView rec;
+  for (;;) {
+    // Plain values never present more bytes than they take in the batch.
+    const int64_t room = std::max<int64_t>(reader.bytes_left(), 0) + 1;
+    const size_t at = spill->size();
+    spill->resize(at + static_cast<size_t>(std::min(room, kCheckedPiece)));
+    Offset plain_end = end;
+    const int64_t copied = reader.CopyPlainValues(spill->data() + at, std::min(room, kCheckedPiece), &plain_end);
+    spill->resize(at + static_cast<size_t>(copied));
+    if (copied > 0) {
+      if (plain_end - end != copied) return false;  // a gap: offsets the spill cannot name
+      end = plain_end;
+      crc_walk->CoverTo(reader.position());
+      continue;
+    }
+    if (!reader.Next(&rec)) break;
+    const int64_t presented = PresentedSize(rec);
+    if (presented == 0) continue;
+    if (rec.offset != end) return false;
+    const size_t before = spill->size();
+    spill->resize(before + static_cast<size_t>(presented));
+    CopyPresented(rec, 0, presented, spill->data() + before);
+    end = end + presented;
+    crc_walk->CoverTo(reader.position());
+  }
+  return reader.status().ok();
+}
+
+}  // namespace
+
 Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
                                     ReadCursor* cursor) const {
   ReadResult result{0, offset, offset};
@@ -273,6 +331,19 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
   if (size == 0 || max <= 0) return result;
   ASSIGN_OR_RETURN(auto map, log_->Map());
   const char* data = map->data();
+  // Bytes the last read spilled (checked with their batch) come first.
+  bool started = false;
+  if (cursor != nullptr) {
+    if (std::string_view spilled = cursor->SpillAt(id_, offset); !spilled.empty()) {
+      const int64_t n = std::min<int64_t>(max, static_cast<int64_t>(spilled.size()));
+      std::memcpy(out, spilled.data(), static_cast<size_t>(n));
+      cursor->ConsumeSpill(n);
+      result = ReadResult{n, offset, offset + n};
+      if (n == max) return result;
+      offset = result.next;
+      started = true;
+    }
+  }
   // A matching cursor names the batch, and maybe the record, holding offset.
   ReadCursor::Position from;
   bool resume = false;
@@ -282,15 +353,19 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
       resume = true;
     }
   }
+  // After a spill only the batch after it follows (at the segment's end,
+  // none does).
+  if (started && !resume) return result;
   int64_t pos = resume ? from.batch : StartPosition(offset, data, size);
   bool resume_record = resume && from.record >= 0;
   bool verified = !verify_reads_ || (resume && from.verified);
-  bool started = false;
   // Where the record holding result.next starts, for the cursor.
   struct {
     int64_t batch = -1, batch_size = 0, record = -1;
     int32_t left = 0;
   } stop;
+  // The batch whose rest went to the cursor's spill, if one did.
+  int64_t spill_batch = -1, spill_batch_size = 0;
   while (pos < size && result.bytes < max) {
     auto located = BatchAt(data, size, pos);
     if (!located.ok()) {
@@ -364,6 +439,7 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
     if (!started && !resume_record) reader.SkipBefore(offset);
     resume_record = false;
     RecordView rec;
+    PartialRecord partial;
     for (;;) {
       if (started) {
         // Whole plain records in one pass each; the record that ends the
@@ -395,8 +471,15 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
       result.next = rec.offset + (skip + n);
       const bool inside = skip + n < presented;  // stopped inside this record
       stop = {pos, loc.size, inside ? rec_position : reader.position(), inside ? rec_left : reader.remaining()};
+      if (inside) partial = {rec, skip + n, presented};
       if (check_after_copy) crc_walk.CoverTo(reader.position());
     }
+    // Full inside a batch still to be checked: the rest of it goes to the
+    // cursor's spill, checked piece by piece as it is copied, instead of a
+    // second pass over bytes that come from memory.
+    const bool spilled = check_after_copy && cursor != nullptr && result.bytes >= max &&
+                         (partial.from >= 0 || reader.remaining() > 0) &&
+                         SpillRest(reader, partial, result.next, &crc_walk, &cursor->spill_buffer());
     if (check_after_copy) {
       // Records that did not parse may be damage too: the CRC says which.
       Status v = crc_walk.Finish();
@@ -409,6 +492,10 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
         result.stopped_at_damage = true;
         break;
       }
+      if (spilled) {
+        spill_batch = pos;
+        spill_batch_size = loc.size;
+      }
     }
     if (!reader.status().ok()) {
       return reader.status().Annotate(fmt::format("{} batch at position {}", log_path(), pos));
@@ -416,10 +503,15 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
     pos = next_pos;
   }
   if (cursor != nullptr && result.bytes > 0) {
-    cursor->StopAt(id_, result.next, stop.batch, stop.batch_size, stop.record, stop.left);
+    if (spill_batch >= 0) {
+      cursor->KeepSpill(id_, result.next, spill_batch, spill_batch_size);
+    } else if (stop.batch >= 0) {
+      cursor->StopAt(id_, result.next, stop.batch, stop.batch_size, stop.record, stop.left);
+    }
   }
   return result;
 }
+
 
 Result<std::optional<Offset>> LogSegment::FindOffsetByTimestamp(Timestamp ts,
                                                                 Offset starting_offset) const {

@@ -2,13 +2,15 @@
 // out. A write of a few hundred KiB holds thousands of lines; splitting them
 // into a vector first and then encoding them through the general Append
 // walks the text twice and pays the general record encoder per line. Here,
-// when the lines are plain (no key separator, no compaction) and fit one
-// batch, BatchBuilder::AddLines finds and encodes each line in one pass.
-// The bytes are those Append would write: one batch is what Append makes of
-// lines that fit one batch, and AddLines encodes what Add does for a
-// keyless, header-less record.
+// when the lines are plain (no key separator, no compaction),
+// BatchBuilder::AddLines finds and encodes each line in one pass. The bytes
+// are those Append would write: batches cut where Append cuts them
+// (Log::BatchTarget), and AddLines encodes what Add does for a keyless,
+// header-less record.
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "store/base/format.h"
 #include "store/log/log.h"
@@ -20,7 +22,7 @@ Result<AppendResult> Log::AppendText(std::string_view pending, std::string_view 
     return Status::InvalidArgument("AppendText needs text that ends with a newline");
   }
   MutexLock lock(&append_mu_);
-  ASSIGN_OR_RETURN(std::optional<AppendResult> one, AppendTextAsOneBatch(pending, text));
+  ASSIGN_OR_RETURN(std::optional<AppendResult> one, AppendPlainText(pending, text));
   if (one) return *one;
 
   // Several batches, keys or a limit to check per line: the general path.
@@ -42,8 +44,7 @@ Result<AppendResult> Log::AppendText(std::string_view pending, std::string_view 
 }
 
 // REQUIRES: append_mu_.
-Result<std::optional<AppendResult>> Log::AppendTextAsOneBatch(std::string_view pending,
-                                                              std::string_view text) {
+Result<std::optional<AppendResult>> Log::AppendPlainText(std::string_view pending, std::string_view text) {
   const LogConfig& cfg = appender_config();
   const int64_t batch_limit = std::min(cfg.max_message_bytes, cfg.segment_bytes);
   // Records take more bytes than their lines, so text over the limit never
@@ -53,28 +54,47 @@ Result<std::optional<AppendResult>> Log::AppendTextAsOneBatch(std::string_view p
       format::kBatchHeaderSize + text_bytes > batch_limit) {
     return std::optional<AppendResult>();
   }
+  const int64_t batch_target = BatchTarget();
   const Offset start = log_end_offset();
   const Timestamp now = clock_->Now();
-  builder_.Reset(start, now);
+  AppendResult result{start, start, 0, 0, now};
+  // Several batches are gathered and written as one (WriteBatches), as the
+  // general path does, cut where it cuts them (BatchTarget).
+  multi_batch_.clear();
+  std::vector<BatchLocation> locations;
   Offset offset = start;
   const char* p = text.data();
   const char* const end = p + text.size();
-  if (!pending.empty()) {
-    // The first line, newline and all, continues what earlier writes left.
-    const char* nl = static_cast<const char*>(std::memchr(p, '\n', text.size()));
-    append_buf_.assign(pending).append(p, static_cast<size_t>(nl - p) + 1);
-    offset = builder_.AddLines(offset, now, append_buf_);
-    p = nl + 1;
+  bool first = true;
+  while (p < end) {
+    StartBatch(offset, now, /*first=*/locations.empty());
+    if (first && !pending.empty()) {
+      // The first line, newline and all, continues what earlier writes left.
+      const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+      append_buf_.assign(pending).append(p, static_cast<size_t>(nl - p) + 1);
+      offset = builder_.AddLines(offset, now, append_buf_);
+      p = nl + 1;
+    }
+    first = false;
+    const Offset batch_start = offset;
+    offset = builder_.AddLines(offset, now, std::string_view(p, static_cast<size_t>(end - p)), batch_target);
+    p += (offset - batch_start);
+    // Many short lines can take more record bytes than the limit allows in
+    // one batch: then the general path splits them as it always did.
+    if (builder_.size() > batch_limit) return std::optional<AppendResult>();
+    builder_.SetLastOffset(offset - 1);  // the batch's presented end - 1, as Append's
+    result.records += builder_.records();
+    ++result.batches;
+    if (p == end && locations.empty()) {
+      RETURN_IF_ERROR(WriteBuiltBatch(now, offset));  // one batch: straight from the builder
+    } else {
+      RETURN_IF_ERROR(GatherBuiltBatch(now, &locations));
+    }
   }
-  offset = builder_.AddLines(offset, now, std::string_view(p, static_cast<size_t>(end - p)));
-  // Many short lines can take more record bytes than the limit allows in
-  // one batch: then the general path splits them as it always did.
-  if (builder_.size() > batch_limit) return std::optional<AppendResult>();
-
-  const int64_t records = builder_.records();
-  builder_.SetLastOffset(offset - 1);  // the batch's presented end - 1, as Append's
-  RETURN_IF_ERROR(WriteBuiltBatch(now, offset));
-  AppendResult result{start, offset, records, 1, now};
+  if (!locations.empty()) {
+    RETURN_IF_ERROR(WriteBatches(GatheredBatches(), std::move(locations), result.records, offset));
+  }
+  result.end_offset = offset;
   RETURN_IF_ERROR(FinishAppend(result, now));
   return std::optional<AppendResult>(result);
 }

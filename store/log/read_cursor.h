@@ -10,6 +10,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include "store/base/types.h"
 
@@ -37,10 +39,34 @@ class ReadCursor {
   void StopAt(uint64_t segment_id, Offset next, int64_t batch, int64_t batch_size, int64_t record,
               int32_t records_left);
 
+  // The spill: a read with room for only part of a batch still to be
+  // checked copies the rest of the batch's presented bytes here as it
+  // checks the batch's CRC-32C, so the batch is read from memory once (a
+  // separate pass over the rest would read it twice). The next read at
+  // the spill's offset starts with these bytes.
+  //
+  // The buffer a read fills with the rest of a batch (cleared by the
+  // reader, kept between reads for its capacity).
+  std::string& spill_buffer() { return spill_; }
+  // The read stopped at `next` and spilled spill_buffer()'s bytes, the
+  // offsets [next, next + size) without a gap, up to the end of the batch
+  // at `batch` (`batch_size` bytes); the read after them starts at the batch
+  // after it.
+  void KeepSpill(uint64_t segment_id, Offset next, int64_t batch, int64_t batch_size);
+  // The spilled bytes left for a read of `offset` in segment `segment_id`,
+  // empty when there are none for it.
+  std::string_view SpillAt(uint64_t segment_id, Offset offset) const;
+  // The next n of them were served: the cursor moves past them (and, with
+  // none left, to the batch after the spilled one).
+  void ConsumeSpill(int64_t n);
+
  private:
   uint64_t segment_id_ = 0;  // LogSegment::id(); 0: none
   Offset offset_;            // the offset the next read is expected at
   Position position_;
+  std::string spill_;
+  int64_t spill_begin_ = 0;  // spill_[spill_begin_, spill_end_) are still to be served
+  int64_t spill_end_ = 0;
 };
 
 }  // namespace topicfs::store

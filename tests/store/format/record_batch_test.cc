@@ -672,6 +672,43 @@ TEST(RecordBatch, AddLinesOfOneLineEncodesWhatAddEncodes) {
   }
 }
 
+// Batches built one after another in one builder (ResetAfterFinished) are,
+// byte for byte, the batches built apart; AddLines' stop_at leaves the
+// lines after the one that reached it for the next batch.
+TEST(RecordBatch, BatchesBuiltInARowAreTheBatchesBuiltApart) {
+  std::string text;
+  for (int i = 0; i < 500; ++i) text += "line number " + std::to_string(i) + " of the write\n";
+  const Timestamp t(1'700'000'000'000);
+  BatchBuilder row, apart;
+  std::string expected;
+  Offset offset(1000);
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  row.Reset(offset, t);
+  int batches = 0;
+  while (p < end) {
+    if (batches > 0) row.ResetAfterFinished(offset, t);
+    EXPECT_EQ(row.size(), 61);
+    EXPECT_EQ(row.batch_start(), static_cast<int64_t>(expected.size()));
+    const Offset from = offset;
+    offset = row.AddLines(offset, t, std::string_view(p, static_cast<size_t>(end - p)), /*stop_at=*/2000);
+    const std::string_view lines(p, static_cast<size_t>(offset - from));
+    p += lines.size();
+    const int64_t size = row.size();
+    EXPECT_GE(size, p == end ? 0 : 2000);
+    EXPECT_LT(size, 2000 + 80);  // at most one line past stop_at
+    const std::string_view batch = row.Finish();
+    EXPECT_TRUE(VerifyBatch(batch).ok());
+    apart.Reset(from, t);
+    apart.AddLines(from, t, lines);
+    EXPECT_EQ(batch, apart.Finish());
+    expected.append(batch);
+    ++batches;
+  }
+  EXPECT_GT(batches, 5);
+  EXPECT_EQ(row.Finished(), expected);
+}
+
 TEST(RecordBatch, AddLinesEncodesWhatAddEncodesPerLine) {
   // Line lengths around every varint boundary of the value and body sizes,
   // in runs (the copy guesses the header from the last line) and alone;

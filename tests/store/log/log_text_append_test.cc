@@ -83,6 +83,31 @@ TEST_F(LogTextAppendTest, OneBatchWritesTheBytesAppendWrites) {
   ExpectSameAsAppend(LogConfig{}, {{"", "a\n"}, {"", "\n\n\n"}, {"", many}, {"", "x\ny\n"}});
 }
 
+// A write of more text than an uncompressed batch holds (64 KiB,
+// Log::BatchTarget) becomes several batches, cut where Append cuts them,
+// each at most one line past the target; a compressed topic keeps one.
+TEST_F(LogTextAppendTest, TextPastTheBatchTargetIsCutAsAppendCutsIt) {
+  std::string text;
+  for (int i = 0; text.size() < 300'000; ++i) text += "a line of the bulk write number " + std::to_string(i) + "\n";
+  ExpectSameAsAppend(LogConfig{}, {{"held", text}, {"", std::string(70'000, 'z') + "\n" + text}});
+
+  auto log = OpenLog("cut-0", LogConfig{});
+  auto appended = log->AppendText("", text);
+  ASSERT_TRUE(appended.ok()) << appended.status().ToString();
+  EXPECT_GE(appended->batches, 5);  // 300 KB of text, a few bytes more as records
+  auto batches = log->Segments().front()->Batches();
+  ASSERT_TRUE(batches.ok());
+  EXPECT_EQ(static_cast<int64_t>(batches->size()), appended->batches);
+  for (const auto& b : *batches) EXPECT_LE(b.size, 64 * 1024 + 100);
+
+  LogConfig lz4;
+  lz4.compression_type = CompressionType::kLz4;
+  auto compressed = OpenLog("lz4-0", lz4);
+  auto one = compressed->AppendText("", text);
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  EXPECT_EQ(one->batches, 1);
+}
+
 TEST_F(LogTextAppendTest, PendingStartsTheFirstLine) {
   ExpectSameAsAppend(LogConfig{}, {{"par", "tial\nnext\n"}, {"only", "\n"}, {"p", "\n\n"}});
 }
