@@ -170,6 +170,9 @@ class GroupCoordinator {
   std::string NewMemberId(const std::string& prefix) REQUIRES(mu_);
   int64_t MonotonicNow() const { return clock_.MonotonicMs(); }
   int64_t WallNow() const { return clock_.Now().value; }
+  // Where a reader of a group committed at `committed` resumes: the next
+  // record's offset for one inside a record (group_coordinator_offsets.cc).
+  Offset ResumePosition(const TopicPartition& tp, Offset committed) const;
   bool PartitionExists(const TopicPartition& tp) const;
 
   LogManager& manager_;

@@ -42,6 +42,20 @@ GroupError ValidateCommit(ClassicGroup& group, const OffsetCommitRequest& reques
 
 }  // namespace
 
+// A Kafka client commits the offset after its last record, its last
+// record's offset + 1: with offsets as byte positions that is inside the
+// record. Stored as it came, a group would show a lag of the record's
+// length - 1 however caught up it is; the next record's offset (the log
+// end after the last) is where its reader resumes anyway (the @group=
+// view's rule), so that is what is kept. Offsets at a record, past the log
+// end, or in a partition that cannot say, stay as they came.
+Offset GroupCoordinator::ResumePosition(const TopicPartition& tp, Offset committed) const {
+  std::shared_ptr<Log> log = manager_.GetLog(tp.topic, tp.partition);
+  if (log == nullptr || committed > log->log_end_offset() || committed <= log->log_start_offset()) return committed;
+  Result<Offset> next = log->FirstRecordAtOrAfter(committed);
+  return next.ok() ? *next : committed;
+}
+
 std::vector<PartitionResult> GroupCoordinator::OffsetCommit(const OffsetCommitRequest& request) {
   std::vector<PartitionResult> results;
   auto all = [&](GroupError error) {
@@ -82,7 +96,7 @@ std::vector<PartitionResult> GroupCoordinator::OffsetCommit(const OffsetCommitRe
     } else if (!PartitionExists(p.tp) || p.offset.value < 0) {
       results[i].error = GroupError::kUnknownTopicOrPartition;
     } else {
-      commits.push_back({p.tp, p.offset, p.leader_epoch, p.metadata});
+      commits.push_back({p.tp, ResumePosition(p.tp, p.offset), p.leader_epoch, p.metadata});
       committed.push_back(i);
     }
   }

@@ -53,6 +53,24 @@ TEST_F(CoordinatorTest, SimpleCommitToAnUnknownGroupMakesAnEmptyGroupAndFetchRea
   EXPECT_TRUE(coordinator_->OffsetFetch("nobody", std::nullopt).partitions.empty());
 }
 
+// Kafka clients commit their last record's offset + 1, inside that record
+// here: kept as the next record's offset, where the group's reader resumes,
+// so a caught-up group has no lag. At a record, or past the end, as sent.
+TEST_F(CoordinatorTest, ACommitInsideARecordIsKeptAsTheNextRecordsOffset) {
+  auto log = manager_->GetLog("orders", 0);
+  ASSERT_NE(log, nullptr);
+  const std::vector<std::string_view> lines = {"first", "second", "third"};  // at 0, 6 and 13; end 19
+  ASSERT_TRUE(log->Append(lines).ok());
+  ASSERT_EQ(log->log_end_offset(), Offset(19));
+  const std::pair<int64_t, int64_t> cases[] = {{1, 6}, {6, 6}, {7, 13}, {14, 19}, {19, 19}, {25, 25}, {0, 0}};
+  for (const auto& [sent, kept] : cases) {
+    ASSERT_EQ(OnlyError(coordinator_->OffsetCommit(Commit(-1, "", {At(kOrders0, sent)}))), GroupError::kNone);
+    OffsetFetchResult fetched = coordinator_->OffsetFetch("g", std::vector<TopicPartition>{kOrders0});
+    ASSERT_EQ(fetched.partitions.size(), 1u);
+    EXPECT_EQ(fetched.partitions[0].offset, kept) << "committed " << sent;
+  }
+}
+
 TEST_F(CoordinatorTest, TheFilesystemsCommitsAreTheGroupsAndBack) {
   ASSERT_TRUE(offsets_->Commit("billing", kOrders1, Offset(100)).ok());  // what a @group= view's close does
   OffsetFetchResult fetched = coordinator_->OffsetFetch("billing", std::nullopt);
