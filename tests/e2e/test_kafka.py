@@ -21,57 +21,14 @@ import tempfile
 import time
 import unittest
 
-from mount_fixture import MountedTestCase, main, topicfs_bin
+from kafka_listener_fixture import KafkaListenerTestCase, free_port, offsets_of, wait_for_port
+from mount_fixture import main, topicfs_bin
 
-PYTHON3_WITH_KAFKA = "/usr/bin/python3"
 CODECS = ("gzip", "snappy", "lz4", "zstd")
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.02)
-    raise AssertionError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
-
-
-def offsets_of(lines):
-    """The byte position of each line of a partition file: its Kafka offset."""
-    out, at = [], 0
-    for line in lines:
-        out.append(at)
-        at += len(line) + 1
-    return out
-
-
-class KafkaTestCase(MountedTestCase):
-    """A mount whose daemon also listens for Kafka clients on self.port."""
-
-    def setUp(self):
-        if shutil.which("kcat") is None:
-            self.fail("kcat is not installed (scripts/setup.sh installs it)")
-        self.port = free_port()
-        self.broker = f"127.0.0.1:{self.port}"
-        self.daemon_args = (f"--kafka-listen={self.broker}",)
-        super().setUp()
-        wait_for_port(self.port)
-
-    def kcat(self, *args, input=None, timeout=30, check=True):
-        r = subprocess.run(["kcat", "-b", self.broker, *args], input=input, capture_output=True,
-                           timeout=timeout)
-        if check and r.returncode != 0:
-            self.fail(f"kcat {' '.join(args)} failed with {r.returncode}:\n{r.stderr.decode()}\n"
-                      f"daemon log:\n{self.daemon.log()}")
-        return r
+class KafkaTestCase(KafkaListenerTestCase):
+    """The listener beside the mount, with kcat's consumer at hand."""
 
     def consume(self, topic, count, start="beginning", partition=0, fmt="%o %s\\n"):
         """`count` records from `start`, as (offset, value) pairs."""
@@ -82,13 +39,6 @@ class KafkaTestCase(MountedTestCase):
             offset, _, value = line.partition(" ")
             pairs.append((int(offset), value))
         return pairs
-
-    def python(self, script, timeout=60):
-        r = subprocess.run([PYTHON3_WITH_KAFKA, "-c", script, self.broker], capture_output=True,
-                           timeout=timeout)
-        if r.returncode != 0:
-            self.fail(f"python3-kafka script failed:\n{r.stderr.decode()}\ndaemon log:\n{self.daemon.log()}")
-        return r.stdout.decode()
 
 
 class MetadataTest(KafkaTestCase):

@@ -8,64 +8,17 @@ group share a 4-partition topic, one killed, every record consumed once.
 Needs kcat and python3-kafka for /usr/bin/python3 (scripts/setup.sh)."""
 
 import os
-import shutil
 import signal
-import socket
 import subprocess
-import tempfile
 import time
-import unittest
 
 import kafka_tools
-from mount_fixture import MountedTestCase, main
-
-PYTHON3_WITH_KAFKA = "/usr/bin/python3"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from kafka_listener_fixture import PYTHON3_WITH_KAFKA, KafkaListenerTestCase, offsets_of
+from mount_fixture import main
 
 
-def wait_for_port(port, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.02)
-    raise AssertionError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
-
-
-def offsets_of(lines):
-    """The byte position of each line of a partition file: its Kafka offset."""
-    out, at = [], 0
-    for line in lines:
-        out.append(at)
-        at += len(line) + 1
-    return out
-
-
-class KafkaGroupsTestCase(MountedTestCase):
-    """A mount whose daemon also listens for Kafka clients on self.port."""
-
-    def setUp(self):
-        if shutil.which("kcat") is None:
-            self.fail("kcat is not installed (scripts/setup.sh installs it)")
-        self.port = free_port()
-        self.broker = f"127.0.0.1:{self.port}"
-        self.daemon_args = (f"--kafka-listen={self.broker}",)
-        super().setUp()
-        wait_for_port(self.port)
-
-    def python(self, script, *args, timeout=90):
-        r = subprocess.run([PYTHON3_WITH_KAFKA, "-c", script, self.broker, *args], capture_output=True,
-                           timeout=timeout)
-        if r.returncode != 0:
-            self.fail(f"python3-kafka script failed:\n{r.stderr.decode()}\ndaemon log:\n{self.daemon.log()}")
-        return r.stdout.decode()
+class KafkaGroupsTestCase(KafkaListenerTestCase):
+    """The listener beside the mount, for group and admin clients."""
 
     def write_lines(self, rel, lines):
         self.append(rel, "".join(line + "\n" for line in lines).encode())
