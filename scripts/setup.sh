@@ -16,6 +16,12 @@ missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# Node.js and npm run KafkaJS, a test client (tests/e2e/kafkajs_client.js).
+# Checked by command: a machine's own Node.js (a nodesource build carries
+# its npm) is used as it is; Debian's packages only where there is none.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
+fi
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

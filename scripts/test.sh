@@ -18,6 +18,8 @@ scripts/setup.sh
 # that needs them fails rather than skips.
 echo "== Apache Kafka's tools for the tests (tests/e2e/kafka_tools.py)"
 python3 tests/e2e/kafka_tools.py fetch
+echo "== KafkaJS for the tests (tests/e2e/kafka_listener_fixture.py)"
+python3 tests/e2e/kafka_listener_fixture.py
 export TOPICFS_REQUIRE_KAFKA=1
 
 build() {  # build <dir> <cmake args...>

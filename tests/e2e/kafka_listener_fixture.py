@@ -3,14 +3,46 @@
 --kafka-listen=127.0.0.1:<a free port>, and the test drives kcat and
 python3-kafka (Debian's, under /usr/bin/python3) against it."""
 
+import os
 import shutil
 import socket
 import subprocess
 import time
+import unittest
 
 from mount_fixture import MountedTestCase
 
 PYTHON3_WITH_KAFKA = "/usr/bin/python3"
+KAFKAJS_VERSION = "2.2.4"
+
+
+def kafkajs_dir(quiet=True):
+    """The node_modules folder holding KafkaJS, a test client: installed with
+    npm from the npm registry into a cache outside the source tree once
+    ($TOPICFS_KAFKAJS_CACHE, else ~/.cache/topicfs/kafkajs-<version>), then
+    reused. Raises unittest.SkipTest without npm or the registry, unless
+    TOPICFS_REQUIRE_KAFKA=1 (scripts/test.sh) makes that a failure."""
+    cache = os.environ.get("TOPICFS_KAFKAJS_CACHE",
+                           os.path.expanduser(f"~/.cache/topicfs/kafkajs-{KAFKAJS_VERSION}"))
+    modules = os.path.join(cache, "node_modules")
+    if os.path.isfile(os.path.join(modules, "kafkajs", "package.json")):
+        return modules
+    problem = None
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        problem = "node or npm is not installed (scripts/setup.sh installs them)"
+    else:
+        os.makedirs(cache, exist_ok=True)
+        r = subprocess.run(["npm", "install", "--prefix", cache, "--no-audit", "--no-fund", "--no-save",
+                            f"kafkajs@{KAFKAJS_VERSION}"], capture_output=True, text=True, timeout=300)
+        if r.returncode != 0 or not os.path.isdir(os.path.join(modules, "kafkajs")):
+            problem = f"npm install kafkajs@{KAFKAJS_VERSION} failed: {r.stderr[-2000:]}"
+        elif not quiet:
+            print(f"kafkajs {KAFKAJS_VERSION} installed in {cache}")
+    if problem is None:
+        return modules
+    if os.environ.get("TOPICFS_REQUIRE_KAFKA") == "1":
+        raise AssertionError(f"KafkaJS is required (TOPICFS_REQUIRE_KAFKA=1): {problem}")
+    raise unittest.SkipTest(problem)
 
 
 def free_port():
@@ -68,3 +100,19 @@ class KafkaListenerTestCase(MountedTestCase):
         if r.returncode != 0:
             self.fail(f"python3-kafka script failed:\n{r.stderr.decode()}\ndaemon log:\n{self.daemon.log()}")
         return r.stdout.decode()
+
+    def kafkajs(self, *args, timeout=60):
+        """Runs tests/e2e/kafkajs_client.js with the broker address first;
+        its stdout, or the test fails with its stderr."""
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kafkajs_client.js")
+        env = dict(os.environ, NODE_PATH=kafkajs_dir())
+        r = subprocess.run(["node", script, self.broker, *args], capture_output=True, text=True,
+                           timeout=timeout, env=env)
+        if r.returncode != 0:
+            self.fail(f"kafkajs {' '.join(args)} failed:\n{r.stderr}\ndaemon log:\n{self.daemon.log()}")
+        return r.stdout
+
+
+if __name__ == "__main__":
+    # scripts/test.sh: install KafkaJS into the cache before the tests run.
+    print(kafkajs_dir(quiet=False))
