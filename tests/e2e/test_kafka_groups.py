@@ -285,6 +285,22 @@ class JavaToolsTest(KafkaGroupsTestCase):
         out = self.tool(configs, "--entity-type", "topics", "--entity-name", "jt", "--describe")
         self.assertIn("retention.ms=7000 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:retention.ms=7000}", out)
 
+    def test_kafka_delete_records_moves_the_log_start_the_xattrs_and_consumers_see(self):
+        self.mkdir("jd")
+        lines = [f"record {i}" for i in range(6)]
+        self.write_lines("jd/0", lines)
+        at = offsets_of(lines)
+        spec = os.path.join(self.tmp, "delete-records.json")
+        with open(spec, "w") as f:
+            f.write('{"version": 1, "partitions": [{"topic": "jd", "partition": 0, "offset": %d}]}' % at[3])
+        out = self.tool("org.apache.kafka.tools.DeleteRecordsCommand", "--offset-json-file", spec)
+        self.assertIn(f"partition: jd-0\tlow_watermark: {at[3]}", out)
+        self.assertEqual(self.xattr("jd/0", "log_start_offset"), str(at[3]))
+        self.assertEqual(os.stat(self.path("jd", "0")).st_size, at[-1] + len(lines[-1]) + 1)
+        out = self.tool("org.apache.kafka.tools.consumer.ConsoleConsumer", "--topic", "jd", "--from-beginning",
+                        "--max-messages", "3")
+        self.assertEqual(out.splitlines(), lines[3:])
+
     def test_console_consumer_group_is_the_group_view(self):
         self.mkdir("jc")
         self.write_lines("jc/0", ["a", "b", "c"])
