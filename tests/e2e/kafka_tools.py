@@ -172,7 +172,9 @@ def jars_or_skip(test_case=None):
 def java_command(main_class, args=(), heap="256m", log4j="tools", jvm_args=()):
     """The argv that runs one Kafka main class from the cache."""
     libs = ensure_jars()
-    return ["java", f"-Xmx{heap}", "-XX:+UseSerialGC", "-Djava.awt.headless=true",
+    # The serial collector keeps a test's JVMs small, unless jvm_args choose one.
+    collector = [] if any(a.startswith("-XX:+Use") and a.endswith("GC") for a in jvm_args) else ["-XX:+UseSerialGC"]
+    return ["java", f"-Xmx{heap}", *collector, "-Djava.awt.headless=true",
             f"-Dlog4j2.configurationFile={_log4j_config(log4j)}", *jvm_args,
             "-cp", os.path.join(libs, "*"), main_class, *args]
 
@@ -234,16 +236,18 @@ class KafkaBroker:
     directory (a test that swaps partition directories does so while it is
     stopped). As a context manager it starts and always stops; close()
     also removes the temporary directory. `overrides` are extra
-    server.properties lines (name -> value)."""
+    server.properties lines (name -> value); `jvm_args` extra JVM options
+    (a collector among them replaces the serial one)."""
 
     def __init__(self, log_dir=None, overrides=None, heap="512m", start_timeout=120,
-                 stop_timeout=60):
+                 stop_timeout=60, jvm_args=()):
         self.tmp = tempfile.mkdtemp(prefix="topicfs-kafka-")
         self.log_dir = log_dir or os.path.join(self.tmp, "kafka-logs")
         self.config_path = os.path.join(self.tmp, "server.properties")
         self.log_path = os.path.join(self.tmp, "broker.log")
         self.overrides = dict(overrides or {})
         self.heap = heap
+        self.jvm_args = tuple(jvm_args)
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
         self.port = None
@@ -297,7 +301,8 @@ class KafkaBroker:
         log.flush()
         try:
             self.proc = subprocess.Popen(
-                java_command(BROKER_MAIN, [self.config_path], heap=self.heap, log4j="broker"),
+                java_command(BROKER_MAIN, [self.config_path], heap=self.heap, log4j="broker",
+                             jvm_args=self.jvm_args),
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True)
         finally:

@@ -285,6 +285,11 @@ class JavaToolsTest(KafkaGroupsTestCase):
         out = self.tool(configs, "--entity-type", "topics", "--entity-name", "jt", "--describe")
         self.assertIn("retention.ms=7000 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:retention.ms=7000}", out)
 
+    def test_console_producer_lines_are_what_cat_prints(self):
+        self.mkdir("jp")
+        self.tool("org.apache.kafka.tools.ConsoleProducer", "--topic", "jp", input="one\ntwo\nthree\n")
+        self.assertEqual(self.read("jp/0"), b"one\ntwo\nthree\n")
+
     def test_kafka_delete_records_moves_the_log_start_the_xattrs_and_consumers_see(self):
         self.mkdir("jd")
         lines = [f"record {i}" for i in range(6)]
