@@ -284,13 +284,13 @@ struct PartialRecord {
 // covered as far as it got) where the rest is not one run of offsets from
 // `next`: compaction's gaps would leave bytes the spill cannot name.
 bool SpillRest(RecordReader& reader, const PartialRecord& partial, Offset next, BatchCrcWalk* crc_walk,
-               std::string* spill) {
+               ByteBuffer* spill) {
   spill->clear();
   Offset end = next;
   if (partial.from >= 0) {
     const int64_t n = partial.presented - partial.from;
     const size_t at = spill->size();
-    spill->resize(at + static_cast<size_t>(n));
+    spill->ResizeUninitialized(at + static_cast<size_t>(n));
     CopyPresented(partial.rec, partial.from, n, spill->data() + at);
     end = end + n;
   }
@@ -299,10 +299,10 @@ bool SpillRest(RecordReader& reader, const PartialRecord& partial, Offset next, 
     // Plain values never present more bytes than they take in the batch.
     const int64_t room = std::max<int64_t>(reader.bytes_left(), 0) + 1;
     const size_t at = spill->size();
-    spill->resize(at + static_cast<size_t>(std::min(room, kCheckedPiece)));
+    spill->ResizeUninitialized(at + static_cast<size_t>(std::min(room, kCheckedPiece)));
     Offset plain_end = end;
     const int64_t copied = reader.CopyPlainValues(spill->data() + at, std::min(room, kCheckedPiece), &plain_end);
-    spill->resize(at + static_cast<size_t>(copied));
+    spill->ResizeUninitialized(at + static_cast<size_t>(copied));
     if (copied > 0) {
       if (plain_end - end != copied) return false;  // a gap: offsets the spill cannot name
       end = plain_end;
@@ -314,7 +314,7 @@ bool SpillRest(RecordReader& reader, const PartialRecord& partial, Offset next, 
     if (presented == 0) continue;
     if (rec.offset != end) return false;
     const size_t before = spill->size();
-    spill->resize(before + static_cast<size_t>(presented));
+    spill->ResizeUninitialized(before + static_cast<size_t>(presented));
     CopyPresented(rec, 0, presented, spill->data() + before);
     end = end + presented;
     crc_walk->CoverTo(reader.position());

@@ -34,8 +34,7 @@ void ReadCursor::KeepSpill(uint64_t segment_id, Offset next, int64_t batch, int6
 
 std::string_view ReadCursor::SpillAt(uint64_t segment_id, Offset offset) const {
   if (spill_begin_ == spill_end_ || segment_id_ != segment_id || offset_ != offset) return {};
-  return std::string_view(spill_).substr(static_cast<size_t>(spill_begin_),
-                                         static_cast<size_t>(spill_end_ - spill_begin_));
+  return spill_.view().substr(static_cast<size_t>(spill_begin_), static_cast<size_t>(spill_end_ - spill_begin_));
 }
 
 void ReadCursor::ConsumeSpill(int64_t n) {

@@ -10,9 +10,9 @@
 
 #include <cstdint>
 #include <optional>
-#include <string>
 #include <string_view>
 
+#include "store/base/byte_buffer.h"
 #include "store/base/types.h"
 
 namespace topicfs::store {
@@ -47,7 +47,7 @@ class ReadCursor {
   //
   // The buffer a read fills with the rest of a batch (cleared by the
   // reader, kept between reads for its capacity).
-  std::string& spill_buffer() { return spill_; }
+  ByteBuffer& spill_buffer() { return spill_; }
   // The read stopped at `next` and spilled spill_buffer()'s bytes, the
   // offsets [next, next + size) without a gap, up to the end of the batch
   // at `batch` (`batch_size` bytes); the read after them starts at the batch
@@ -64,7 +64,7 @@ class ReadCursor {
   uint64_t segment_id_ = 0;  // LogSegment::id(); 0: none
   Offset offset_;            // the offset the next read is expected at
   Position position_;
-  std::string spill_;
+  ByteBuffer spill_;
   int64_t spill_begin_ = 0;  // spill_[spill_begin_, spill_end_) are still to be served
   int64_t spill_end_ = 0;
 };
