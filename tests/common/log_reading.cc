@@ -11,7 +11,11 @@ std::unique_ptr<store::Log> OpenTestLog(const std::string& dir, const store::Log
   o.topic_partition = {"t", 0};
   o.config = config;
   o.clock = clock;
-  auto log = store::Log::Open(o);
+  return OpenTestLog(o);
+}
+
+std::unique_ptr<store::Log> OpenTestLog(const store::Log::Options& options) {
+  auto log = store::Log::Open(options);
   EXPECT_TRUE(log.ok()) << log.status().ToString();
   return log.ok() ? std::move(log).value() : nullptr;
 }

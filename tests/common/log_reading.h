@@ -16,6 +16,8 @@ namespace topicfs::testing {
 // with the given config and clock; nullptr (and a test failure) on error.
 std::unique_ptr<store::Log> OpenTestLog(const std::string& dir, const store::LogConfig& config,
                                         const store::Clock* clock);
+// Opens a log with these options; nullptr (and a test failure) on error.
+std::unique_ptr<store::Log> OpenTestLog(const store::Log::Options& options);
 
 // Every presented byte of the log from `from` on, read sequentially in 4 KiB
 // reads the way cat does (each read continuing where the last one stopped).

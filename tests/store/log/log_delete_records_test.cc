@@ -29,9 +29,7 @@ class LogDeleteRecordsTest : public ::testing::Test {
     o.topic_partition = {"t", 0};
     o.config = c;
     o.clock = &clock_;
-    auto log = Log::Open(o);
-    EXPECT_TRUE(log.ok()) << log.status().ToString();
-    return log.ok() ? std::move(log).value() : nullptr;
+    return testing::OpenTestLog(o);
   }
 
   TempDir dir_;

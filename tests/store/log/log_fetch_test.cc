@@ -46,9 +46,7 @@ class LogFetchTest : public ::testing::Test {
     o.config = config_;
     o.clock = &clock_;
     o.had_clean_shutdown = clean;
-    auto log = Log::Open(o);
-    EXPECT_TRUE(log.ok()) << log.status().ToString();
-    return log.ok() ? std::move(log).value() : nullptr;
+    return testing::OpenTestLog(o);
   }
 
   // Appends `n` writes of three lines each: one batch per write.

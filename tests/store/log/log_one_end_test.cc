@@ -68,9 +68,7 @@ class LogOneEndTest : public ::testing::Test {
     o.config = config;
     o.clock = &clock_;
     o.had_clean_shutdown = clean;
-    auto log = Log::Open(o);
-    EXPECT_TRUE(log.ok()) << log.status().ToString();
-    return log.ok() ? std::move(log).value() : nullptr;
+    return testing::OpenTestLog(o);
   }
 
   // Writes a first segment as earlier versions did: LastOffsetDelta is the

@@ -139,6 +139,31 @@ class LogSegmentTest : public ::testing::Test {
     return out;
   }
 
+  // Reads seg from `from` in `chunk`-byte reads (through `cursor`, if
+  // given) until the end or the first read that fails: the bytes served,
+  // where the reads stopped, and that failure (ok at the end).
+  struct SequentialRead {
+    std::string served;
+    Offset at;
+    Status failed;
+  };
+  static SequentialRead ReadUntilFailure(const LogSegment& seg, Offset from, int64_t chunk,
+                                         ReadCursor* cursor = nullptr) {
+    SequentialRead out{"", from, Status::Ok()};
+    std::vector<char> buf(static_cast<size_t>(chunk));
+    for (;;) {
+      auto r = seg.Read(out.at, buf.data(), chunk, cursor);
+      if (!r.ok()) {
+        out.failed = r.status();
+        break;
+      }
+      if (r->bytes == 0) break;
+      out.served.append(buf.data(), static_cast<size_t>(r->bytes));
+      out.at = r->next;
+    }
+    return out;
+  }
+
   TempDir dir_;
   FakeClock clock_;
 };
@@ -703,23 +728,10 @@ TEST_F(LogSegmentTest, ReadsWithholdADamagedBatchWholeAndServeAroundIt) {
     // The last byte of the second batch's last value.
     const BatchLocation& damaged = (*locations)[1];
     testing::PokeFile(seg->log_path(), damaged.position.value + damaged.size - 2, "#");
-    std::string served;
-    std::vector<char> buf(static_cast<size_t>(chunk));
-    Offset at(0);
-    Status failed;
-    for (;;) {
-      auto r = seg->Read(at, buf.data(), chunk);
-      if (!r.ok()) {
-        failed = r.status();
-        break;
-      }
-      if (r->bytes == 0) break;
-      served.append(buf.data(), static_cast<size_t>(r->bytes));
-      at = r->next;
-    }
-    EXPECT_EQ(failed.code(), Code::kCorruption);
-    EXPECT_EQ(served, ExpectedFrom(first, 0));
-    EXPECT_EQ(at, Offset(second.front().offset));
+    const SequentialRead read = ReadUntilFailure(*seg, Offset(0), chunk);
+    EXPECT_EQ(read.failed.code(), Code::kCorruption);
+    EXPECT_EQ(read.served, ExpectedFrom(first, 0));
+    EXPECT_EQ(read.at, Offset(second.front().offset));
     EXPECT_EQ(ReadAll(*seg, third.front().offset, chunk), ExpectedFrom(third, third.front().offset));
     EXPECT_EQ(seg->withheld_batches(), 1);
     EXPECT_TRUE(seg->needs_repair());
@@ -764,34 +776,15 @@ TEST_F(LogSegmentTest, ACursorsReadWithholdsABatchFoundDamagedAfterItsBytesWereC
                                            : damaged.position.value + damaged.size - from_end;
       testing::PokeFile(seg->log_path(), at_byte, "#");
       ReadCursor cursor;
-      std::string served;
-      std::vector<char> buf(static_cast<size_t>(chunk));
-      Offset at(0);
-      Status failed;
-      for (;;) {
-        auto r = seg->Read(at, buf.data(), chunk, &cursor);
-        if (!r.ok()) {
-          failed = r.status();
-          break;
-        }
-        if (r->bytes == 0) break;
-        served.append(buf.data(), static_cast<size_t>(r->bytes));
-        at = r->next;
-      }
-      EXPECT_EQ(failed.code(), Code::kCorruption);
-      EXPECT_EQ(served, ExpectedFrom(recs[0], 0));
-      EXPECT_EQ(at, Offset(recs[1].front().offset));
+      const SequentialRead read = ReadUntilFailure(*seg, Offset(0), chunk, &cursor);
+      EXPECT_EQ(read.failed.code(), Code::kCorruption);
+      EXPECT_EQ(read.served, ExpectedFrom(recs[0], 0));
+      EXPECT_EQ(read.at, Offset(recs[1].front().offset));
       EXPECT_EQ(seg->withheld_batches(), 1);
       ReadCursor after;
-      std::string rest;
-      for (Offset next(recs[2].front().offset);;) {
-        auto r = seg->Read(next, buf.data(), chunk, &after);
-        ASSERT_TRUE(r.ok()) << r.status().ToString();
-        if (r->bytes == 0) break;
-        rest.append(buf.data(), static_cast<size_t>(r->bytes));
-        next = r->next;
-      }
-      EXPECT_EQ(rest, ExpectedFrom(recs[2], recs[2].front().offset));
+      const SequentialRead rest = ReadUntilFailure(*seg, Offset(recs[2].front().offset), chunk, &after);
+      ASSERT_TRUE(rest.failed.ok()) << rest.failed.ToString();
+      EXPECT_EQ(rest.served, ExpectedFrom(recs[2], recs[2].front().offset));
     }
   }
 }
