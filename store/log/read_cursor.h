@@ -65,7 +65,10 @@ class ReadCursor {
   Offset offset_;            // the offset the next read is expected at
   Position position_;
   ByteBuffer spill_;
-  int64_t spill_begin_ = 0;  // spill_[spill_begin_, spill_end_) are still to be served
+  // spill_[spill_begin_, spill_end_) are still to be served. Only KeepSpill
+  // sets spill_end_: bytes a read copied for a batch that then failed its
+  // check stay in the buffer but are never served.
+  int64_t spill_begin_ = 0;
   int64_t spill_end_ = 0;
 };
 
