@@ -10,6 +10,7 @@ import subprocess
 import time
 import unittest
 
+from kafka_tools import free_port  # noqa: F401 (the listener tests take it from here)
 from mount_fixture import MountedTestCase
 
 PYTHON3_WITH_KAFKA = "/usr/bin/python3"
@@ -43,12 +44,6 @@ def kafkajs_dir(quiet=True):
     if os.environ.get("TOPICFS_REQUIRE_KAFKA") == "1":
         raise AssertionError(f"KafkaJS is required (TOPICFS_REQUIRE_KAFKA=1): {problem}")
     raise unittest.SkipTest(problem)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for_port(port, timeout=5.0):
@@ -101,13 +96,17 @@ class KafkaListenerTestCase(MountedTestCase):
             self.fail(f"python3-kafka script failed:\n{r.stderr.decode()}\ndaemon log:\n{self.daemon.log()}")
         return r.stdout.decode()
 
-    def kafkajs(self, *args, timeout=60):
-        """Runs tests/e2e/kafkajs_client.js with the broker address first;
-        its stdout, or the test fails with its stderr."""
+    def kafkajs_command(self, *args):
+        """The argv and environment that run tests/e2e/kafkajs_client.js
+        with the broker address first."""
         script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kafkajs_client.js")
-        env = dict(os.environ, NODE_PATH=kafkajs_dir())
-        r = subprocess.run(["node", script, self.broker, *args], capture_output=True, text=True,
-                           timeout=timeout, env=env)
+        return ["node", script, self.broker, *args], dict(os.environ, NODE_PATH=kafkajs_dir())
+
+    def kafkajs(self, *args, timeout=60):
+        """Runs kafkajs_client.js (kafkajs_command); its stdout, or the test
+        fails with its stderr."""
+        argv, env = self.kafkajs_command(*args)
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=env)
         if r.returncode != 0:
             self.fail(f"kafkajs {' '.join(args)} failed:\n{r.stderr}\ndaemon log:\n{self.daemon.log()}")
         return r.stdout

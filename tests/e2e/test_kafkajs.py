@@ -56,10 +56,8 @@ class KafkaJsTest(KafkaListenerTestCase):
 
     def test_a_waiting_consumer_is_woken_by_an_append_through_the_mount(self):
         self.mkdir("jsw")
-        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kafkajs_client.js")
-        env = dict(os.environ, NODE_PATH=kafkajs_dir())
-        consumer = subprocess.Popen(["node", script, self.broker, "consume", "js-wait", "jsw", "1"],
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        argv, env = self.kafkajs_command("consume", "js-wait", "jsw", "1")
+        consumer = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         self.addCleanup(lambda: consumer.poll() is None and consumer.kill())
         # Appended once the consumer has joined and is fetching at the end.
         timer = threading.Timer(4.0, lambda: self.append("jsw/0", b"woken\n"))
