@@ -1,5 +1,8 @@
 #include "store/io/atomic_file.h"
 
+#include <algorithm>
+#include <string_view>
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -18,6 +21,20 @@ Status WriteAndSync(const std::string& tmp, std::string_view contents, FileIo& i
 
 }  // namespace
 
+// <path>.tmp, its name cut to fit NAME_MAX: a topic's config file of the
+// longest name (249 + ".conf") leaves no room for ".tmp". Cut names share a
+// staging file only if they agree in their first 251 bytes, which no two
+// files the store writes do.
+std::string StagingPathFor(const std::string& path) {
+  constexpr size_t kNameMax = 255;
+  constexpr std::string_view kStagingSuffix = ".tmp";
+  const size_t slash = path.find_last_of('/');
+  const size_t name_start = slash == std::string::npos ? 0 : slash + 1;
+  const size_t name_size = path.size() - name_start;
+  const size_t keep = std::min(name_size, kNameMax - kStagingSuffix.size());
+  return path.substr(0, name_start + keep) + std::string(kStagingSuffix);
+}
+
 std::string ParentDirectory(const std::string& path) {
   size_t slash = path.find_last_of('/');
   if (slash == std::string::npos) return ".";
@@ -26,7 +43,7 @@ std::string ParentDirectory(const std::string& path) {
 }
 
 Status WriteFileAtomically(const std::string& path, std::string_view contents, FileIo& io) {
-  const std::string tmp = path + ".tmp";
+  const std::string tmp = StagingPathFor(path);
   Status st = WriteAndSync(tmp, contents, io);
   if (st.ok()) st = io.Rename(tmp, path);
   if (!st.ok()) {

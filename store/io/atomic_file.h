@@ -1,6 +1,6 @@
 #pragma once
 // Crash-safe replacement of small files (configs, checkpoints): write
-// <path>.tmp, fsync it, rename over <path>, fsync the directory. A reader
+// <path>.tmp (cut to fit a file name), fsync it, rename over <path>, fsync the directory. A reader
 // sees the old file or the new one, never a mix.
 
 #include <string>
@@ -17,6 +17,9 @@ Status WriteFileAtomically(const std::string& path, std::string_view contents,
 Status SyncDirectory(const std::string& dir, FileIo& io = FileIo::Default());
 // Reads a whole small file. kNotFound when it does not exist.
 Result<std::string> ReadSmallFile(const std::string& path, FileIo& io = FileIo::Default());
+// Where WriteFileAtomically stages path: <path>.tmp, the name cut to fit
+// NAME_MAX (a crash may leave it behind).
+std::string StagingPathFor(const std::string& path);
 // The directory holding path ("." for a bare name).
 std::string ParentDirectory(const std::string& path);
 
