@@ -66,8 +66,10 @@ check "a topic's own setting wins" "$(xattr app-logs retention.ms)" "3600000"
 
 say "Settings live in the data directory and survive a remount."
 unmount_topicfs
-printf '\n$ ls %s\n' "$DATA/.topicfs/topics"
-ls "$DATA/.topicfs/topics"
+printf '\n$ ls %s\n' "$DATA"
+ls "$DATA"
+printf '\n$ cat %s\n' "$DATA/app-logs.conf"
+cat "$DATA/app-logs.conf"
 mount_topicfs
 run "getfattr -d app-logs | grep -E 'retention|segment.bytes|separator|policy'"
 check "retention.ms after remount" "$(xattr app-logs retention.ms)" "3600000"

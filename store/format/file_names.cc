@@ -7,7 +7,7 @@ namespace topicfs::store {
 namespace {
 
 constexpr std::string_view kDeletedDirSuffix = "-delete";
-constexpr std::string_view kDeletingConfigSuffix = ".deleting";
+constexpr std::string_view kDeletingSuffix = ".deleting";
 
 std::string RandomHex32() {
   std::random_device rd;
@@ -40,11 +40,18 @@ bool IsDeletedPartitionDirName(std::string_view name) {
   return name.size() > kDeletedDirSuffix.size() && name.ends_with(kDeletedDirSuffix);
 }
 
-std::string DeletingConfigDirName() { return fmt::format("~{}{}", RandomHex32(), kDeletingConfigSuffix); }
+std::string TopicConfigFileName(std::string_view topic) { return fmt::format("{}{}", topic, kTopicConfigSuffix); }
 
-bool IsDeletingConfigDirName(std::string_view name) {
-  return name.starts_with('~') && name.ends_with(kDeletingConfigSuffix);
+std::optional<std::string> TopicOfConfigFileName(std::string_view name) {
+  if (!name.ends_with(kTopicConfigSuffix)) return std::nullopt;
+  std::string topic(name.substr(0, name.size() - kTopicConfigSuffix.size()));
+  if (!ValidateTopicName(topic).ok()) return std::nullopt;
+  return topic;
 }
+
+std::string DeletingMarkerName() { return fmt::format("~{}{}", RandomHex32(), kDeletingSuffix); }
+
+bool IsDeletingMarkerName(std::string_view name) { return name.starts_with('~') && name.ends_with(kDeletingSuffix); }
 
 std::string FilenamePrefixFromOffset(Offset offset) { return fmt::format("{:020d}", offset.value); }
 

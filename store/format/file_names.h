@@ -30,15 +30,23 @@ inline constexpr std::string_view kRepairSuffix = ".repair";
 // <position>-2, -3, ...). Nothing reads them back; Kafka ignores them too.
 inline constexpr std::string_view kCorruptSuffix = ".corrupt";
 
-// The store's own files, under the data directory.
-inline constexpr std::string_view kMetaDir = ".topicfs";
-inline constexpr std::string_view kTopicsDir = ".topicfs/topics";
-inline constexpr std::string_view kDefaultsFile = ".topicfs/defaults.properties";
-// A topic's config is <topics dir>/<topic>/config.properties: a directory
-// per topic keeps the file name short for the longest (249-character) names.
-inline constexpr std::string_view kTopicConfigFile = "config.properties";
-// In a topic's config directory while it is being deleted: the topic's name.
-inline constexpr std::string_view kDeletingMarker = "deleting";
+// The store's own files: regular files at the data directory's root, beside
+// the partition directories. A Kafka broker loads every directory of its
+// log directory as a partition (and stops at one that is not named like
+// one) but reads no file there except its own, so these travel with a
+// data directory handed to a broker (docs/graduate.md).
+inline constexpr std::string_view kDefaultsFile = "topicfs-defaults.properties";
+// A topic's config is <topic>.conf: 249 + 5 characters fit a file name, no
+// partition directory's name ends so (theirs end in -<digits>), nor does
+// kDefaultsFile's, so no topic's file can be another file of the store.
+inline constexpr std::string_view kTopicConfigSuffix = ".conf";
+
+// The layout before (configs under .topicfs/), read once to move them.
+inline constexpr std::string_view kOldMetaDir = ".topicfs";
+inline constexpr std::string_view kOldTopicsDir = ".topicfs/topics";
+inline constexpr std::string_view kOldDefaultsFile = ".topicfs/defaults.properties";
+inline constexpr std::string_view kOldTopicConfigFile = "config.properties";
+inline constexpr std::string_view kOldDeletingMarker = "deleting";
 
 inline constexpr std::string_view kRecoveryPointCheckpoint = "recovery-point-offset-checkpoint";
 inline constexpr std::string_view kLogStartOffsetCheckpoint = "log-start-offset-checkpoint";
@@ -66,10 +74,14 @@ std::optional<TopicPartition> ParsePartitionDirName(std::string_view name);
 // whole fits 255 bytes (as Kafka names it).
 std::string DeletedPartitionDirName(std::string_view dir_name);
 bool IsDeletedPartitionDirName(std::string_view name);
-// A topic config directory being deleted: "~<32 hex>.deleting" (no topic
-// name has a '~'), with kDeletingMarker naming the topic inside.
-std::string DeletingConfigDirName();
-bool IsDeletingConfigDirName(std::string_view name);
+// "<topic>.conf", and the topic of such a name (nullopt for any other name).
+std::string TopicConfigFileName(std::string_view topic);
+std::optional<std::string> TopicOfConfigFileName(std::string_view name);
+
+// A topic being deleted: "~<32 hex>.deleting" (no topic name has a '~'),
+// a file holding the topic's name.
+std::string DeletingMarkerName();
+bool IsDeletingMarkerName(std::string_view name);
 
 enum class SegmentFileKind { kLog, kIndex, kTimeIndex, kTxnIndex, kSnapshot };
 

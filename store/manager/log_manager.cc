@@ -7,6 +7,7 @@
 
 
 #include "store/io/atomic_file.h"
+#include "store/manager/layout_migration.h"
 #include "store/format/checkpoint_file.h"
 #include "store/format/file_names.h"
 #include "store/format/topic_name.h"
@@ -132,20 +133,12 @@ void LogManager::Unlock() {
   lock_fd_ = dir_lock_fd_ = -1;
 }
 
-std::string LogManager::TopicConfigDir(std::string_view topic) const {
-  return fmt::format("{}/{}/{}", data_dir_, kTopicsDir, topic);
-}
-
 std::string LogManager::TopicConfigPath(std::string_view topic) const {
-  return fmt::format("{}/{}", TopicConfigDir(topic), kTopicConfigFile);
+  return fmt::format("{}/{}", data_dir_, TopicConfigFileName(topic));
 }
 
 Status LogManager::WriteTopicConfig(std::string_view topic, const ConfigOverrides& overrides) {
-  ASSIGN_OR_RETURN(bool created, io_->MakeDir(TopicConfigDir(topic)));
-  RETURN_IF_ERROR(WriteConfigFile(TopicConfigPath(topic), overrides, *io_));
-  // A new topic's directory name, in .topicfs/topics.
-  if (created) RETURN_IF_ERROR(io_->SyncDir(data_dir_ + "/" + std::string(kTopicsDir)));
-  return Status::Ok();
+  return WriteConfigFile(TopicConfigPath(topic), overrides, *io_);
 }
 
 // A config file's overrides, if they parse and resolve over `defaults`.
@@ -156,17 +149,14 @@ Result<ConfigOverrides> LogManager::ReadResolvableConfig(const std::string& path
   return overrides;
 }
 
-// Makes a directory the store keeps its own files in; a new one's name is
-// synced into its parent.
-static Status MakeMetaDir(FileIo& io, const std::string& parent, std::string_view name) {
-  ASSIGN_OR_RETURN(bool created, io.MakeDir(parent + "/" + std::string(name)));
-  return created ? io.SyncDir(parent) : Status::Ok();
-}
-
 Status LogManager::LoadAll() {
   WriterLock lock(&topics_mu_);
-  RETURN_IF_ERROR(MakeMetaDir(*io_, data_dir_, kMetaDir));
-  RETURN_IF_ERROR(MakeMetaDir(*io_, data_dir_ + "/" + std::string(kMetaDir), "topics"));
+  bool moved = false;
+  RETURN_IF_ERROR(MoveConfigsOutOfOldMetaDir(data_dir_, *io_, &moved));
+  if (moved) {
+    AddWarning(fmt::format("moved topicfs's configs out of {}/{} to the data directory's root "
+                           "(a Kafka broker refuses a directory holding it)", data_dir_, kOldMetaDir));
+  }
 
   // The marker goes at once: a crash while loading must count as unclean.
   std::string marker = data_dir_ + "/" + std::string(kCleanShutdownFile);
@@ -218,11 +208,12 @@ Status LogManager::LoadAll() {
     int32_t& count = partitions_seen[tp->topic];
     count = std::max(count, tp->partition + 1);
   }
-  ASSIGN_OR_RETURN(auto config_dirs, io_->List(data_dir_ + "/" + std::string(kTopicsDir)));
   std::map<std::string, ConfigOverrides> topic_overrides;
   std::map<std::string, Status> damaged;
-  for (const auto& topic : config_dirs) {
-    if (!ValidateTopicName(topic).ok() || ::access(TopicConfigPath(topic).c_str(), F_OK) != 0) continue;
+  for (const auto& name : names) {
+    std::optional<std::string> config_of = TopicOfConfigFileName(name);
+    if (!config_of) continue;
+    const std::string& topic = *config_of;
     auto read = ReadResolvableConfig(TopicConfigPath(topic), defaults_);
     if (read.ok()) {
       topic_overrides[topic] = std::move(read).value();
@@ -398,7 +389,7 @@ Status LogManager::CreateTopic(std::string_view topic, const ConfigOverrides& ov
   ASSIGN_OR_RETURN(TopicChange change, PrepareTopicChange(name, t, std::move(stored)));
   Status committed = CommitTopicChange(name, t, std::move(change));
   if (!committed.ok()) {
-    (void)io_->RemoveTree(TopicConfigDir(name));
+    if (io_->Remove(TopicConfigPath(name)).ok()) (void)io_->SyncDir(data_dir_);
     return committed;
   }
   topics_.emplace(name, std::move(t));
@@ -420,19 +411,20 @@ Status LogManager::DeleteTopic(std::string_view topic) {
   WriterLock lock(&topics_mu_);
   auto it = topics_.find(topic);
   if (it == topics_.end()) return Status::NotFound(fmt::format("no topic '{}'", topic));
-  // The commit point is the config directory leaving its name, with the
-  // topic's name written inside it: before, the topic is whole; after, the
-  // next open finishes the deletion (FinishTopicDeletions) whatever a crash
-  // left, and nothing brings the topic back.
-  const std::string config_dir = TopicConfigDir(topic);
-  const std::string marker = config_dir + "/" + std::string(kDeletingMarker);
+  // The commit point is the topic's config file going, after a marker
+  // naming the topic was written: before, the topic is whole (the next open
+  // finds its config and drops the marker); after, the next open finishes
+  // the deletion (FinishTopicDeletions) whatever a crash left, and nothing
+  // brings the topic back.
+  const std::string marker = fmt::format("{}/{}", data_dir_, DeletingMarkerName());
   RETURN_IF_ERROR(WriteFileAtomically(marker, topic, *io_));
-  const std::string doomed = fmt::format("{}/{}/{}", data_dir_, kTopicsDir, DeletingConfigDirName());
-  if (Status renamed = io_->Rename(config_dir, doomed); !renamed.ok()) {
+  if (Status removed = io_->Remove(TopicConfigPath(topic)); !removed.ok()) {
     (void)io_->Remove(marker);
-    return renamed;
+    return removed;
   }
-  Status synced = io_->SyncDir(data_dir_ + "/" + std::string(kTopicsDir));
+  Status synced = io_->SyncDir(data_dir_);
+  // What a crash while its config was rewritten may have left.
+  (void)io_->Remove(StagingPathFor(TopicConfigPath(topic)));
   for (const auto& log : it->second.partitions) {
     log->CloseWithoutFlush();
     cleaner_->Forget(log->topic_partition());
@@ -441,10 +433,12 @@ Status LogManager::DeleteTopic(std::string_view topic) {
     log_start_offsets_.erase(log->topic_partition());
   }
   topics_.erase(it);
-  Status moved = RemovePartitionDirectories(topic);
-  RemoveDirectoryInBackground(doomed);
-  if (!moved.ok()) return moved;
-  return synced.ok() ? io_->SyncDir(data_dir_) : synced;
+  RETURN_IF_ERROR(RemovePartitionDirectories(topic));
+  RETURN_IF_ERROR(io_->SyncDir(data_dir_));
+  // The partitions' renames are durable: the marker has nothing left to
+  // finish (one a crash keeps is dropped at the next open).
+  (void)io_->Remove(marker);
+  return synced;
 }
 
 // Every <topic>-<n> directory on disk, whether the topic knew it or a
@@ -465,26 +459,22 @@ Status LogManager::RemovePartitionDirectories(std::string_view topic) {
   return first;
 }
 
-// Deletions a crash interrupted: a config directory renamed
-// ~<id>.deleting names its topic; the topic's partition directories go
-// (unless the topic was created again since), then the directory. A live
-// config directory still holding the marker had not committed its deletion.
+// Deletions a crash interrupted: a ~<id>.deleting file names its topic.
+// Without the topic's config the deletion had committed: the topic's
+// partition directories go, then the marker. With it, the deletion had not
+// committed (or the topic was created again since): only the marker goes.
 Status LogManager::FinishTopicDeletions() {
-  const std::string topics_dir = data_dir_ + "/" + std::string(kTopicsDir);
-  ASSIGN_OR_RETURN(auto names, io_->List(topics_dir));
+  ASSIGN_OR_RETURN(auto names, io_->List(data_dir_));
   for (const auto& name : names) {
-    const std::string dir = topics_dir + "/" + name;
-    if (!IsDeletingConfigDirName(name)) {
-      // Not a directory, or one without a marker: nothing to undo.
-      (void)io_->Remove(dir + "/" + std::string(kDeletingMarker));
-      continue;
-    }
-    auto topic = ReadSmallFile(dir + "/" + std::string(kDeletingMarker), *io_);
+    if (!IsDeletingMarkerName(name)) continue;
+    const std::string marker = data_dir_ + "/" + name;
+    auto topic = ReadSmallFile(marker, *io_);
     if (topic.ok() && ValidateTopicName(*topic).ok() && ::access(TopicConfigPath(*topic).c_str(), F_OK) != 0) {
       RETURN_IF_ERROR(RemovePartitionDirectories(*topic));
+      RETURN_IF_ERROR(io_->SyncDir(data_dir_));
       AddWarning(fmt::format("finished deleting topic {}", *topic));
     }
-    RemoveDirectoryInBackground(dir);
+    (void)io_->Remove(marker);
   }
   return Status::Ok();
 }

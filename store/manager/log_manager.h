@@ -197,7 +197,6 @@ class LogManager {
                                          ConfigOverrides overrides) REQUIRES(topics_mu_);
   Status CommitTopicChange(const std::string& topic, Topic& t, TopicChange change)
       REQUIRES(topics_mu_);
-  std::string TopicConfigDir(std::string_view topic) const;
   std::string TopicConfigPath(std::string_view topic) const;
   Status WriteTopicConfig(std::string_view topic, const ConfigOverrides& overrides);
   Status RemovePartitionDirectories(std::string_view topic);

@@ -120,9 +120,7 @@ def log_files(part_dir):
 def write_topic_config(data_dir, topic, config):
     """A topic config as a person writes one by hand (docs/format.md: no
     header, no checksum line)."""
-    d = os.path.join(data_dir, ".topicfs", "topics", topic)
-    os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, "config.properties"), "w") as f:
+    with open(os.path.join(data_dir, topic + ".conf"), "w") as f:
         f.write("".join(f"{k}={v}\n" for k, v in config.items()))
 
 

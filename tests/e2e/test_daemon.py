@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The daemon as a process: signals unmount cleanly, one daemon per data
-directory, bad command lines, and staying up under a random mix of
+directory, bad command lines, a data directory of the layout before
+(configs under .topicfs/) moved, and staying up under a random mix of
 concurrent namespace, append, read and xattr operations."""
 
 import errno
@@ -146,6 +147,41 @@ class DeletedTopicTest(MountedTestCase):
         self.mkdir("a.b")
         self.assertErrno(errno.EEXIST, os.mkdir, self.path("a_b"))
         self.assertEqual(os.listdir(self.mnt), ["a.b"])
+
+
+class OldLayoutTest(MountedTestCase):
+    """A data directory of the layout before, its configs under .topicfs/
+    (which a Kafka broker refuses), mounts with every topic, config and
+    default it had; the configs are then regular files at the root and the
+    log says they moved (docs/format.md, "Data directory")."""
+
+    def test_configs_under_dot_topicfs_move_to_the_root_and_keep_their_settings(self):
+        self.sh("setfattr -n user.topicfs.retention.ms -v 86400000 .")
+        self.mkdir("app")
+        self.sh("setfattr -n user.topicfs.partitions -v 2 app")
+        self.sh("setfattr -n user.topicfs.key.separator -v : app")
+        self.append("app/1", "k:v\n")
+        self.stop_daemon()
+        # As the layout before had them, byte for byte.
+        meta = os.path.join(self.data, ".topicfs")
+        os.makedirs(os.path.join(meta, "topics", "app"))
+        os.rename(os.path.join(self.data, "app.conf"), os.path.join(meta, "topics", "app", "config.properties"))
+        os.rename(os.path.join(self.data, "topicfs-defaults.properties"),
+                  os.path.join(meta, "defaults.properties"))
+        with open(os.path.join(meta, "topics", "app", "config.properties"), "rb") as f:
+            config = f.read()
+
+        self.start_daemon()
+        self.assertEqual(self.xattr("app", "partitions"), "2")
+        self.assertEqual(self.xattr("app", "key.separator"), ":")
+        self.assertEqual(self.xattr("app", "retention.ms"), "86400000")
+        self.assertEqual(self.read("app", "1"), b"k:v\n")
+        self.assertFalse(os.path.exists(meta))
+        with open(os.path.join(self.data, "app.conf"), "rb") as f:
+            self.assertEqual(f.read(), config)
+        self.assertIn("moved topicfs's configs out of", self.daemon.log())
+        self.remount()
+        self.assertEqual(self.xattr("app", "key.separator"), ":")
 
 
 class RandomOperationsTest(MountedTestCase):

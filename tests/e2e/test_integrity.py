@@ -13,7 +13,7 @@
   batch and then fails EIO, reads after it work, withheld_batches says 1;
   the next mount moves the batch into a .corrupt side file.
 - BadFilesTest: a damaged topic config, __consumer_offsets config or
-  defaults.properties, a regular file or a dangling symlink where a
+  topicfs-defaults.properties, a regular file or a dangling symlink where a
   partition directory should be, .lock as a directory: the mount comes up
   and the log says why.
 - CompactionCrashLoopTest: SIGKILL the daemon at random moments while the
@@ -635,7 +635,6 @@ class BadFilesTest(MountedTestCase):
         self.committed = self.xattr("a/0", "group.g")
         self.assertEqual(int(self.committed), len(self.A_LINES[0]))
         self.stop_daemon()
-        self.meta = os.path.join(self.data, ".topicfs")
 
     def flip(self, path, needle):
         """Flips the low bit of the first byte of `needle` in the file."""
@@ -648,7 +647,7 @@ class BadFilesTest(MountedTestCase):
         return sha256(path)
 
     def config(self, topic):
-        return os.path.join(self.meta, "topics", topic, "config.properties")
+        return os.path.join(self.data, topic + ".conf")
 
     def check_reads(self, topics=("a", "b")):
         for p, data in self.A_LINES.items():
@@ -713,7 +712,7 @@ class BadFilesTest(MountedTestCase):
         self.assertIn("Read-only file system", r.stderr.decode())
 
     def test_damaged_defaults_make_every_topic_read_only_and_reads_work(self):
-        path = os.path.join(self.meta, "defaults.properties")
+        path = os.path.join(self.data, "topicfs-defaults.properties")
         self.flip(path, b"512")
         self.start_daemon()
         self.assertRegex(self.daemon.log(), rf"{re.escape(path)}: damaged .*every topic is read-only")
@@ -730,7 +729,7 @@ class BadFilesTest(MountedTestCase):
     #   [error] mkdir: unexpected exception: string pointer is null
     # It should be refused EROFS (every topic is read-only) and say why.
     def test_mkdir_with_damaged_defaults_fails_erofs(self):
-        self.flip(os.path.join(self.meta, "defaults.properties"), b"512")
+        self.flip(os.path.join(self.data, "topicfs-defaults.properties"), b"512")
         self.start_daemon()
         self.assertErrno(errno.EROFS, os.mkdir, self.path("c"))
         self.assertNotIn("unexpected exception", self.daemon.log())
@@ -1272,9 +1271,9 @@ class CorruptionCampaignTest(MountedTestCase):
                                                   "cleaner-offset-checkpoint"]) + ".crc32c")
         elif kind == "topic-config":
             topic = rng.choice(["plain", "seg", "kv", "__consumer_offsets"])
-            path = os.path.join(data, ".topicfs", "topics", topic, "config.properties")
+            path = os.path.join(data, topic + ".conf")
         elif kind == "defaults":
-            path = os.path.join(data, ".topicfs", "defaults.properties")
+            path = os.path.join(data, "topicfs-defaults.properties")
         elif kind == "clean-shutdown-marker":
             path = os.path.join(data, ".kafka_cleanshutdown")
         else:

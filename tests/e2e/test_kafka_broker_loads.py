@@ -12,17 +12,16 @@ loads topicfs's segments and indexes as its own (its shutdown was clean,
 so it trusts them) and Kafka's console consumer reads every record.
 
 What the broker refuses, each found by running it:
-- topicfs's `.topicfs/` folder in the log directory: the broker stops at
-  startup ("'.topicfs' is not in the form of topic-partition"), pinned by
-  WholeDataDirectoryTest below;
 - a partition directory without partition.metadata, or for a topic it does
   not know: not loaded but renamed `<dir>.<uuid>-stray`, so its records are
   not served;
 and what it does not need: leader-epoch-checkpoint (rebuilt), batches
 stamped with a leader epoch (topicfs's -1 is served), .snapshot files.
 
-BrokerLockTest checks the one refusal fixed in topicfs: each side's lock
-on .lock keeps the other out.
+BrokerLockTest checks that each side's lock on .lock keeps the other out.
+WholeDataDirectoryTest starts a broker on a whole topicfs data directory:
+topicfs's own files (topic configs, defaults) are regular files at its
+root, which the broker does not read.
 
 Needs Kafka's jars (tests/e2e/kafka_tools.py), but for BrokerLockTest; one
 broker per test."""
@@ -33,7 +32,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-import unittest
 
 import dump_log_segments
 import kafka_tools
@@ -218,12 +216,13 @@ class BrokerLockTest(MountedTestCase):
 
 class WholeDataDirectoryTest(MountedTestCase):
     """A stopped topicfs data directory as it is, given the broker's own
-    meta.properties, metadata log and partition.metadata files, is not a
-    log directory a broker loads: topicfs keeps its configs in `.topicfs/`,
-    which the broker takes for a malformed partition directory and stops
-    ("'.topicfs' is not in the form of topic-partition"). Moving topicfs's
-    own files where Kafka ignores them (regular files at the root) is a
-    change of the store's layout, not done yet."""
+    meta.properties, metadata log and partition.metadata files, is a log
+    directory a broker loads: topicfs's configs are regular files at the
+    root (<topic>.conf, topicfs-defaults.properties), which the broker
+    passes over, as it passes over every file there but its own (a
+    directory not named like a partition stops it: "is not in the form of
+    topic-partition", what the `.topicfs/` folder of the layout before
+    did)."""
 
     def setUp(self):
         kafka_tools.jars_or_skip()
@@ -231,9 +230,9 @@ class WholeDataDirectoryTest(MountedTestCase):
         self.broker = kafka_tools.KafkaBroker()
         self.addCleanup(self.broker.close)
 
-    @unittest.expectedFailure
     def test_broker_starts_on_a_topicfs_data_directory(self):
         self.mkdir("t")
+        self.sh(f"setfattr -n {PREFIX}retention.ms -v 86400000 t")
         self.append("t/0", "".join(f"line {i}\n" for i in range(100)))
         self.stop_daemon()
         self.broker.start()
@@ -255,6 +254,9 @@ class WholeDataDirectoryTest(MountedTestCase):
             self.fail(f"the broker refused topicfs's data directory: {refusal or self.broker.log_tail()}")
         r = self.broker.consume("t", 100)
         self.assertIn("Processed a total of 100 messages", r.stderr)
+        self.assertEqual(r.stdout, "".join(f"line {i}\n" for i in range(100)))
+        self.assertTrue(os.path.isfile(os.path.join(self.broker.log_dir, "t.conf")))
+        self.assertNotIn("t.conf", self.broker.log(), "the broker passed over topicfs's files without a word")
 
 
 if __name__ == "__main__":

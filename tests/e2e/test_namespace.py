@@ -55,7 +55,8 @@ class TopicDirectoryTest(MountedTestCase):
 
     # The longest names (249 characters, docs/contract.md "Names") must fit
     # every file name the store derives from them within NAME_MAX (255): a
-    # topic's config lives in .topicfs/topics/<name>/config.properties, and
+    # topic's config is <name>.conf (254 bytes, and 255 while it is staged
+    # as <name>.c.tmp, cut to fit), and
     # the directory of a deleted partition (<name>-<p>.<32 hex>-delete) is
     # shortened to 255 bytes (store/manager/log_manager.cc).
     def test_longest_valid_names_can_be_created_and_deleted(self):

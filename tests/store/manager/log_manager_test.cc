@@ -80,7 +80,7 @@ class LogManagerTest : public ::testing::Test {
   std::unique_ptr<LogManager> Open() { return Open(data_); }
 
   std::string TopicConfigFile(std::string_view topic) const {
-    return data_ + "/.topicfs/topics/" + std::string(topic) + "/config.properties";
+    return data_ + "/" + std::string(topic) + ".conf";
   }
 
   TempDir tmp_;
@@ -135,7 +135,6 @@ TEST_F(LogManagerTest, InvalidTopicNamesAreRefusedAndCreateNothing) {
   }
   EXPECT_TRUE(m->ListTopics().empty());
   EXPECT_EQ(DirEntries(data_), before);
-  EXPECT_TRUE(DirEntries(data_ + "/.topicfs/topics").empty());
 }
 
 TEST_F(LogManagerTest, InvalidConfigAtCreationIsRefusedAndCreatesNothing) {
@@ -149,7 +148,6 @@ TEST_F(LogManagerTest, InvalidConfigAtCreationIsRefusedAndCreatesNothing) {
             Code::kInvalidArgument);
   EXPECT_TRUE(m->ListTopics().empty());
   EXPECT_EQ(DirEntries(data_), before);
-  EXPECT_TRUE(DirEntries(data_ + "/.topicfs/topics").empty());
 }
 
 TEST_F(LogManagerTest, DuplicateTopicIsAlreadyExists) {
@@ -185,11 +183,17 @@ TEST_F(LogManagerTest, LongestLegalTopicNameCanBeCreatedUsedReopenedAndDeleted) 
     Status created = m->CreateTopic(name);
     ASSERT_TRUE(created.ok()) << created.ToString();
     AppendLines(*m->GetLog(name, 0), {"long"});
+    // Its config file's name takes 254 bytes: rewriting it must stage
+    // under a name that fits too.
+    Status set = m->SetTopicConfig(name, "retention.ms", "12345");
+    ASSERT_TRUE(set.ok()) << set.ToString();
     ASSERT_TRUE(m->Close().ok());
   }
+  EXPECT_TRUE(FileExists(TopicConfigFile(name)));
   auto m = Open();
   ASSERT_EQ(m->ListTopics(), std::vector<std::string>{name});
   EXPECT_EQ(ReadAll(*m->GetLog(name, 0)), "long\n");
+  EXPECT_EQ(m->TopicConfig(name)->retention_ms, 12345);
   Status deleted = m->DeleteTopic(name);
   ASSERT_TRUE(deleted.ok()) << deleted.ToString();
   EXPECT_TRUE(m->ListTopics().empty());
@@ -286,8 +290,8 @@ TEST_F(LogManagerTest, RecreatingADeletedTopicStartsEmpty) {
   EXPECT_EQ(ReadAll(*log), "new\n");
 }
 
-// A crash while a config was being replaced leaves config.properties.tmp
-// beside it; deleting the topic later must still work and leave nothing.
+// A crash while a config was being replaced leaves <topic>.conf.tmp beside
+// it; deleting the topic later must still work and leave nothing.
 TEST_F(LogManagerTest, DeleteTopicCopesWithALeftoverTempConfigFile) {
   auto m = Open();
   ASSERT_TRUE(m->CreateTopic("t").ok());
@@ -295,9 +299,112 @@ TEST_F(LogManagerTest, DeleteTopicCopesWithALeftoverTempConfigFile) {
   Status deleted = m->DeleteTopic("t");
   EXPECT_TRUE(deleted.ok()) << deleted.ToString();
   EXPECT_FALSE(m->TopicExists("t"));
-  EXPECT_FALSE(fs::exists(data_ + "/.topicfs/topics/t"));
+  EXPECT_FALSE(FileExists(TopicConfigFile("t")));
+  EXPECT_FALSE(FileExists(TopicConfigFile("t") + ".tmp"));
   ASSERT_TRUE(m->CreateTopic("t").ok());
   EXPECT_EQ(m->TopicConfig("t")->retention_ms, LogConfig{}.retention_ms);
+}
+
+// The deletion's two crash points: the marker written but the config still
+// there (not committed: the topic stays), and the config gone (committed:
+// the next open removes the partitions).
+TEST_F(LogManagerTest, AnInterruptedDeletionIsUndoneBeforeItsCommitAndFinishedAfter) {
+  {
+    auto m = Open();
+    ASSERT_TRUE(m->CreateTopic("kept").ok());
+    ASSERT_TRUE(m->CreateTopic("doomed", {{"partitions", "2"}}).ok());
+    AppendLines(*m->GetLog("kept", 0), {"k"});
+    AppendLines(*m->GetLog("doomed", 1), {"d"});
+    ASSERT_TRUE(m->Close().ok());
+  }
+  testing::WriteFile(data_ + "/~0123456789abcdef0123456789abcdef.deleting", "kept");
+  testing::WriteFile(data_ + "/~fedcba9876543210fedcba9876543210.deleting", "doomed");
+  fs::remove(TopicConfigFile("doomed"));
+  auto m = Open();
+  EXPECT_EQ(m->ListTopics(), std::vector<std::string>{"kept"});
+  EXPECT_EQ(ReadAll(*m->GetLog("kept", 0)), "k\n");
+  EXPECT_TRUE(DeleteDirsGoneWithin2s(data_));
+  for (const auto& name : DirEntries(data_)) {
+    EXPECT_FALSE(name.starts_with("doomed")) << name;
+    EXPECT_FALSE(name.ends_with(".deleting")) << name;
+  }
+}
+
+// ---- the layout before: configs under .topicfs/ -------------------------
+
+class OldLayoutTest : public LogManagerTest {
+ protected:
+  // A data directory as topicfs wrote it before its configs left .topicfs/.
+  void WriteOldLayout() {
+    {
+      auto m = Open();
+      for (const char* t : {"plain", "damaged", "undeleted", "gone"}) ASSERT_TRUE(m->CreateTopic(t).ok()) << t;
+      AppendLines(*m->GetLog("plain", 0), {"p"});
+      AppendLines(*m->GetLog("gone", 0), {"g"});
+      ASSERT_TRUE(m->Close().ok());
+    }
+    const std::string topics = data_ + "/.topicfs/topics";
+    fs::create_directories(topics);
+    testing::WriteFile(data_ + "/.topicfs/defaults.properties", "retention.ms=777000\n");
+    fs::remove(data_ + "/topicfs-defaults.properties");
+    for (const char* t : {"plain", "damaged", "undeleted", "gone"}) fs::remove(TopicConfigFile(t));
+    fs::create_directories(topics + "/plain");
+    testing::WriteFile(topics + "/plain/config.properties", "partitions=1\nretention.ms=5000\n");
+    fs::create_directories(topics + "/damaged");
+    testing::WriteFile(topics + "/damaged/config.properties", "# topicfs topic config\npartitions=1\n");
+    // A deletion that had not committed: the marker inside the live directory.
+    fs::create_directories(topics + "/undeleted");
+    testing::WriteFile(topics + "/undeleted/config.properties", "partitions=1\n");
+    testing::WriteFile(topics + "/undeleted/deleting", "undeleted");
+    // One that had: the directory renamed, the marker naming the topic.
+    fs::create_directories(topics + "/~00112233445566778899aabbccddeeff.deleting");
+    testing::WriteFile(topics + "/~00112233445566778899aabbccddeeff.deleting/deleting", "gone");
+  }
+};
+
+TEST_F(OldLayoutTest, OpeningMovesEveryConfigToTheRootByteForByteAndFinishesDeletions) {
+  WriteOldLayout();
+  auto m = Open();
+  ASSERT_NE(m, nullptr);
+  EXPECT_FALSE(fs::exists(data_ + "/.topicfs"));
+  EXPECT_EQ(ReadFile(data_ + "/topicfs-defaults.properties"), "retention.ms=777000\n");
+  EXPECT_EQ(ReadFile(TopicConfigFile("plain")), "partitions=1\nretention.ms=5000\n");
+  EXPECT_EQ(ReadFile(TopicConfigFile("damaged")), "# topicfs topic config\npartitions=1\n");
+  EXPECT_EQ(m->ListTopics(), (std::vector<std::string>{"damaged", "plain", "undeleted"}));
+  EXPECT_EQ(m->TopicConfig("plain")->retention_ms, 5000);
+  EXPECT_EQ(m->TopicConfig("undeleted")->retention_ms, 777000);
+  EXPECT_EQ(ReadAll(*m->GetLog("plain", 0)), "p\n");
+  // Damaged before, damaged after: read-only, as the old layout served it.
+  std::string_view line = "x";
+  EXPECT_EQ(m->GetLog("damaged", 0)->Append({&line, 1}).status().code(), Code::kReadOnly);
+  EXPECT_TRUE(DeleteDirsGoneWithin2s(data_));
+  EXPECT_FALSE(fs::exists(data_ + "/gone-0"));
+  for (const auto& name : DirEntries(data_)) EXPECT_FALSE(name.ends_with(".deleting")) << name;
+  auto warnings = m->warnings();
+  EXPECT_TRUE(std::any_of(warnings.begin(), warnings.end(),
+                          [](const std::string& w) { return w.find("moved topicfs's configs") != std::string::npos; }));
+}
+
+// A crash part way: the copies made are whole (a root file is kept over the
+// old one), and the next open carries on.
+TEST_F(OldLayoutTest, AMoveCutShortIsCarriedOnByTheNextOpen) {
+  WriteOldLayout();
+  testing::WriteFile(TopicConfigFile("plain"), "partitions=1\nretention.ms=6000\n");
+  FaultInjectingFileIo io;
+  io.FailAfter(FaultInjectingFileIo::kRemoveTree, 0, EIO);
+  LogManager::Options o;
+  o.data_dir = data_;
+  o.io = &io;
+  auto failed = LogManager::Open(o);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_TRUE(fs::exists(data_ + "/.topicfs"));
+  EXPECT_TRUE(FileExists(TopicConfigFile("undeleted")));
+
+  auto m = Open();
+  ASSERT_NE(m, nullptr);
+  EXPECT_FALSE(fs::exists(data_ + "/.topicfs"));
+  EXPECT_EQ(m->TopicConfig("plain")->retention_ms, 6000);
+  EXPECT_EQ(m->ListTopics(), (std::vector<std::string>{"damaged", "plain", "undeleted"}));
 }
 
 // Kafka's DeleteRecords through the manager: the new log start is in the
@@ -544,14 +651,14 @@ TEST_F(LogManagerTest, RefusedDefaultChangesNothing) {
   ASSERT_TRUE(m->CreateTopic("t", {{"min.compaction.lag.ms", "5000"}}).ok());
   ASSERT_TRUE(m->SetDefault("retention.ms", "5000").ok());
   const ConfigOverrides defaults = m->DefaultOverrides();
-  const std::string file = ReadFile(data_ + "/.topicfs/defaults.properties");
+  const std::string file = ReadFile(data_ + "/topicfs-defaults.properties");
   EXPECT_EQ(m->SetDefault("retention.ms", "soon").code(), Code::kInvalidArgument);
   EXPECT_EQ(m->SetDefault("no.such.config", "1").code(), Code::kNotFound);
   // Valid alone, but topic t would then have min > max compaction lag.
   Status s = m->SetDefault("max.compaction.lag.ms", "1000");
   EXPECT_EQ(s.code(), Code::kInvalidArgument) << s.ToString();
   EXPECT_EQ(m->DefaultOverrides(), defaults);
-  EXPECT_EQ(ReadFile(data_ + "/.topicfs/defaults.properties"), file);
+  EXPECT_EQ(ReadFile(data_ + "/topicfs-defaults.properties"), file);
   EXPECT_EQ(m->TopicConfig("t")->max_compaction_lag_ms, LogConfig{}.max_compaction_lag_ms);
   EXPECT_EQ(m->TopicConfig("t")->retention_ms, 5000);
 }
@@ -698,7 +805,8 @@ TEST_F(LogManagerTest, OpenThatFailsWhileLoadingReleasesTheLockAndWritesNothing)
   }
   const std::string checkpoint = ReadFile(data_ + "/recovery-point-offset-checkpoint");
   FaultInjectingFileIo io;
-  // The listing of the data directory fails (after that of .topicfs/topics).
+  // The listing of the data directory for topics fails (after the one for
+  // interrupted deletions).
   io.FailAfter(FaultInjectingFileIo::kList, 1, EIO);
   LogManager::Options o;
   o.data_dir = data_;
@@ -726,7 +834,7 @@ TEST_F(LogManagerTest, DamagedDefaultsMakeEveryTopicReadOnly) {
     AppendLines(*m->GetLog("t", 0), {"a"});
     ASSERT_TRUE(m->Close().ok());
   }
-  const std::string defaults = data_ + "/.topicfs/defaults.properties";
+  const std::string defaults = data_ + "/topicfs-defaults.properties";
   testing::WriteFile(defaults, "segment.bytes=lots\n");
   auto m = Open();
   ASSERT_NE(m, nullptr);

@@ -763,7 +763,7 @@ def consumer_offsets(tool, tmp, seed):
                      "store's partition for group {!r}".format(group))
             parts_seen.add(row["group_partition"])
 
-    with open(os.path.join(data_dir, ".topicfs", "topics", "__consumer_offsets", "config.properties")) as f:
+    with open(os.path.join(data_dir, "__consumer_offsets.conf")) as f:
         config = dict(l.strip().split("=", 1) for l in f if "=" in l and not l.startswith("#"))
     check_eq(config.get("cleanup.policy"), "compact", "__consumer_offsets cleanup.policy")
     check_eq(config.get("segment.bytes"), "104857600", "__consumer_offsets segment.bytes")
