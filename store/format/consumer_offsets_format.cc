@@ -67,6 +67,32 @@ class FieldReader {
     return s;
   }
 
+  // A flexible version's COMPACT_STRING: an unsigned varint of length + 1,
+  // then the bytes; null (0) reads as empty.
+  std::string ReadCompactString(const char* field) {
+    uint64_t n = 0;
+    for (int shift = 0;; shift += 7) {
+      if (!status_.ok()) return {};
+      if (rest_.empty() || shift > 28) {
+        Fail(fmt::format("{} ends inside the length of {}", what_, field));
+        return {};
+      }
+      const uint8_t byte = static_cast<uint8_t>(rest_[0]);
+      rest_.remove_prefix(1);
+      n |= uint64_t{byte & 0x7fu} << shift;
+      if ((byte & 0x80) == 0) break;
+    }
+    if (n == 0) return {};
+    const size_t len = static_cast<size_t>(n - 1);
+    if (rest_.size() < len) {
+      Fail(fmt::format("{} ends inside {} ({} bytes announced, {} left)", what_, field, len, rest_.size()));
+      return {};
+    }
+    std::string s(rest_.substr(0, len));
+    rest_.remove_prefix(len);
+    return s;
+  }
+
   std::optional<std::string> ReadNullableString(const char* field) {
     if (!status_.ok()) return std::nullopt;
     if (rest_.size() >= 2 && be::Load<int16_t>(rest_.data()) == -1) {
@@ -195,12 +221,15 @@ Result<OffsetCommitValue> DecodeValue(std::string_view bytes) {
   OffsetCommitValue v;
   v.version = r.Read<int16_t>("the version");
   RETURN_IF_ERROR(r.status());
-  if (v.version < 0 || v.version > 3) {
-    return Status::Unsupported(fmt::format("OffsetCommitValue version {} (topicfs reads 0 to 3)", v.version));
+  if (v.version < 0 || v.version > 4) {
+    return Status::Unsupported(fmt::format("OffsetCommitValue version {} (topicfs reads 0 to 4)", v.version));
   }
   v.offset = r.Read<int64_t>("the offset");
-  if (v.version == 3) v.leader_epoch = r.Read<int32_t>("the leader epoch");
-  v.metadata = r.ReadString("the metadata");
+  if (v.version >= 3) v.leader_epoch = r.Read<int32_t>("the leader epoch");
+  // Version 4 (Kafka 4's coordinator) is flexible: a compact metadata
+  // string, and tagged fields (the topic id) after the last field, which
+  // are not read.
+  v.metadata = v.version >= 4 ? r.ReadCompactString("the metadata") : r.ReadString("the metadata");
   v.commit_timestamp = r.Read<int64_t>("the commit timestamp");
   if (v.version == 1) v.expire_timestamp = r.Read<int64_t>("the expire timestamp");
   RETURN_IF_ERROR(r.status());

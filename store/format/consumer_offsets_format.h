@@ -6,7 +6,8 @@
 // big-endian. A null value (tombstone) forgets the key.
 //
 // topicfs writes key version 1 and value version 3, as a broker does. It
-// reads key versions 0 and 1 and value versions 0 to 3; keys of the other
+// reads key versions 0 and 1 and value versions 0 to 4 (4, flexible, is
+// what Kafka 4's group coordinator writes); keys of the other
 // coordinator record types (2 = group metadata, 3.. = the new protocols)
 // decode as "not an offset commit" so a log written by Kafka still loads.
 
@@ -38,7 +39,7 @@ struct OffsetCommitKey {
   auto operator<=>(const OffsetCommitKey&) const = default;
 };
 
-// OffsetCommitValue, any version 0..3. Fields a version lacks keep their
+// OffsetCommitValue, any version 0..4. Fields a version lacks keep their
 // defaults (leader_epoch -1, expire_timestamp absent).
 struct OffsetCommitValue {
   int16_t version = kOffsetCommitValueVersion;
@@ -60,8 +61,7 @@ std::string EncodeValue(const OffsetCommitValue& value);
 // kCorruption for a truncated key, a negative version or a negative string
 // length. Bytes after the last field are ignored, as Kafka's readers do.
 Result<std::optional<OffsetCommitKey>> DecodeKey(std::string_view bytes);
-// kUnsupported for a version above 3 (flexible encodings), kCorruption for
-// a truncated value.
+// kUnsupported for a version above 4, kCorruption for a truncated value.
 Result<OffsetCommitValue> DecodeValue(std::string_view bytes);
 
 // ---- group metadata (key version 2) ------------------------------------

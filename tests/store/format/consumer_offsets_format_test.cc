@@ -132,6 +132,27 @@ TEST(ConsumerOffsetsFormatTest, ValueVersionOneAddsTheExpireTimestamp) {
   EXPECT_EQ(*d->expire_timestamp, 9);
 }
 
+// As a Kafka 4.4 broker wrote it for a console consumer's commit: flexible,
+// compact metadata, a tagged topic id after the last field.
+TEST(ConsumerOffsetsFormatTest, ValueVersionFourIsReadAsKafka4WritesIt) {
+  std::string bytes = Bytes({0x00, 0x04,
+                             0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0a,  // offset 10
+                             0xff, 0xff, 0xff, 0xff,                          // leader epoch -1
+                             0x02, 'm',                                       // metadata "m"
+                             0x00, 0x00, 0x01, 0xa2, 0x50, 0x33, 0x90, 0x0e,  // commit time
+                             0x01, 0x00, 0x10,                                // 1 tagged field: 0, 16 bytes
+                             0x60, 0xd6, 0x02, 0xee, 0x36, 0x2b, 0x4f, 0xb9,
+                             0x91, 0x01, 0x90, 0xe7, 0xb8, 0x9c, 0xd7, 0xd6});
+  auto d = DecodeValue(bytes);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->version, 4);
+  EXPECT_EQ(d->offset, 10);
+  EXPECT_EQ(d->leader_epoch, -1);
+  EXPECT_EQ(d->metadata, "m");
+  EXPECT_EQ(d->commit_timestamp, 0x1a25033900e);
+  EXPECT_EQ(DecodeValue(bytes.substr(0, 14)).status().code(), Code::kCorruption);
+}
+
 TEST(ConsumerOffsetsFormatTest, TruncatedValuesAreCorruptionAndUnknownVersionsUnsupported) {
   OffsetCommitValue v;
   v.metadata = "xyz";
@@ -139,9 +160,9 @@ TEST(ConsumerOffsetsFormatTest, TruncatedValuesAreCorruptionAndUnknownVersionsUn
   for (size_t cut = 0; cut < good.size(); ++cut) {
     EXPECT_EQ(DecodeValue(good.substr(0, cut)).status().code(), Code::kCorruption) << "cut at " << cut;
   }
-  std::string v4 = good;
-  v4[1] = 0x04;  // flexible version: not read
-  EXPECT_EQ(DecodeValue(v4).status().code(), Code::kUnsupported);
+  std::string v5 = good;
+  v5[1] = 0x05;
+  EXPECT_EQ(DecodeValue(v5).status().code(), Code::kUnsupported);
   EXPECT_EQ(DecodeValue(Bytes({0xff, 0xff, 0, 0})).status().code(), Code::kUnsupported);
 }
 
