@@ -31,6 +31,7 @@
 #include "mountd/mount_watch.h"
 #include "mountd/options.h"
 #include "mountd/stopper.h"
+#include "mountd/import_command.h"
 #include "mountd/unmount_command.h"
 #include "store/manager/group_offsets.h"
 #include "store/manager/log_manager.h"
@@ -261,6 +262,9 @@ int ServeSocketOnly(Config& config, Store& store, topicfs::mountd::KafkaListener
 int Run(int argc, char** argv) {
   if (argc >= 2 && std::strcmp(argv[1], "unmount") == 0) {
     return topicfs::mountd::RunUnmountCommand(argc - 1, argv + 1);
+  }
+  if (argc >= 2 && std::strcmp(argv[1], "import") == 0) {
+    return topicfs::mountd::RunImportCommand(argc - 1, argv + 1);
   }
   FuseArgs fuse_args(argc, argv);
   Config config;
