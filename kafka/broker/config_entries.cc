@@ -9,6 +9,8 @@
 namespace topicfs::kafka {
 
 namespace {
+constexpr std::string_view kPartitionsConfig = "partitions";
+
 // Kafka's ConfigDef types: 1 boolean, 2 string, 3 int, 5 long, 6 double,
 // 7 list; as TopicConfig declares each name.
 int8_t ConfigType(std::string_view name) {
@@ -16,7 +18,7 @@ int8_t ConfigType(std::string_view name) {
   if (name == "compression.type" || name == "key.separator") return 2;
   if (name == "min.cleanable.dirty.ratio") return 6;
   if (name == "segment.bytes" || name == "segment.index.bytes" || name == "index.interval.bytes" ||
-      name == "max.message.bytes" || name == "partitions" || name == "internal.segment.bytes" ||
+      name == "max.message.bytes" || name == "internal.segment.bytes" ||
       name.starts_with("compression.")) {
     return 3;
   }
@@ -29,6 +31,10 @@ std::vector<ConfigEntry> DescribeConfigEntries(const store::LogConfig& config,
                                                const std::optional<store::ConfigOverrides>& topic_overrides) {
   std::vector<ConfigEntry> entries;
   for (const std::string& name : store::ConfigNames()) {
+    // Not a Kafka topic config: a Kafka client learns the count from
+    // Metadata and changes it with CreatePartitions, and one that copies a
+    // topic's configs to a broker (MirrorMaker 2) would have it refused.
+    if (name == kPartitionsConfig) continue;
     const bool on_topic = topic_overrides && topic_overrides->contains(name);
     const bool by_default = defaults.contains(name);
     if (store::IsInternalConfigName(name) && !on_topic && !by_default) continue;

@@ -22,7 +22,8 @@ struct ConfigEntry {
   int8_t type = 0;    // DescribeConfigsResponse ConfigType
 };
 
-// `topic_overrides` nullopt: the broker resource (the defaults alone).
+// Every config but "partitions" (not a Kafka topic config). `topic_overrides`
+// nullopt: the broker resource (the defaults alone).
 std::vector<ConfigEntry> DescribeConfigEntries(const store::LogConfig& config,
                                                const store::ConfigOverrides& defaults,
                                                const std::optional<store::ConfigOverrides>& topic_overrides);

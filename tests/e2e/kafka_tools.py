@@ -90,6 +90,24 @@ rootLogger.appenderRef.err.ref = err
 """
 _LOG4J_BROKER = _LOG4J_TOOLS.replace("rootLogger.level = warn", "rootLogger.level = info")
 
+# MirrorMaker 2 (connect-mirror) is served by Maven Central up to 4.3.1:
+# it runs on its own jars of that version, against brokers of any 4.x.
+MIRROR_MAKER_VERSION = "4.3.1"
+_MIRROR_MAKER_POM = f"""<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>topicfs.tests</groupId>
+  <artifactId>mirror-maker-oracle</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>connect-mirror</artifactId>
+      <version>{MIRROR_MAKER_VERSION}</version></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId>
+      <version>{LOG4J_VERSION}</version></dependency>
+  </dependencies>
+</project>
+"""
+
 _MARKER = ".complete"  # written last: a cache without it is resolved again
 
 
@@ -112,29 +130,52 @@ def _log4j_config(kind):
 
 def ensure_jars(quiet=False):
     """Resolves Kafka's jars into the cache unless they are there; returns
-    the libs directory. Concurrent callers (ctest -j) wait on one lock, so
-    one of them downloads. Maven is asked offline first (its local
+    the libs directory."""
+    libs = _resolve(libs_dir(), _POM, f"Apache Kafka {KAFKA_VERSION}", quiet)
+    for kind, text in (("tools", _LOG4J_TOOLS), ("broker", _LOG4J_BROKER)):
+        if not os.path.exists(_log4j_config(kind)):
+            with open(_log4j_config(kind), "w") as f:
+                f.write(text)
+    return libs
+
+
+def ensure_mirror_maker_jars(quiet=False):
+    """MirrorMaker 2's jars (connect-mirror and its own Kafka clients and
+    Connect runtime, of MIRROR_MAKER_VERSION) in a cache of their own."""
+    ensure_jars(quiet)  # the log4j configs
+    return _resolve(mirror_maker_libs_dir(), _MIRROR_MAKER_POM, f"MirrorMaker 2 {MIRROR_MAKER_VERSION}", quiet)
+
+
+def mirror_maker_libs_dir():
+    return os.path.join(os.path.dirname(cache_dir()), f"mirror-maker-{MIRROR_MAKER_VERSION}", "libs")
+
+
+def _resolve(libs, pom, what, quiet):
+    """The jars `pom` depends on, copied into `libs` by Maven unless a
+    marker says they are there. Concurrent callers (ctest -j) wait on one
+    lock, so one of them downloads. Maven is asked offline first (its local
     repository may already hold everything), then online."""
-    libs = libs_dir()
-    if os.path.exists(os.path.join(libs, _MARKER)):
+    marker = os.path.join(libs, _MARKER)
+    if os.path.exists(marker):
         return libs
     for tool in ("java", "mvn"):
         if shutil.which(tool) is None:
             raise KafkaUnavailable(f"{tool} not found: Kafka's tools need a JDK and Maven "
                                    "(scripts/setup.sh installs them)")
-    os.makedirs(cache_dir(), exist_ok=True)
-    with open(os.path.join(cache_dir(), ".lock"), "w") as lock:
+    top = os.path.dirname(libs)
+    os.makedirs(top, exist_ok=True)
+    with open(os.path.join(top, ".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if os.path.exists(os.path.join(libs, _MARKER)):
+        if os.path.exists(marker):
             return libs
         if not quiet:
-            sys.stderr.write(f"kafka_tools: resolving Apache Kafka {KAFKA_VERSION}'s jars with Maven "
-                             f"into {libs} (once; later runs reuse them)\n")
+            sys.stderr.write(f"kafka_tools: resolving {what}'s jars with Maven into {libs} "
+                             "(once; later runs reuse them)\n")
         staging = libs + ".partial"
         shutil.rmtree(staging, ignore_errors=True)
         with tempfile.TemporaryDirectory(prefix="topicfs-kafka-pom-") as pom_dir:
             with open(os.path.join(pom_dir, "pom.xml"), "w") as f:
-                f.write(_POM)
+                f.write(pom)
             errors = ""
             for offline in (True, False):
                 cmd = ["mvn", "-B", "-q", *(["-o"] if offline else []),
@@ -145,12 +186,9 @@ def ensure_jars(quiet=False):
                     break
                 errors = r.stdout[-3000:] + r.stderr[-3000:]
             else:
-                raise KafkaUnavailable(f"mvn could not resolve Kafka {KAFKA_VERSION}:\n{errors}")
-        for kind, text in (("tools", _LOG4J_TOOLS), ("broker", _LOG4J_BROKER)):
-            with open(_log4j_config(kind), "w") as f:
-                f.write(text)
+                raise KafkaUnavailable(f"mvn could not resolve {what}:\n{errors}")
         with open(os.path.join(staging, _MARKER), "w") as f:
-            f.write(f"kafka {KAFKA_VERSION}\n")
+            f.write(f"{what}\n")
         shutil.rmtree(libs, ignore_errors=True)
         os.rename(staging, libs)
     return libs
@@ -169,9 +207,10 @@ def jars_or_skip(test_case=None):
         raise unittest.SkipTest(f"Kafka's tools are not available: {e}")
 
 
-def java_command(main_class, args=(), heap="256m", log4j="tools", jvm_args=()):
-    """The argv that runs one Kafka main class from the cache."""
-    libs = ensure_jars()
+def java_command(main_class, args=(), heap="256m", log4j="tools", jvm_args=(), libs=None):
+    """The argv that runs one Kafka main class from the cache (or from
+    `libs`, MirrorMaker 2's)."""
+    libs = libs or ensure_jars()
     # The serial collector keeps a test's JVMs small, unless jvm_args choose one.
     collector = [] if any(a.startswith("-XX:+Use") and a.endswith("GC") for a in jvm_args) else ["-XX:+UseSerialGC"]
     return ["java", f"-Xmx{heap}", *collector, "-Djava.awt.headless=true",

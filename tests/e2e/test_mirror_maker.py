@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""Kafka's own MirrorMaker 2 replicating between topicfs (through its Kafka
+listener) and a real Apache Kafka 4.4 broker, both ways (issue 15, point
+3): what the shell appended arrives in Kafka, what a Kafka producer wrote
+arrives in the partition file cat reads, each record once.
+
+Needs Kafka's jars and MirrorMaker 2's (tests/e2e/kafka_tools.py)."""
+
+import os
+import subprocess
+import time
+
+import kafka_tools
+from kafka_listener_fixture import KafkaListenerTestCase
+from mount_fixture import main
+
+MIRROR_MAKER = "org.apache.kafka.connect.mirror.MirrorMaker"
+
+
+class MirrorMakerTestCase(KafkaListenerTestCase):
+
+    def setUp(self):
+        kafka_tools.jars_or_skip()
+        self.mm2_libs = kafka_tools.ensure_mirror_maker_jars()
+        super().setUp()
+        self.kafka = kafka_tools.KafkaBroker()
+        self.addCleanup(self.kafka.close)
+        self.kafka.start()
+        self.mm2 = None
+        self.addCleanup(self.stop_mirror_maker)
+
+    def start_mirror_maker(self, flows, topics, extra=None):
+        props = {
+            "clusters": "topicfs, kafka",
+            "topicfs.bootstrap.servers": self.broker,
+            "kafka.bootstrap.servers": self.kafka.bootstrap,
+            "topicfs->kafka.enabled": str("topicfs->kafka" in flows).lower(),
+            "kafka->topicfs.enabled": str("kafka->topicfs" in flows).lower(),
+            "topics": topics,
+            "groups": ".*",
+            "replication.factor": "1",
+            "checkpoints.topic.replication.factor": "1",
+            "heartbeats.topic.replication.factor": "1",
+            "offset-syncs.topic.replication.factor": "1",
+            "offset.storage.replication.factor": "1",
+            "status.storage.replication.factor": "1",
+            "config.storage.replication.factor": "1",
+            "refresh.topics.interval.seconds": "1",
+            "refresh.groups.interval.seconds": "1",
+            "emit.checkpoints.interval.seconds": "1",
+            "sync.group.offsets.enabled": "true",
+            "sync.group.offsets.interval.seconds": "1",
+            "tasks.max": "1",
+            **(extra or {}),
+        }
+        path = os.path.join(self.tmp, "mm2.properties")
+        with open(path, "w") as f:
+            f.write("".join(f"{k} = {v}\n" for k, v in props.items()))
+        self.mm2_log = os.path.join(self.tmp, "mm2.log")
+        cmd = kafka_tools.java_command(MIRROR_MAKER, [path], heap="512m", libs=self.mm2_libs)
+        with open(self.mm2_log, "wb") as log:
+            self.mm2 = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+    def stop_mirror_maker(self):
+        if self.mm2 and self.mm2.poll() is None:
+            self.mm2.terminate()
+            try:
+                self.mm2.wait(30)
+            except subprocess.TimeoutExpired:
+                self.mm2.kill()
+                self.mm2.wait()
+
+    def mm2_log_tail(self, chars=6000):
+        with open(self.mm2_log, errors="replace") as f:
+            return f.read()[-chars:]
+
+
+RECORDS = 100_000
+PERF = "org.apache.kafka.tools.ProducerPerformance"
+GROUPS = "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand"
+CONFIGS = "org.apache.kafka.tools.ConfigCommand"
+
+
+class TopicfsToKafkaTest(MirrorMakerTestCase):
+
+    def consume_until(self, topic, count, deadline_s=180):
+        """Kafka's console consumer over the target topic until it has
+        `count` records (or the deadline): its lines."""
+        deadline = time.time() + deadline_s
+        got = []
+        while time.time() < deadline:
+            got = self.kafka.consume(topic, count, timeout_ms=10000).stdout.splitlines()
+            if len(got) >= count:
+                break
+        return got
+
+    def test_appended_lines_arrive_in_kafka_once_across_a_kill_9_of_the_daemon(self):
+        self.mkdir("orders")
+        self.sh("setfattr -n user.topicfs.retention.ms -v 3600000 orders")
+        lines = [f"order {i:06d}" for i in range(RECORDS)]
+        half = RECORDS // 2
+        self.append("orders/0", "".join(line + "\n" for line in lines[:half]))
+        # A group part way, committed through the mount, for the checkpoints.
+        position = 1234 * len("order 000000\n")
+        self.sh(f"setfattr -n user.topicfs.group.billing -v {position} orders/0")
+        self.start_mirror_maker(["topicfs->kafka"], "orders", {"offset.lag.max": "10"})
+        # Mid-replication: the daemon dies and comes back on the same
+        # listener; MirrorMaker 2 reconnects.
+        deadline = time.time() + 120
+        while time.time() < deadline and not self.kafka.consume("topicfs.orders", 1, timeout_ms=2000).stdout:
+            time.sleep(0.5)
+        self.crash_and_remount()
+        self.append("orders/0", "".join(line + "\n" for line in lines[half:]))
+        got = self.consume_until("topicfs.orders", RECORDS)
+        self.assertEqual(len(got), RECORDS, f"MirrorMaker 2's log:\n{self.mm2_log_tail()}")
+        self.assertEqual(got, lines, "every line once, in order")
+        # The topic's config, carried over.
+        r = kafka_tools.run_main(CONFIGS, ["--bootstrap-server", self.kafka.bootstrap, "--describe",
+                                           "--entity-type", "topics", "--entity-name", "topicfs.orders"])
+        self.assertIn("retention.ms=3600000", r.stdout)
+
+        # The group's checkpoint: translated through MirrorMaker 2's offset
+        # syncs, never past the record the group was at (its guarantee is
+        # at least once).
+        translated = None
+        deadline = time.time() + 120
+        while time.time() < deadline and translated is None:
+            r = kafka_tools.run_main(GROUPS, ["--bootstrap-server", self.kafka.bootstrap, "--describe",
+                                              "--group", "billing"], timeout=120, check=False)
+            for line in r.stdout.splitlines():
+                f = line.split()
+                if len(f) > 3 and f[0] == "billing" and f[1] == "topicfs.orders" and f[3].isdigit():
+                    translated = int(f[3])
+            time.sleep(1)
+        self.assertIsNotNone(translated, f"no checkpoint of billing in Kafka:\n{self.mm2_log_tail()}")
+        self.assertLessEqual(translated, 1234)
+
+
+class KafkaToTopicfsTest(MirrorMakerTestCase):
+
+    def test_records_a_kafka_producer_wrote_arrive_in_the_partition_file(self):
+        self.kafka.create_topic("events", configs={"retention.ms": "7200000", "cleanup.policy": "delete"})
+        kafka_tools.run_main(PERF, [
+            "--topic", "events", "--num-records", str(RECORDS), "--record-size", "50", "--throughput", "-1",
+            "--producer-props", f"bootstrap.servers={self.kafka.bootstrap}", "compression.type=lz4"],
+            timeout=300)
+        theirs = self.kafka.consume("events", RECORDS).stdout.splitlines()
+        self.assertEqual(len(theirs), RECORDS)
+        self.kafka.consume("events", 1234, extra_args=["--group", "analytics"])
+        self.kafka.consume("events", RECORDS, extra_args=["--group", "caught-up"])
+        self.start_mirror_maker(["kafka->topicfs"], "events", {"offset.lag.max": "10"})
+        target = "kafka.events"
+        deadline = time.time() + 180
+        ours = []
+        while time.time() < deadline:
+            if os.path.exists(self.path(target, "0")):
+                ours = self.read(target, "0").decode().splitlines()
+                if len(ours) >= RECORDS:
+                    break
+            time.sleep(1)
+        self.assertEqual(len(ours), RECORDS, f"MirrorMaker 2's log:\n{self.mm2_log_tail()}\n"
+                                             f"daemon log:\n{self.daemon.log()[-4000:]}")
+        self.assertEqual(ours, theirs, "what cat prints is what Kafka's consumer read")
+        self.assertEqual(self.xattr(target, "retention.ms"), "7200000", "the topic's config, carried over")
+        # The groups, translated into topicfs through MirrorMaker 2's offset
+        # syncs: never past the record the group would read next (its
+        # guarantee is at least once), always at a record's start. A group
+        # far behind the end may be translated much earlier (MirrorMaker 2
+        # keeps few old syncs); one caught up lands near the end (syncs are
+        # emitted every offset.lag.max records, and more sparsely kept).
+        record_size = 51  # 50 bytes and the newline
+        for group, near_end in (("analytics", False), ("caught-up", True)):
+            committed = self.wait_for_topicfs_commit(group, target)
+            kafka_position = self.kafka_commit(group, "events")
+            self.assertLessEqual(committed, kafka_position * record_size, group)
+            self.assertEqual(committed % record_size, 0, f"{group}: a record's start")
+            if near_end:
+                self.assertGreaterEqual(committed, (RECORDS - 1000) * record_size, group)
+
+    def wait_for_topicfs_commit(self, group, topic):
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            r = self.sh(f"getfattr --only-values -n user.topicfs.group.{group} {topic}/0", check=False)
+            if r.returncode == 0 and r.stdout.strip():
+                return int(r.stdout)
+            time.sleep(1)
+        self.fail(f"no checkpoint of {group} in topicfs:\n{self.mm2_log_tail()}")
+
+    def kafka_commit(self, group, topic):
+        r = kafka_tools.run_main(GROUPS, ["--bootstrap-server", self.kafka.bootstrap, "--describe", "--group", group],
+                                 timeout=120)
+        return int(next(line.split()[3] for line in r.stdout.splitlines() if line.split()[:2] == [group, topic]))
+
+
+if __name__ == "__main__":
+    main()
