@@ -439,6 +439,59 @@ class KafkaBroker:
         return r
 
 
+MIRROR_MAKER_MAIN = "org.apache.kafka.connect.mirror.MirrorMaker"
+
+
+class MirrorMaker:
+    """Kafka's MirrorMaker 2 in dedicated mode between two clusters named
+    "topicfs" and "kafka" (their bootstrap addresses), replicating `topics`
+    (a regex) for the `flows` given ("topicfs->kafka", "kafka->topicfs"),
+    with the 1-node replication settings and checkpoints, group offset
+    syncs and topic refreshes every second. Its log goes to `log_path`."""
+
+    def __init__(self, topicfs, kafka, flows, topics, log_path, extra=None):
+        self.log_path = log_path
+        props = {
+            "clusters": "topicfs, kafka",
+            "topicfs.bootstrap.servers": topicfs,
+            "kafka.bootstrap.servers": kafka,
+            "topicfs->kafka.enabled": str("topicfs->kafka" in flows).lower(),
+            "kafka->topicfs.enabled": str("kafka->topicfs" in flows).lower(),
+            "topics": topics,
+            "groups": ".*",
+            "tasks.max": "1",
+            "refresh.topics.interval.seconds": "1",
+            "refresh.groups.interval.seconds": "1",
+            "emit.checkpoints.interval.seconds": "1",
+            "sync.group.offsets.enabled": "true",
+            "sync.group.offsets.interval.seconds": "1",
+            **{f"{t}.replication.factor": "1" for t in (
+                "checkpoints.topic", "heartbeats.topic", "offset-syncs.topic", "offset.storage",
+                "status.storage", "config.storage")},
+            "replication.factor": "1",
+            **(extra or {}),
+        }
+        self.properties = log_path + ".properties"
+        with open(self.properties, "w") as f:
+            f.write("".join(f"{k} = {v}\n" for k, v in props.items()))
+        cmd = java_command(MIRROR_MAKER_MAIN, [self.properties], heap="512m", libs=ensure_mirror_maker_jars())
+        with open(log_path, "wb") as log:
+            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def log_tail(self, chars=6000):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()[-chars:]
+
+
 def _main(argv):
     import argparse
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

@@ -7,72 +7,31 @@ arrives in the partition file cat reads, each record once.
 Needs Kafka's jars and MirrorMaker 2's (tests/e2e/kafka_tools.py)."""
 
 import os
-import subprocess
 import time
 
 import kafka_tools
 from kafka_listener_fixture import KafkaListenerTestCase
 from mount_fixture import main
 
-MIRROR_MAKER = "org.apache.kafka.connect.mirror.MirrorMaker"
-
 
 class MirrorMakerTestCase(KafkaListenerTestCase):
 
     def setUp(self):
         kafka_tools.jars_or_skip()
-        self.mm2_libs = kafka_tools.ensure_mirror_maker_jars()
+        kafka_tools.ensure_mirror_maker_jars()
         super().setUp()
         self.kafka = kafka_tools.KafkaBroker()
         self.addCleanup(self.kafka.close)
         self.kafka.start()
         self.mm2 = None
-        self.addCleanup(self.stop_mirror_maker)
+        self.addCleanup(lambda: self.mm2 and self.mm2.stop())
 
     def start_mirror_maker(self, flows, topics, extra=None):
-        props = {
-            "clusters": "topicfs, kafka",
-            "topicfs.bootstrap.servers": self.broker,
-            "kafka.bootstrap.servers": self.kafka.bootstrap,
-            "topicfs->kafka.enabled": str("topicfs->kafka" in flows).lower(),
-            "kafka->topicfs.enabled": str("kafka->topicfs" in flows).lower(),
-            "topics": topics,
-            "groups": ".*",
-            "replication.factor": "1",
-            "checkpoints.topic.replication.factor": "1",
-            "heartbeats.topic.replication.factor": "1",
-            "offset-syncs.topic.replication.factor": "1",
-            "offset.storage.replication.factor": "1",
-            "status.storage.replication.factor": "1",
-            "config.storage.replication.factor": "1",
-            "refresh.topics.interval.seconds": "1",
-            "refresh.groups.interval.seconds": "1",
-            "emit.checkpoints.interval.seconds": "1",
-            "sync.group.offsets.enabled": "true",
-            "sync.group.offsets.interval.seconds": "1",
-            "tasks.max": "1",
-            **(extra or {}),
-        }
-        path = os.path.join(self.tmp, "mm2.properties")
-        with open(path, "w") as f:
-            f.write("".join(f"{k} = {v}\n" for k, v in props.items()))
-        self.mm2_log = os.path.join(self.tmp, "mm2.log")
-        cmd = kafka_tools.java_command(MIRROR_MAKER, [path], heap="512m", libs=self.mm2_libs)
-        with open(self.mm2_log, "wb") as log:
-            self.mm2 = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.mm2 = kafka_tools.MirrorMaker(self.broker, self.kafka.bootstrap, flows, topics,
+                                           os.path.join(self.tmp, "mm2.log"), extra)
 
-    def stop_mirror_maker(self):
-        if self.mm2 and self.mm2.poll() is None:
-            self.mm2.terminate()
-            try:
-                self.mm2.wait(30)
-            except subprocess.TimeoutExpired:
-                self.mm2.kill()
-                self.mm2.wait()
-
-    def mm2_log_tail(self, chars=6000):
-        with open(self.mm2_log, errors="replace") as f:
-            return f.read()[-chars:]
+    def mm2_log_tail(self):
+        return self.mm2.log_tail()
 
 
 RECORDS = 100_000
