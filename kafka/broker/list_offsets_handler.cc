@@ -8,7 +8,7 @@
 #include "kafka/broker/error_map.h"
 #include "kafka/protocol/error_codes.h"
 #include "kafka/protocol/list_offsets.h"
-#include "store/base/format.h"
+#include "store/base/types.h"
 
 namespace topicfs::kafka {
 
@@ -29,7 +29,7 @@ void Broker::HandleListOffsets(Call& call, ByteReader& in) {
         part.error_code = error::kUnknownTopicOrPartition;
         continue;
       }
-      part.leader_epoch = store::format::kTopicfsLeaderEpoch;  // every batch's
+      part.leader_epoch = store::kTopicfsLeaderEpoch;  // every batch's
       if (p.timestamp == kEarliestTimestamp) {
         part.offset = log->log_start_offset().value;
       } else if (p.timestamp == kLatestTimestamp) {

@@ -9,7 +9,7 @@
 #include "kafka/broker/broker.h"
 #include "kafka/protocol/error_codes.h"
 #include "kafka/protocol/metadata.h"
-#include "store/base/format.h"
+#include "store/base/types.h"
 
 namespace topicfs::kafka {
 
@@ -58,7 +58,7 @@ void Broker::HandleMetadata(Call& call, ByteReader& in) {
       // runs ahead of the leader's. OffsetForLeaderEpoch is not listed in
       // ApiVersions, so the Java consumer skips validating positions.
       topic.partitions.push_back({error::kNone, p, options_.node_id,
-                                  store::format::kTopicfsLeaderEpoch, {options_.node_id},
+                                  store::kTopicfsLeaderEpoch, {options_.node_id},
                                   {options_.node_id}});
     }
   }

@@ -24,11 +24,6 @@ inline constexpr int kLogOverhead = 12;      // base offset + length: size = len
 inline constexpr int kMinLegacyEntrySize = 14;  // the smallest "length" any magic allows
 inline constexpr int kHeaderSizeUpToMagic = 17;
 inline constexpr int8_t kMagicV2 = 2;
-// The PartitionLeaderEpoch topicfs stamps on every batch it writes: one
-// leader, never replaced, whose epoch is 0 as a new Kafka partition's first
-// leader's is. It matches the leader-epoch-checkpoint `topicfs export-kafka`
-// writes and the epoch the listener answers (docs/format.md).
-inline constexpr int32_t kTopicfsLeaderEpoch = 0;
 
 // Attribute bits.
 inline constexpr int16_t kCompressionMask = 0x07;

@@ -72,7 +72,7 @@ void BatchBuilder::StartBatch(Offset base_offset, Timestamp base_timestamp) {
   base_timestamp_ = base_timestamp;
   max_timestamp_ = kNoTimestamp;
   attributes_ = 0;
-  leader_epoch_ = format::kTopicfsLeaderEpoch;
+  leader_epoch_ = kTopicfsLeaderEpoch;
   producer_id_ = -1;
   producer_epoch_ = -1;
   base_sequence_ = -1;

@@ -10,7 +10,6 @@
 #include <string>
 #include <string_view>
 
-#include "store/base/format.h"
 #include "store/base/types.h"
 #include "store/format/record_reader.h"
 
@@ -78,7 +77,7 @@ class BatchBuilder {
   // Sets attribute bits and fields a cleaner rewrite must preserve.
   void SetAttributes(int16_t attributes) { attributes_ = attributes; }
   void SetProducer(int64_t id, int16_t epoch, int32_t base_sequence);
-  // PartitionLeaderEpoch is topicfs's (format::kTopicfsLeaderEpoch, 0)
+  // PartitionLeaderEpoch is topicfs's (kTopicfsLeaderEpoch, 0)
   // unless set: the cleaner keeps a rewritten batch's own, as Kafka's does.
   void SetPartitionLeaderEpoch(int32_t epoch) { leader_epoch_ = epoch; }
 
@@ -108,7 +107,7 @@ class BatchBuilder {
   Timestamp base_timestamp_;
   Timestamp max_timestamp_;
   int16_t attributes_ = 0;
-  int32_t leader_epoch_ = format::kTopicfsLeaderEpoch;
+  int32_t leader_epoch_ = kTopicfsLeaderEpoch;
   int64_t producer_id_ = -1;
   int16_t producer_epoch_ = -1;
   int32_t base_sequence_ = -1;

@@ -304,8 +304,8 @@ TEST(RecordBatch, DefaultsAreNoProducerCreateTimeAndLeaderEpochZero) {
   EXPECT_EQ(-1, h->producer_id);
   EXPECT_EQ(-1, h->producer_epoch);
   EXPECT_EQ(-1, h->base_sequence);
-  EXPECT_EQ(format::kTopicfsLeaderEpoch, h->partition_leader_epoch);
-  EXPECT_EQ(0, format::kTopicfsLeaderEpoch);
+  EXPECT_EQ(kTopicfsLeaderEpoch, h->partition_leader_epoch);
+  EXPECT_EQ(0, kTopicfsLeaderEpoch);
 }
 
 TEST(RecordBatch, ASetLeaderEpochIsWrittenAndAReusedBuilderStartsAtZeroAgain) {
