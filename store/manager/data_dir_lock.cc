@@ -100,19 +100,34 @@ void DataDirLock::Release() {
   lock_fd_ = dir_lock_fd_ = -1;
 }
 
-Result<int> TakeBrokerRecordLock(const std::string& path, FileIo& io) {
-  if (::access(path.c_str(), F_OK) != 0) {
-    return Status::NotFound(fmt::format("{} does not exist", path));
-  }
-  ASSIGN_OR_RETURN(int fd, io.Open(path, O_RDWR));
-  if (int e = RecordLockWholeFile(fd); e != 0) {
-    io.Close(fd);
+BrokerRecordLock::BrokerRecordLock(BrokerRecordLock&& other) noexcept
+    : path_(std::move(other.path_)),
+      io_(other.io_),
+      fd_(std::exchange(other.fd_, -1)),
+      created_(std::exchange(other.created_, false)) {}
+
+Result<BrokerRecordLock> BrokerRecordLock::Acquire(const std::string& path, FileIo& io) {
+  BrokerRecordLock lock;
+  lock.path_ = path;
+  lock.io_ = &io;
+  lock.created_ = ::access(path.c_str(), F_OK) != 0;
+  ASSIGN_OR_RETURN(lock.fd_, io.Open(path, O_RDWR | O_CREAT));
+  if (int e = RecordLockWholeFile(lock.fd_); e != 0) {
     if (e == EAGAIN || e == EACCES) {
       return Status::Busy(fmt::format("{} is locked: a Kafka broker (or topicfs) is using the directory", path));
     }
     return Status::IoError(e, fmt::format("cannot take a record lock on {}: {}", path, Status::ErrnoName(e)));
   }
-  return fd;
+  return lock;
+}
+
+void BrokerRecordLock::Release() {
+  if (fd_ < 0) return;
+  // Removed while still locked: a broker starting now finds none, or ours
+  // locked.
+  if (created_) (void)io_->Remove(path_);
+  io_->Close(fd_);
+  fd_ = -1;
 }
 
 }  // namespace topicfs::store

@@ -52,9 +52,25 @@ class DataDirLock {
 // Takes the lock a Kafka broker takes on `path` (its log directory's
 // .lock): a write record lock over the whole file, open-file-description
 // owned so that it conflicts with the broker's classic one and with
-// topicfs's. Returns the descriptor holding it (the caller closes it to
-// release); kBusy when a broker (or topicfs) holds it, kNotFound when
-// there is no such file.
-Result<int> TakeBrokerRecordLock(const std::string& path, FileIo& io);
+// topicfs's. A stopped broker has removed its .lock: then it is created,
+// and removed again at Release, as the broker does. kBusy when a broker
+// (or topicfs) holds it.
+class BrokerRecordLock {
+ public:
+  BrokerRecordLock() = default;
+  BrokerRecordLock(BrokerRecordLock&& other) noexcept;
+  BrokerRecordLock& operator=(BrokerRecordLock&&) = delete;
+  BrokerRecordLock(const BrokerRecordLock&) = delete;
+  ~BrokerRecordLock() { Release(); }
+
+  static Result<BrokerRecordLock> Acquire(const std::string& path, FileIo& io);
+  void Release();
+
+ private:
+  std::string path_;
+  FileIo* io_ = nullptr;
+  int fd_ = -1;
+  bool created_ = false;
+};
 
 }  // namespace topicfs::store

@@ -129,11 +129,13 @@ Status ScanBatches(Plan& plan, FileIo& io) {
   }
   plan.report.log_end = end.value_or(plan.report.log_start);
   if (plan.report.log_end < plan.report.log_start) plan.report.log_start = plan.report.log_end;
-  // Kafka's truncateFromStart: epochs wholly before the log start go, the
-  // one holding it starts there.
+  // Kafka's truncateFromStart: epochs wholly before the log start go, and
+  // the first starts at the log start: also where compaction removed its
+  // first batches (a broker's cache keeps the offset it was first written
+  // at, which no batch holds any more either).
   const Offset start = plan.report.log_start;
   while (epochs.size() > 1 && epochs[1].second <= start) epochs.erase(epochs.begin());
-  if (!epochs.empty() && epochs.front().second < start) epochs.front().second = start;
+  if (!epochs.empty()) epochs.front().second = start;
   return Status::Ok();
 }
 
@@ -291,14 +293,11 @@ Result<KafkaExportReport> KafkaExport::Run(const KafkaExportOptions& o) {
         "{} is not a Kafka log directory (no {}): format it and start the broker once", o.kafka_log_dir,
         kMetaProperties));
   }
+  // The broker's lock first: refused while a broker runs, before anything
+  // (even .lock's pid) is written in the data directory.
+  ASSIGN_OR_RETURN(BrokerRecordLock broker_lock,
+                   BrokerRecordLock::Acquire(o.kafka_log_dir + "/" + std::string(kLockFile), io));
   ASSIGN_OR_RETURN(DataDirLock data_lock, DataDirLock::Acquire(o.data_dir, io, &report.warnings));
-  ASSIGN_OR_RETURN(int broker_lock,
-                   TakeBrokerRecordLock(o.kafka_log_dir + "/" + std::string(kLockFile), io));
-  struct Closer {
-    FileIo& io;
-    int fd;
-    ~Closer() { io.Close(fd); }
-  } release_broker_lock{io, broker_lock};
 
   if (!IsRegularFile(o.data_dir + "/" + std::string(kCleanShutdownFile))) {
     return Status::InvalidArgument(fmt::format(

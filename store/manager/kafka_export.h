@@ -62,7 +62,8 @@ struct KafkaExportReport {
 };
 
 // Not thread-safe; one export at a time per directory pair (the locks see
-// to it across processes).
+// to it across processes). A refusal writes nothing but this process's pid
+// into data_dir/.lock, as any holder of the lock does.
 class KafkaExport {
  public:
   // Refusals, each changing nothing:

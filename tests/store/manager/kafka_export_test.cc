@@ -244,6 +244,15 @@ TEST_F(KafkaExportTest, LogStartAfterDeletedRecordsIsTheBrokersLogStartAndFirstE
   EXPECT_EQ((*starts)[(TopicPartition{"orders", 1})], start);
 }
 
+TEST_F(KafkaExportTest, TheBrokersLockFileRemovedAtItsShutdownIsTakenAndRemovedAgain) {
+  fs::remove(kafka_ + "/.lock");  // a stopped broker deletes it
+  ASSERT_TRUE(Export().ok());
+  EXPECT_FALSE(fs::exists(kafka_ + "/.lock"));
+  fs::remove(data_ + "/.kafka_cleanshutdown");
+  ExpectRefused(Code::kInvalidArgument, "not shut down cleanly");
+  EXPECT_FALSE(fs::exists(kafka_ + "/.lock"));
+}
+
 // ---- refusals: each changes nothing -----------------------------------
 
 TEST_F(KafkaExportTest, RefusedWhileADaemonServesTheDataDirectory) {
