@@ -185,19 +185,21 @@ Status LinkFile(const std::string& from, const std::string& to) {
   return Status::Ok();
 }
 
-// Swaps two directories in one rename. Where the filesystem cannot
+// Puts `staged` in `target`'s place in one rename, and returns where the
+// broker's old directory now is. Where the filesystem cannot exchange
 // (RENAME_EXCHANGE is Linux 3.15+, not on every filesystem), the broker's
 // goes aside first: a crash between the two renames leaves the partition
-// without its directory, and both copies under -delete names (the export
-// run again puts it back: topicfs's data directory is unchanged).
-Status Exchange(const std::string& staged, const std::string& target, const std::string& aside, FileIo& io) {
-  if (::renameat2(AT_FDCWD, staged.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) == 0) {
-    // staged now names the broker's old directory.
-    return io.Rename(staged, aside);
+// without its directory and both copies under -delete names, and running
+// the export again puts it back (the data directory is only read).
+Result<std::string> Exchange(const std::string& staged, const std::string& target, const std::string& aside,
+                             FileIo& io) {
+  if (::renameat2(AT_FDCWD, staged.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) == 0) return staged;
+  if (errno != EINVAL && errno != ENOSYS) {
+    return Status::FromErrno("renameat2 RENAME_EXCHANGE", staged + " <-> " + target);
   }
-  if (errno != EINVAL && errno != ENOSYS) return Status::FromErrno("renameat2 RENAME_EXCHANGE", staged);
   RETURN_IF_ERROR(io.Rename(target, aside));
-  return io.Rename(staged, target);
+  RETURN_IF_ERROR(io.Rename(staged, target));
+  return aside;
 }
 
 Result<Plan> PlanPartition(const KafkaExportOptions& o, const TopicPartition& tp, const OffsetMap& starts,
@@ -270,11 +272,11 @@ Status ExportPartition(const KafkaExportOptions& o, Plan& plan, FileIo& io) {
     return status;
   }
   const std::string aside = o.kafka_log_dir + "/" + DeletedPartitionDirName(plan.tp.DirName());
-  RETURN_IF_ERROR(Exchange(staged, plan.target_dir, aside, io));
+  ASSIGN_OR_RETURN(const std::string old, Exchange(staged, plan.target_dir, aside, io));
   RETURN_IF_ERROR(io.SyncDir(o.kafka_log_dir));
   // The broker's old files: Kafka would delete a -delete directory at its
   // next start anyway.
-  return io.RemoveTree(aside);
+  return io.RemoveTree(old);
 }
 
 }  // namespace

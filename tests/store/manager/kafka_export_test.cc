@@ -253,6 +253,55 @@ TEST_F(KafkaExportTest, TheBrokersLockFileRemovedAtItsShutdownIsTakenAndRemovedA
   EXPECT_FALSE(fs::exists(kafka_ + "/.lock"));
 }
 
+// A partition directory's files and bytes, by name.
+std::map<std::string, std::string> Contents(const std::string& dir) {
+  std::map<std::string, std::string> out;
+  for (const auto& e : fs::directory_iterator(dir)) out[e.path().filename().string()] = ReadFile(e.path().string());
+  return out;
+}
+
+TEST_F(KafkaExportTest, AFailedCallPartWayLeavesEachPartitionAsTheBrokerHadItOrAsExported) {
+  const std::string pristine = tmp_ / "pristine";
+  fs::copy(kafka_, pristine, fs::copy_options::recursive);
+  const std::vector<std::string> parts = {"one-0", "orders-0", "orders-1"};
+  ASSERT_TRUE(Export().ok());
+  std::map<std::string, std::map<std::string, std::string>> exported, before;
+  for (const auto& p : parts) {
+    exported[p] = Contents(kafka_ + "/" + p);
+    before[p] = Contents(pristine + "/" + p);
+  }
+  const unsigned kinds = FaultInjectingFileIo::kWrite | FaultInjectingFileIo::kSync | FaultInjectingFileIo::kOpen |
+                         FaultInjectingFileIo::kRename | FaultInjectingFileIo::kSyncDir |
+                         FaultInjectingFileIo::kMakeDir;
+  auto run = [&](FaultInjectingFileIo& io) {
+    fs::remove_all(kafka_);
+    fs::copy(pristine, kafka_, fs::copy_options::recursive);
+    io.SkipSyncs(true);
+    KafkaExportOptions o;
+    o.data_dir = data_;
+    o.kafka_log_dir = kafka_;
+    o.io = &io;
+    return KafkaExport::Run(o);
+  };
+  FaultInjectingFileIo counting;
+  ASSERT_TRUE(run(counting).ok());
+  const int64_t calls = counting.calls(kinds);
+  int failures = 0;
+  for (int n = 0; n < calls; ++n) {
+    FaultInjectingFileIo io;
+    io.FailAfter(kinds, n, EIO);
+    auto r = run(io);
+    if (r.ok()) continue;  // a call whose failure only loses a pid or a time
+    ++failures;
+    EXPECT_EQ(r.status().code(), Code::kIoError) << r.status().ToString();
+    for (const auto& p : parts) {
+      auto now = Contents(kafka_ + "/" + p);
+      EXPECT_TRUE(now == before[p] || now == exported[p]) << "call " << n << ": " << p << " half exported";
+    }
+  }
+  EXPECT_GT(failures, 20);
+}
+
 // ---- refusals: each changes nothing -----------------------------------
 
 TEST_F(KafkaExportTest, RefusedWhileADaemonServesTheDataDirectory) {
