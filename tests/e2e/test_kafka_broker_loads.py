@@ -165,8 +165,15 @@ class BrokerLoadsTopicfsPartitionsTest(MountedTestCase):
         self.broker.stop()
         starts = read_checkpoint(os.path.join(self.data, "log-start-offset-checkpoint"))
         log_starts = {}
-        r = export_kafka(self.data, self.broker.log_dir)
+        # Hard links where both directories share a filesystem (the last
+        # segments are copied): the broker must then change none of
+        # topicfs's files.
+        link = os.stat(self.data).st_dev == os.stat(self.broker.log_dir).st_dev
+        data_before = tree(self.data)
+        r = export_kafka(self.data, self.broker.log_dir, *(["--link"] if link else []))
         self.assertEqual(r.returncode, 0, f"topicfs export-kafka:\n{r.stdout}{r.stderr}")
+        if link:
+            self.assertNotIn(" 0 linked", r.stdout.split("\n")[1])  # keyed-0: 16 segments
         for topic, partition in shown:
             theirs = os.path.join(self.broker.log_dir, f"{topic}-{partition}")
             ours = os.path.join(self.data, f"{topic}-{partition}")
@@ -253,6 +260,7 @@ class BrokerLoadsTopicfsPartitionsTest(MountedTestCase):
         served = dump_log_segments.run(logs, "--deep-iteration", "--print-data-log")
         self.assertEqual(served.problems, [])
         self.assertEqual({b.leader_epoch for path in served.logs for b in served.logs[path]}, {0})
+        self.assertEqual(tree(self.data), data_before, "topicfs's files after the broker served them")
 
 
 class ExportRefusalTest(MountedTestCase):
