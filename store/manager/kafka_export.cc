@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 
 #include "store/base/format.h"
 #include "store/format/batch_header.h"
