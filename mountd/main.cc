@@ -1,5 +1,6 @@
 // topicfs [options] DATA_DIR MOUNTPOINT
 // topicfs unmount [--lazy] [--timeout=S] MOUNTPOINT
+// topicfs export-kafka DATA KAFKA_LOG_DIR [--topic NAME]... [--link]
 //
 // Opens (and recovers) the data directory, mounts it, serves until
 // unmounted (also lazily) or signalled (SIGINT, SIGTERM, SIGHUP), then ends
@@ -24,6 +25,7 @@
 
 #include "fs/filesystem.h"
 #include "fs/fuse_ops.h"
+#include "mountd/export_kafka_command.h"
 #include "mountd/kafka_listener.h"
 #include "mountd/logging.h"
 #include "mountd/mount_checks.h"
@@ -265,6 +267,9 @@ int Run(int argc, char** argv) {
   }
   if (argc >= 2 && std::strcmp(argv[1], "import") == 0) {
     return topicfs::mountd::RunImportCommand(argc - 1, argv + 1);
+  }
+  if (argc >= 2 && std::strcmp(argv[1], "export-kafka") == 0) {
+    return topicfs::mountd::RunExportKafkaCommand(argc - 1, argv + 1);
   }
   FuseArgs fuse_args(argc, argv);
   Config config;

@@ -30,7 +30,9 @@ PUBLIC = {
     "store/base/mutex.h",  # the annotated locks (docs/threading.md)
     "store/base/owned_fd.h",  # the segment descriptors of a fetch (Log::SlicesForFetch)
     "store/log/log.h", "store/log/log_config.h", "store/format/topic_name.h",
-    "store/manager/log_manager.h", "store/manager/group_offsets.h", "store/manager/kafka_import.h",
+    "store/manager/log_manager.h", "store/manager/group_offsets.h",
+    "store/manager/kafka_export.h",  # `topicfs export-kafka` (mountd/)
+    "store/manager/kafka_import.h",  # `topicfs import` (mountd/)
     # the group coordinator and the plain types it takes and answers with
     "store/groups/group_coordinator.h", "store/groups/group_requests.h",
     "store/groups/group_error.h", "store/groups/classic_group.h",

@@ -8,6 +8,7 @@
 #include "kafka/broker/error_map.h"
 #include "kafka/protocol/error_codes.h"
 #include "kafka/protocol/list_offsets.h"
+#include "store/base/types.h"
 
 namespace topicfs::kafka {
 
@@ -28,7 +29,7 @@ void Broker::HandleListOffsets(Call& call, ByteReader& in) {
         part.error_code = error::kUnknownTopicOrPartition;
         continue;
       }
-      part.leader_epoch = 0;
+      part.leader_epoch = store::kTopicfsLeaderEpoch;  // every batch's
       if (p.timestamp == kEarliestTimestamp) {
         part.offset = log->log_start_offset().value;
       } else if (p.timestamp == kLatestTimestamp) {

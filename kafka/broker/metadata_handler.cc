@@ -9,6 +9,7 @@
 #include "kafka/broker/broker.h"
 #include "kafka/protocol/error_codes.h"
 #include "kafka/protocol/metadata.h"
+#include "store/base/types.h"
 
 namespace topicfs::kafka {
 
@@ -52,7 +53,12 @@ void Broker::HandleMetadata(Call& call, ByteReader& in) {
       continue;
     }
     for (int32_t p = 0; p < *count; ++p) {
-      topic.partitions.push_back({error::kNone, p, options_.node_id, 0, {options_.node_id},
+      // The leader epoch is the one topicfs stamps on every batch it writes,
+      // so a client's position (the epoch of the last batch it read) never
+      // runs ahead of the leader's. OffsetForLeaderEpoch is not listed in
+      // ApiVersions, so the Java consumer skips validating positions.
+      topic.partitions.push_back({error::kNone, p, options_.node_id,
+                                  store::kTopicfsLeaderEpoch, {options_.node_id},
                                   {options_.node_id}});
     }
   }

@@ -44,6 +44,13 @@ using Timestamp = NamedNumber<struct TimestampTag, int64_t>;
 // Kafka's "no timestamp".
 inline constexpr Timestamp kNoTimestamp{-1};
 
+// The PartitionLeaderEpoch topicfs stamps on every batch it writes: each
+// partition has one leader, never replaced, whose epoch is 0 as a new Kafka
+// partition's first leader's is. The listener answers it for every
+// partition, and `topicfs export-kafka` writes the leader-epoch-checkpoint
+// that matches (docs/format.md, "Record batch").
+inline constexpr int32_t kTopicfsLeaderEpoch = 0;
+
 }  // namespace topicfs::store
 
 template <typename Tag, typename Rep>

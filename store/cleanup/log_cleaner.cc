@@ -425,9 +425,10 @@ bool LogCleaner::Keeps(SourceBatch& batch, size_t k, std::optional<Timestamp> ho
 
 // The batch again with only the kept records, keeping BaseOffset and
 // LastOffsetDelta (an empty batch remembers the round's last offset), its
-// producer fields, and the delete horizon it has or now gets. As Kafka's
-// cleaner does, kept records are compressed again with the batch's own
-// codec at that codec's default level; an empty batch is uncompressed.
+// partition leader epoch and producer fields, and the delete horizon it has
+// or now gets. As Kafka's cleaner does, kept records are compressed again
+// with the batch's own codec at that codec's default level; an empty batch
+// is uncompressed.
 Result<std::string_view> LogCleaner::Rewrite(const BatchLocation& loc, const BatchHeader& header,
                                              std::optional<Timestamp> horizon) {
   const Timestamp base_ts = horizon ? *horizon : (kept_.empty() ? header.base_timestamp : kept_.front().timestamp);
@@ -437,6 +438,7 @@ Result<std::string_view> LogCleaner::Rewrite(const BatchLocation& loc, const Bat
   if (horizon) attributes = static_cast<int16_t>(attributes | format::kDeleteHorizonBit);
   builder_.SetAttributes(attributes);
   builder_.SetProducer(header.producer_id, header.producer_epoch, header.base_sequence);
+  builder_.SetPartitionLeaderEpoch(header.partition_leader_epoch);
   builder_.SetLastOffset(loc.last_offset);
   for (const RecordView& r : kept_) builder_.AddCopy(r);
   const std::string_view plain = builder_.Finish();

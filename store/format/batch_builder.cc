@@ -72,6 +72,7 @@ void BatchBuilder::StartBatch(Offset base_offset, Timestamp base_timestamp) {
   base_timestamp_ = base_timestamp;
   max_timestamp_ = kNoTimestamp;
   attributes_ = 0;
+  leader_epoch_ = kTopicfsLeaderEpoch;
   producer_id_ = -1;
   producer_epoch_ = -1;
   base_sequence_ = -1;
@@ -161,7 +162,7 @@ std::string_view BatchBuilder::Finish() {
   const Offset last = last_offset_override_.value_or(last_offset_);
   be::Store<int64_t>(p + format::kBaseOffsetPos, base_offset_.value);
   be::Store<int32_t>(p + format::kLengthPos, static_cast<int32_t>(batch.size() - format::kLogOverhead));
-  be::Store<int32_t>(p + format::kLeaderEpochPos, -1);
+  be::Store<int32_t>(p + format::kLeaderEpochPos, leader_epoch_);
   p[format::kMagicPos] = format::kMagicV2;
   be::Store<int16_t>(p + format::kAttributesPos, attributes_);
   be::Store<int32_t>(p + format::kLastOffsetDeltaPos, static_cast<int32_t>(last - base_offset_));

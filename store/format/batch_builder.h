@@ -77,6 +77,9 @@ class BatchBuilder {
   // Sets attribute bits and fields a cleaner rewrite must preserve.
   void SetAttributes(int16_t attributes) { attributes_ = attributes; }
   void SetProducer(int64_t id, int16_t epoch, int32_t base_sequence);
+  // PartitionLeaderEpoch is topicfs's (kTopicfsLeaderEpoch, 0)
+  // unless set: the cleaner keeps a rewritten batch's own, as Kafka's does.
+  void SetPartitionLeaderEpoch(int32_t epoch) { leader_epoch_ = epoch; }
 
   int32_t records() const { return count_; }
   bool empty() const { return count_ == 0; }
@@ -104,6 +107,7 @@ class BatchBuilder {
   Timestamp base_timestamp_;
   Timestamp max_timestamp_;
   int16_t attributes_ = 0;
+  int32_t leader_epoch_ = kTopicfsLeaderEpoch;
   int64_t producer_id_ = -1;
   int16_t producer_epoch_ = -1;
   int32_t base_sequence_ = -1;

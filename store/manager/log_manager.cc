@@ -63,75 +63,18 @@ Result<std::unique_ptr<LogManager>> LogManager::Open(Options options) {
   return manager;
 }
 
-// Two locks: an flock on the data directory itself, which nothing can
-// unlink from under its holder, and Kafka's .lock file holding our pid, for
-// people and for tools that look there. .lock is locked twice over: flock,
-// and a record lock over the whole file, which is what a Kafka broker takes
-// (Java's FileChannel.tryLock is fcntl F_SETLK) and which flock does not
-// exclude. The record lock is an open-file-description one (F_OFD_SETLK):
-// unlike a classic fcntl lock it survives the daemon's fork and is not
-// dropped when this process closes some other descriptor of .lock, and it
-// still conflicts with the classic lock a broker holds.
+// The directory's locks (store/manager/data_dir_lock.h); what they could
+// not fully take is told as a warning.
 Status LogManager::Lock() {
-  ASSIGN_OR_RETURN(dir_lock_fd_, io_->Open(data_dir_, O_RDONLY | O_DIRECTORY));
-  const std::string path = data_dir_ + "/" + std::string(kLockFile);
-  if (::flock(dir_lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-    int e = errno;
-    Unlock();
-    if (e != EWOULDBLOCK) return Status::IoError(e, "flock " + data_dir_ + ": " + Status::ErrnoName(e));
-    std::string holder;
-    if (auto pid = ReadSmallFile(path, *io_); pid.ok() && !pid->empty()) {
-      holder = fmt::format(" (pid {})", std::string_view(*pid).substr(0, pid->find('\n')));
-    }
-    return Status::Busy(fmt::format("data directory {} is in use by another process{}", data_dir_, holder));
-  }
-  auto fd = io_->Open(path, O_RDWR | O_CREAT);
-  if (!fd.ok()) {
-    // The directory lock excludes other daemons; a .lock that cannot be
-    // written (a directory of that name, say) only loses the pid.
-    AddWarning(fmt::format("cannot write our pid to {}: {}", path, fd.status().message()));
-    return Status::Ok();
-  }
-  lock_fd_ = *fd;
-  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-    // Held by something that does not lock the directory: an older topicfs.
-    int e = errno;
-    Unlock();
-    return Status::Busy(fmt::format("data directory {} is in use by another process ({} is locked: {})",
-                                    data_dir_, path, Status::ErrnoName(e)));
-  }
-  struct flock whole_file = {};
-  whole_file.l_type = F_WRLCK;
-  whole_file.l_whence = SEEK_SET;  // l_start = l_len = 0: all of it, however long
-  if (::fcntl(lock_fd_, F_OFD_SETLK, &whole_file) != 0) {
-    int e = errno;
-    if (e == EAGAIN || e == EACCES) {
-      Unlock();
-      return Status::Busy(fmt::format("data directory {} is in use by another process ({} holds a "
-                                      "record lock, as a Kafka broker takes it)", data_dir_, path));
-    }
-    // A kernel or filesystem without OFD locks: flock still excludes topicfs.
-    AddWarning(fmt::format("cannot take a record lock on {} ({}): a Kafka broker would not be kept "
-                           "out", path, Status::ErrnoName(e)));
-  }
-  std::string pid = fmt::format("{}\n", ::getpid());
-  RETURN_IF_ERROR(io_->Truncate(lock_fd_, 0, path));
-  return io_->PWrite(lock_fd_, pid.data(), pid.size(), 0, path);
+  std::vector<std::string> warnings;
+  ASSIGN_OR_RETURN(lock_, DataDirLock::Acquire(data_dir_, *io_, &warnings));
+  for (auto& w : warnings) AddWarning(std::move(w));
+  return Status::Ok();
 }
 
-Status LogManager::RecordLockOwner() {
-  if (lock_fd_ < 0) return Status::Ok();
-  const std::string path = data_dir_ + "/" + std::string(kLockFile);
-  std::string pid = fmt::format("{}\n", ::getpid());
-  RETURN_IF_ERROR(io_->Truncate(lock_fd_, 0, path));
-  return io_->PWrite(lock_fd_, pid.data(), pid.size(), 0, path);
-}
+Status LogManager::RecordLockOwner() { return lock_.RecordOwner(); }
 
-void LogManager::Unlock() {
-  io_->Close(lock_fd_);
-  io_->Close(dir_lock_fd_);
-  lock_fd_ = dir_lock_fd_ = -1;
-}
+void LogManager::Unlock() { lock_.Release(); }
 
 std::string LogManager::TopicConfigPath(std::string_view topic) const {
   return fmt::format("{}/{}", data_dir_, TopicConfigFileName(topic));

@@ -26,6 +26,7 @@
 #include "store/base/mutex.h"
 #include "store/base/scheduler.h"
 #include "store/base/status.h"
+#include "store/manager/data_dir_lock.h"
 
 namespace topicfs::store {
 
@@ -213,8 +214,7 @@ class LogManager {
   const std::string data_dir_;
   const Clock* clock_;
   FileIo* io_;
-  int lock_fd_ = -1;      // .lock, flock()ed and record-locked (F_OFD_SETLK), holding our pid
-  int dir_lock_fd_ = -1;  // the data directory, flock()ed
+  DataDirLock lock_;
   bool had_clean_shutdown_ = false;
   bool closed_ = false;
   OffsetMap recovery_points_ GUARDED_BY(topics_mu_);  // as read at open

@@ -1,27 +1,27 @@
 #!/usr/bin/env python3
-"""A stopped topicfs data directory's partitions, placed into a real Apache
-Kafka 4.4 broker's log directory, are served by the broker with the same
-offsets, keys, values, headers and timestamps (issue 15, point 1).
+"""A stopped topicfs data directory's partitions, handed to a real Apache
+Kafka 4.4 broker with `topicfs export-kafka`, are served by the broker with
+the same offsets, keys, values, headers, timestamps and leader epoch (issue
+15, point 1).
 
-The way it works today (docs/graduate.md): create the topics in the broker
-with the same names and partition counts (the broker assigns each its topic
-id and writes partition.metadata and leader-epoch-checkpoint), stop it,
-replace the segment files (.log, .index, .timeindex) of each of its
-partition directories with topicfs's, start it again. The broker then
-loads topicfs's segments and indexes as its own (its shutdown was clean,
-so it trusts them) and Kafka's console consumer reads every record.
+The way it works (docs/graduate.md): create the topics in the broker with
+the same names and partition counts (the broker assigns each its topic id
+and writes partition.metadata), stop it, run `topicfs export-kafka DATA
+KAFKA_LOG_DIR`, start it again. The broker then loads topicfs's segments and
+indexes as its own (its shutdown was clean, so it trusts them), with the
+leader-epoch-checkpoint and checkpoint entries the export wrote, and Kafka's
+console consumer reads every record.
 
 What the broker refuses, each found by running it:
 - a partition directory without partition.metadata, or for a topic it does
   not know: not loaded but renamed `<dir>.<uuid>-stray`, so its records are
-  not served;
-and what it does not need: leader-epoch-checkpoint (rebuilt), batches
-stamped with a leader epoch (topicfs's -1 is served), .snapshot files.
+  not served (the export refuses such a target).
 
-BrokerLockTest checks that each side's lock on .lock keeps the other out.
-WholeDataDirectoryTest starts a broker on a whole topicfs data directory:
-topicfs's own files (topic configs, defaults) are regular files at its
-root, which the broker does not read.
+ExportRefusalTest: the export refuses while the broker runs (its record
+lock on .lock), changing nothing. BrokerLockTest checks that each side's
+lock on .lock keeps the other out. WholeDataDirectoryTest starts a broker
+on a whole topicfs data directory: topicfs's own files (topic configs,
+defaults) are regular files at its root, which the broker does not read.
 
 Needs Kafka's jars (tests/e2e/kafka_tools.py), but for BrokerLockTest; one
 broker per test."""
@@ -35,7 +35,7 @@ import sys
 
 import dump_log_segments
 import kafka_tools
-from mount_fixture import PREFIX, MountedTestCase, main
+from mount_fixture import PREFIX, MountedTestCase, main, topicfs_bin
 
 SEGMENT_BYTES = 6000
 # topic -> (partitions, topic configs set with setfattr)
@@ -47,6 +47,42 @@ TOPICS = {
                       "min.cleanable.dirty.ratio": "0.01"}),
 }
 SEGMENT_FILES = ("*.log", "*.index", "*.timeindex")
+
+
+def export_kafka(data, log_dir, *args):
+    """`topicfs export-kafka DATA LOG_DIR ARGS`: the CompletedProcess."""
+    return subprocess.run([topicfs_bin(), "export-kafka", data, log_dir, *args], capture_output=True,
+                          text=True, timeout=300)
+
+
+def tree(path):
+    """Every file under path with its bytes: what "changed nothing"
+    compares. .lock's bytes are left out: the pid of whoever held it last."""
+    out = {}
+    for root, _, files in os.walk(path):
+        for name in files:
+            full = os.path.join(root, name)
+            with open(full, "rb") as f:
+                out[os.path.relpath(full, path)] = b"" if name == ".lock" else f.read()
+    return out
+
+
+def read_checkpoint(path):
+    """An offset checkpoint file (version 0): {(topic, partition): offset}."""
+    with open(path) as f:
+        lines = f.read().split("\n")
+    assert lines[0] == "0", lines
+    entries = (line.split() for line in lines[2:2 + int(lines[1])])
+    return {(t, int(p)): int(o) for t, p, o in entries}
+
+
+def leader_epochs(path):
+    """A leader-epoch-checkpoint's (epoch, start offset) entries (version 0)."""
+    with open(path) as f:
+        lines = f.read().split("\n")
+    assert lines[0] == "0", lines
+    count = int(lines[1])
+    return [tuple(map(int, line.split())) for line in lines[2:2 + count]]
 
 
 def lines_for(topic, partition):
@@ -116,20 +152,47 @@ class BrokerLoadsTopicfsPartitionsTest(MountedTestCase):
         logs = sorted(f for d in shown for f in glob.glob(os.path.join(self.data, f"{d[0]}-{d[1]}", "*.log")))
         dump = dump_log_segments.run(logs, "--deep-iteration", "--print-data-log")
         self.assertEqual(dump.problems, [])
+        # topicfs stamps leader epoch 0 on every batch it writes; the
+        # cleaner keeps a rewritten batch's own.
+        self.assertEqual({(os.path.basename(os.path.dirname(path)), b.base_offset, b.leader_epoch)
+                          for path in dump.logs for b in dump.logs[path] if b.leader_epoch != 0}, set())
 
         self.broker.start()
         for topic, (partitions, _) in TOPICS.items():
             self.broker.create_topic(topic, partitions=partitions)
         self.broker.stop()
+        starts = read_checkpoint(os.path.join(self.data, "log-start-offset-checkpoint"))
+        log_starts = {}
+        # Hard links where both directories share a filesystem (the last
+        # segments are copied): the broker must then change none of
+        # topicfs's files.
+        link = os.stat(self.data).st_dev == os.stat(self.broker.log_dir).st_dev
+        data_before = tree(self.data)
+        r = export_kafka(self.data, self.broker.log_dir, *(["--link"] if link else []))
+        self.assertEqual(r.returncode, 0, f"topicfs export-kafka:\n{r.stdout}{r.stderr}")
+        if link:
+            self.assertNotIn(" 0 linked", r.stdout.split("\n")[1])  # keyed-0: 16 segments
         for topic, partition in shown:
             theirs = os.path.join(self.broker.log_dir, f"{topic}-{partition}")
+            ours = os.path.join(self.data, f"{topic}-{partition}")
+            self.assertIn(f"{topic}-{partition}: ", r.stdout)
             self.assertTrue(os.path.exists(os.path.join(theirs, "partition.metadata")))
-            for pattern in (*SEGMENT_FILES, "*.snapshot"):
-                for f in glob.glob(os.path.join(theirs, pattern)):
-                    os.remove(f)
-            for pattern in SEGMENT_FILES:
-                for f in glob.glob(os.path.join(self.data, f"{topic}-{partition}", pattern)):
-                    shutil.copy2(f, theirs)
+            def files(d):
+                return sorted(os.path.basename(f) for pattern in (*SEGMENT_FILES, "*.snapshot")
+                              for f in glob.glob(os.path.join(d, pattern)))
+            names = files(ours)
+            self.assertEqual(files(theirs), names, "the broker's segments and snapshots replaced")
+            for name in names:
+                with open(os.path.join(ours, name), "rb") as a, open(os.path.join(theirs, name), "rb") as b:
+                    self.assertEqual(a.read(), b.read(), name)
+            # Epoch 0 from the log start (the first segment's base, where
+            # compaction emptied the ones before): what topicfs stamps on
+            # every batch.
+            start = max(starts.get((topic, partition), 0),
+                        min(int(os.path.basename(f)[:20]) for f in glob.glob(os.path.join(ours, "*.log"))))
+            log_starts[(topic, partition)] = start
+            self.assertEqual(leader_epochs(os.path.join(theirs, "leader-epoch-checkpoint")), [(0, start)],
+                             r.stdout)
         self.broker.start()
 
         for topic, (partitions, _) in TOPICS.items():
@@ -168,6 +231,74 @@ class BrokerLoadsTopicfsPartitionsTest(MountedTestCase):
             last = [b for path in sorted(dump.logs)
                     if os.path.dirname(path).endswith(f"/{topic}-{partition}") for b in dump.logs[path]][-1]
             self.assertEqual(ends[(topic, partition)], last.last_offset + 1, (topic, partition))
+
+        # Its log starts: where the export's epoch 0 starts.
+        r = kafka_tools.run_main("org.apache.kafka.tools.GetOffsetShell",
+                                 ["--bootstrap-server", self.broker.bootstrap, "--time", "-2"])
+        for line in r.stdout.split():
+            topic, partition, earliest = line.rsplit(":", 2)
+            if (topic, int(partition)) in log_starts:
+                self.assertEqual(int(earliest), log_starts[(topic, int(partition))], line)
+
+        # The batches the broker served are topicfs's, with their epoch 0
+        # (its files, dumped once it stopped), and its epoch cache, written
+        # back at shutdown, still starts with the export's entry.
+        self.broker.stop()
+        for topic, partition in shown:
+            theirs = os.path.join(self.broker.log_dir, f"{topic}-{partition}")
+            entries = leader_epochs(os.path.join(theirs, "leader-epoch-checkpoint"))
+            self.assertEqual(entries[0], (0, log_starts[(topic, partition)]), (topic, partition))
+            # A later epoch (the broker's own leadership after the restart)
+            # starts at or after the exported log's end.
+            for epoch, start in entries[1:]:
+                self.assertGreater(epoch, 0)
+                self.assertGreaterEqual(start, ends[(topic, partition)])
+        logs = sorted(glob.glob(os.path.join(self.broker.log_dir, "*-[0-9]*", "*.log")))
+        logs = [f for f in logs if os.path.basename(os.path.dirname(f)).rsplit("-", 1)[0] in TOPICS]
+        served = dump_log_segments.run(logs, "--deep-iteration", "--print-data-log")
+        self.assertEqual(served.problems, [])
+        self.assertEqual({b.leader_epoch for path in served.logs for b in served.logs[path]}, {0})
+        self.assertEqual(tree(self.data), data_before, "topicfs's files after the broker served them")
+
+
+class ExportRefusalTest(MountedTestCase):
+    """`topicfs export-kafka` refuses, changing nothing on either side,
+    while the broker runs (it holds its log directory's .lock) and while a
+    daemon serves the data directory."""
+
+    def setUp(self):
+        kafka_tools.jars_or_skip()
+        super().setUp()
+        self.broker = kafka_tools.KafkaBroker()
+        self.addCleanup(self.broker.close)
+
+    def test_refused_while_the_broker_runs_or_the_daemon_serves_then_done_once_both_stopped(self):
+        self.mkdir("t")
+        self.append("t/0", "".join(f"line {i}\n" for i in range(100)))
+        self.broker.start()
+        self.broker.create_topic("t")
+        r = export_kafka(self.data, self.broker.log_dir)
+        self.assertEqual((r.returncode, r.stdout), (1, ""), r.stderr)
+        self.assertIn("a Kafka broker", r.stderr)  # the broker's lock, taken first
+        self.broker.stop()
+        theirs = tree(self.broker.log_dir)
+        r = export_kafka(self.data, self.broker.log_dir)
+        self.assertEqual((r.returncode, r.stdout), (1, ""), r.stderr)
+        self.assertIn("in use by another process", r.stderr)  # the daemon's
+        self.assertEqual(tree(self.broker.log_dir), theirs)
+        self.stop_daemon()
+        ours = tree(self.data)
+        r = export_kafka(self.data, self.broker.log_dir, "--topic", "nope")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("topic nope is not in", r.stderr)
+        self.assertEqual((tree(self.data), tree(self.broker.log_dir)), (ours, theirs))
+        r = export_kafka(self.data, self.broker.log_dir, "--topic", "t")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("t-0: 1 segment,", r.stdout)
+        self.broker.start()
+        r = self.broker.consume("t", 100)
+        self.assertIn("Processed a total of 100 messages", r.stderr)
+        self.assertEqual(r.stdout.splitlines(), [f"line {i}" for i in range(100)])
 
 
 # Takes the lock a Kafka broker takes on <log dir>/.lock (Java's

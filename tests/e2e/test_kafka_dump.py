@@ -180,6 +180,9 @@ class DumpLogSegmentsTest(MountedTestCase):
         self.assertGreater(len(sanity.sane), len(indexes) // 2, "few indexes with entries")
 
         batches = [b for bs in dump.logs.values() for b in bs]
+        # Every batch topicfs wrote (appends, compressed ones, the cleaner's
+        # rewrites) carries leader epoch 0 (docs/format.md).
+        self.assertEqual(sorted({b.leader_epoch for b in batches}), [0], "partitionLeaderEpoch")
         sys.stderr.write(
             f"\nDumpLogSegments read {len(files)} files: {len(dump.logs)} segments, {len(batches)} batches, "
             f"{sum(len(b.records) for b in batches)} records, "
@@ -210,6 +213,8 @@ class DumpLogSegmentsTest(MountedTestCase):
         offsets_files = [f for f in every if "/__consumer_offsets-" in f]
         commits = dump_log_segments.run(offsets_files, "--offsets-decoder", "--verify-index-only")
         self.assertEqual(commits.problems, [], "DumpLogSegments --offsets-decoder complained")
+        self.assertEqual(sorted({b.leader_epoch for bs in commits.logs.values() for b in bs}), [0],
+                         "partitionLeaderEpoch of the group commits")
         decoded = [(json.loads(r.key), json.loads(r.value))
                    for batches in commits.logs.values() for b in batches for r in b.records]
         self.assertEqual([(k["data"]["group"], k["data"]["topic"], k["data"]["partition"],

@@ -269,7 +269,7 @@ TEST(RecordBatch, HeaderFieldsSitAtDocumentedPositions) {
 
   EXPECT_EQ(0x0102030405060708, be::Load<int64_t>(p + 0));
   EXPECT_EQ(static_cast<int32_t>(batch.size() - 12), be::Load<int32_t>(p + 8));
-  EXPECT_EQ(-1, be::Load<int32_t>(p + 12));
+  EXPECT_EQ(0, be::Load<int32_t>(p + 12));  // topicfs's leader epoch
   EXPECT_EQ(2, p[16]);
   EXPECT_EQ(crc32c::Value(p + 21, batch.size() - 21), be::Load<uint32_t>(p + 17));
   EXPECT_EQ(format::kTransactionalBit, be::Load<int16_t>(p + 21));
@@ -286,7 +286,7 @@ TEST(RecordBatch, HeaderFieldsSitAtDocumentedPositions) {
   EXPECT_EQ(Offset(0x0102030405060708), h->base_offset);
   EXPECT_EQ(Offset(0x0102030405060708 + 5), h->last_offset());
   EXPECT_EQ(static_cast<int64_t>(batch.size()), h->size());
-  EXPECT_EQ(-1, h->partition_leader_epoch);
+  EXPECT_EQ(0, h->partition_leader_epoch);
   EXPECT_EQ(0x1122334455667788, h->producer_id);
   EXPECT_EQ(0x2233, h->producer_epoch);
   EXPECT_EQ(0x44556677, h->base_sequence);
@@ -296,7 +296,7 @@ TEST(RecordBatch, HeaderFieldsSitAtDocumentedPositions) {
   EXPECT_FALSE(h->has_delete_horizon());
 }
 
-TEST(RecordBatch, DefaultsAreNoProducerAndCreateTime) {
+TEST(RecordBatch, DefaultsAreNoProducerCreateTimeAndLeaderEpochZero) {
   std::string batch = OneRecordBatch("k", "v");
   auto h = ParseBatchHeader(batch);
   ASSERT_TRUE(h.ok());
@@ -304,7 +304,21 @@ TEST(RecordBatch, DefaultsAreNoProducerAndCreateTime) {
   EXPECT_EQ(-1, h->producer_id);
   EXPECT_EQ(-1, h->producer_epoch);
   EXPECT_EQ(-1, h->base_sequence);
-  EXPECT_EQ(-1, h->partition_leader_epoch);
+  EXPECT_EQ(kTopicfsLeaderEpoch, h->partition_leader_epoch);
+  EXPECT_EQ(0, kTopicfsLeaderEpoch);
+}
+
+TEST(RecordBatch, ASetLeaderEpochIsWrittenAndAReusedBuilderStartsAtZeroAgain) {
+  BatchBuilder b;
+  b.Reset(Offset(10), Timestamp(1));
+  b.SetPartitionLeaderEpoch(7);
+  b.Add(Offset(10), Timestamp(1), "k", "v");
+  std::string batch(b.Finish());
+  EXPECT_EQ(7, ParseBatchHeader(batch)->partition_leader_epoch);
+  EXPECT_TRUE(VerifyBatch(batch).ok());
+  b.Reset(Offset(20), Timestamp(1));
+  b.Add(Offset(20), Timestamp(1), "k", "v");
+  EXPECT_EQ(0, ParseBatchHeader(b.Finish())->partition_leader_epoch);
 }
 
 TEST(RecordBatch, AttributeBitsAreReported) {

@@ -431,8 +431,8 @@ def store_to_python(tool, tmp, topic, separator, n_lines, per_append, seed):
                   os.path.basename(path), os.path.getsize(path), len(holders)))
         # The store rolls at the log end offset: the first batch names the file.
         check_eq(batches[0]["base"], base, os.path.basename(path) + ": first batch's base offset")
-        for b in batches:  # docs/format.md: no leader, no epoch
-            check_eq(b["leader_epoch"], -1, "{}: PartitionLeaderEpoch of batch {}".format(
+        for b in batches:  # docs/format.md: one leader, epoch 0
+            check_eq(b["leader_epoch"], 0, "{}: PartitionLeaderEpoch of batch {}".format(
                 os.path.basename(path), b["base"]))
 
     got = [r for _, _, batches in segments for b in batches for r in b["records"]]
