@@ -1,5 +1,6 @@
 #include "store/log/producer_state.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace topicfs::store {
@@ -56,6 +57,42 @@ void ProducerStateTable::Record(int64_t producer_id, int16_t epoch, const Batch&
   entry.epoch = epoch;
   entry.batches.push_back(batch);
   while (entry.batches.size() > kBatchesKept) entry.batches.pop_front();
+}
+
+std::vector<ProducerSnapshotEntry> ProducerStateTable::SnapshotEntries() const {
+  std::vector<ProducerSnapshotEntry> out;
+  out.reserve(producers_.size());
+  for (const auto& [id, entry] : producers_) {
+    if (entry.batches.empty()) continue;
+    const Batch& last = entry.batches.back();
+    ProducerSnapshotEntry e;
+    e.producer_id = id;
+    e.producer_epoch = entry.epoch;
+    e.last_sequence = last.last_sequence;
+    e.last_offset = last.last_offset.value;
+    // Wrapped sequences: the distance from first to last, mod 2^31.
+    const int64_t wrap = int64_t{std::numeric_limits<int32_t>::max()} + 1;
+    e.offset_delta = static_cast<int32_t>(
+        ((int64_t{last.last_sequence} - last.first_sequence) % wrap + wrap) % wrap);
+    e.timestamp = last.timestamp.value;
+    out.push_back(e);
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.producer_id < b.producer_id; });
+  return out;
+}
+
+void ProducerStateTable::Load(const ProducerSnapshotEntry& e) {
+  if (e.producer_id < 0 || e.last_offset < 0) return;  // Kafka's "no batch" entry
+  const int64_t wrap = int64_t{std::numeric_limits<int32_t>::max()} + 1;
+  Batch b;
+  b.last_sequence = e.last_sequence;
+  b.first_sequence = static_cast<int32_t>(((int64_t{e.last_sequence} - e.offset_delta) % wrap + wrap) % wrap);
+  b.first_offset = kUnknownOffset;
+  b.last_offset = Offset(e.last_offset);
+  b.timestamp = Timestamp(e.timestamp);
+  Entry& entry = producers_[e.producer_id];
+  entry.epoch = e.producer_epoch;
+  entry.batches.assign(1, b);
 }
 
 const ProducerStateTable::Entry* ProducerStateTable::Find(int64_t producer_id) const {

@@ -12,8 +12,10 @@
 #include <deque>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include "store/base/types.h"
+#include "store/format/producer_snapshot.h"
 
 namespace topicfs::store {
 
@@ -24,10 +26,16 @@ class ProducerStateTable {
   // requests in flight per partition with idempotence on.
   static constexpr size_t kBatchesKept = 5;
 
+  // A batch loaded from a snapshot does not know its first offset: Kafka's
+  // snapshot keeps the last offset and last - first sequence, whose
+  // difference is also the offsets' in Kafka but not in topicfs's byte
+  // positions. The log finds it when a duplicate needs it.
+  static constexpr Offset kUnknownOffset{-1};
+
   struct Batch {
     int32_t first_sequence = 0;
     int32_t last_sequence = 0;
-    Offset first_offset;
+    Offset first_offset;  // kUnknownOffset when loaded from a snapshot
     Offset last_offset;
     Timestamp timestamp;
   };
@@ -62,6 +70,17 @@ class ProducerStateTable {
   };
   const Entry* Find(int64_t producer_id) const;
   size_t size() const { return producers_.size(); }
+  bool empty() const { return producers_.empty(); }
+  void Clear() { producers_.clear(); }
+
+  // Kafka's snapshot of the table: each producer's epoch and last batch,
+  // in producer id order (so the same table gives the same bytes). Only
+  // the last batch survives a snapshot, as in Kafka: a duplicate of an
+  // older one of the last five is recognised only when the replay after
+  // loading the snapshot saw that batch again.
+  std::vector<ProducerSnapshotEntry> SnapshotEntries() const;
+  // Adds a snapshot's entry (its one batch, first offset unknown).
+  void Load(const ProducerSnapshotEntry& entry);
 
  private:
   std::unordered_map<int64_t, Entry> producers_;
