@@ -674,10 +674,11 @@ Status Log::Close(bool sync_files) {
   Status flushed = fenced_ || !sync_files ? Status::Ok() : FlushLocked();
   // Kafka's snapshot at a clean close, when the log moved past the newest
   // one: the next load replays nothing. Unsynced when the caller syncs the
-  // filesystem afterwards.
+  // filesystem afterwards. One that cannot be written costs the next load
+  // a replay, not the clean-shutdown marker: the close does not fail.
   const Offset end = log_end_offset();
   if (flushed.ok() && !fenced_ && end > last_snapshot_offset_ && end > log_start_offset()) {
-    flushed = WriteProducerSnapshot(end, sync_files);
+    (void)WriteProducerSnapshot(end, sync_files);
   }
   closed_unsynced_ = !sync_files && !fenced_;
   // Appends after Close would write to closed files.

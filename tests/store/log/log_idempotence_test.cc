@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "store/format/batch_builder.h"
 #include "store/format/file_names.h"
 #include "store/format/producer_snapshot.h"
+#include "store/io/file_io.h"
 #include "store/log/log.h"
 #include "tests/common/log_reading.h"
 #include "tests/common/test_util.h"
@@ -210,6 +212,28 @@ TEST_F(LogIdempotenceTest, DamagedSnapshotIsIgnoredWithAWarningAndTheLogReplayed
   EXPECT_NE(std::string::npos, log->warnings()[0].find("CRC")) << log->warnings()[0];
   EXPECT_FALSE(std::filesystem::exists(path));
   ExpectDuplicate(*log, {"b"}, 1, first);
+}
+
+TEST_F(LogIdempotenceTest, SnapshotThatCannotBeWrittenCostsAReplayNotTheClose) {
+  FaultInjectingFileIo io;
+  Offset first;
+  {
+    Log::Options o;
+    o.dir = Dir();
+    o.topic_partition = {"t", 0};
+    o.config = config_;
+    o.clock = &clock_;
+    o.io = &io;
+    auto log = testing::OpenTestLog(o);
+    first = Produce(*log, {"a"}, 0);
+    ASSERT_TRUE(log->Flush().ok());
+    io.FailAfter(FaultInjectingFileIo::kRename, 0, ENOSPC, /*sticky=*/true);
+    EXPECT_TRUE(log->Close().ok());
+    io.Clear();
+  }
+  EXPECT_TRUE(SnapshotNames().empty());
+  auto log = Open();
+  ExpectDuplicate(*log, {"a"}, 0, first);
 }
 
 TEST_F(LogIdempotenceTest, TruncationByRecoveryForgetsTheTruncatedBatches) {
