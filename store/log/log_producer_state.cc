@@ -162,14 +162,21 @@ Status Log::LoadProducerState() {
 void Log::ReplayProducerBatches(Offset from) {
   for (const auto& segment : Segments()) {
     if (segment->next_offset() <= from) continue;
+    // Gathered, then recorded: the lock analysis does not follow the
+    // append lock into the scan's callback.
+    std::vector<BatchLocation> produced;
     Status scanned = segment->ScanBatches(FilePosition(0), [&](const BatchLocation& loc) {
-      if (loc.last_offset < from || loc.producer_id < 0 || loc.control || loc.records == 0) return true;
+      if (loc.last_offset >= from && loc.producer_id >= 0 && !loc.control && loc.records > 0) {
+        produced.push_back(loc);
+      }
+      return true;
+    });
+    for (const BatchLocation& loc : produced) {
       producer_state_.Record(
           loc.producer_id, loc.producer_epoch,
           {loc.base_sequence, ProducerStateTable::LastSequence(loc.base_sequence, loc.records), loc.base_offset,
            loc.last_offset, loc.max_timestamp});
-      return true;
-    });
+    }
     if (!scanned.ok()) {
       // A segment not validated at this load (below the recovery point)
       // with damage: the state is what came before it, and reads report
