@@ -31,6 +31,9 @@ int ToErrno(const store::Status& status) {
       return ERANGE;
     case Code::kReadOnly:
       return EROFS;
+    case Code::kOutOfOrderSequence:  // only Kafka producers send sequences
+    case Code::kInvalidProducerEpoch:
+      return EINVAL;
   }
   return EIO;
 }

@@ -17,6 +17,10 @@ int16_t KafkaErrorForAppend(const store::Status& status) {
       return error::kInvalidRecord;
     case Code::kUnsupported:
       return error::kUnsupportedForMessageFormat;
+    case Code::kOutOfOrderSequence:
+      return error::kOutOfOrderSequenceNumber;
+    case Code::kInvalidProducerEpoch:
+      return error::kInvalidProducerEpoch;
     case Code::kIoError:
     case Code::kFenced:
     case Code::kReadOnly:

@@ -11,8 +11,9 @@ namespace topicfs::kafka {
 // For a Produce's partition: a damaged batch CORRUPT_MESSAGE, a record or
 // batch too large MESSAGE_TOO_LARGE, a record the topic refuses (a keyless
 // one on a compacted topic) INVALID_RECORD, magic 0/1
-// UNSUPPORTED_FOR_MESSAGE_FORMAT, a partition that cannot write
-// KAFKA_STORAGE_ERROR.
+// UNSUPPORTED_FOR_MESSAGE_FORMAT, an idempotent producer's sequence out of
+// turn OUT_OF_ORDER_SEQUENCE_NUMBER and its fenced older epoch
+// INVALID_PRODUCER_EPOCH, a partition that cannot write KAFKA_STORAGE_ERROR.
 int16_t KafkaErrorForAppend(const store::Status& status);
 // For a read (Fetch, ListOffsets): out of range OFFSET_OUT_OF_RANGE, else
 // KAFKA_STORAGE_ERROR.

@@ -3,8 +3,14 @@
 // offset answered is the first record's position in the partition file).
 // acks 0 answers nothing; 1 and -1 answer once appended (on one node
 // every replica is in sync). A partition's failure is its own error code;
-// the others still append. Transactional producers are refused (no
-// transactions yet), and so are produces to internal ("__") topics.
+// the others still append. An idempotent producer's batch is judged by
+// the log (Log::AppendProducedBatches): a retry of one of its last five
+// batches is answered NONE with the base offset it got the first time,
+// appending nothing, as Kafka answers it; a sequence out of turn is
+// OUT_OF_ORDER_SEQUENCE_NUMBER, a fenced epoch INVALID_PRODUCER_EPOCH, a
+// second batch beside it INVALID_RECORD. Transactional producers are
+// refused (no transactions yet), and so are produces to internal ("__")
+// topics.
 
 #include <spdlog/spdlog.h>
 
@@ -47,8 +53,10 @@ void Broker::HandleProduce(Call& call, ByteReader& in) {
         auto result = log->AppendProducedBatches(*p.records);
         if (result.ok()) {
           part.base_offset = result->first_offset.value;
-          appended = true;
-          if (options_.on_append) options_.on_append(*log);
+          if (!result->duplicate) {
+            appended = true;
+            if (options_.on_append) options_.on_append(*log);
+          }
         } else {
           part.error_code = KafkaErrorForAppend(result.status());
           part.error_message = result.status().message();

@@ -25,6 +25,14 @@ enum class Code {
   kBusy,             // the data directory is locked by another process
   kOutOfRange,       // a numeric config value outside its range
   kReadOnly,         // a partition served read-only: its config could not be read
+  // An idempotent producer's batch whose sequence is not the next one after
+  // its last batch (nor one of its last five again): Kafka's
+  // OUT_OF_ORDER_SEQUENCE_NUMBER. Nothing was appended.
+  kOutOfOrderSequence,
+  // An idempotent producer's batch from an epoch below the one the
+  // partition knows for it (a fenced, older instance): Kafka's
+  // INVALID_PRODUCER_EPOCH. Nothing was appended.
+  kInvalidProducerEpoch,
 };
 
 class [[nodiscard]] Status {
@@ -53,6 +61,12 @@ class [[nodiscard]] Status {
   static Status Busy(std::string what) { return {Code::kBusy, 0, std::move(what)}; }
   static Status OutOfRange(std::string what) { return {Code::kOutOfRange, 0, std::move(what)}; }
   static Status ReadOnly(std::string what) { return {Code::kReadOnly, EROFS, std::move(what)}; }
+  static Status OutOfOrderSequence(std::string what) {
+    return {Code::kOutOfOrderSequence, 0, std::move(what)};
+  }
+  static Status InvalidProducerEpoch(std::string what) {
+    return {Code::kInvalidProducerEpoch, 0, std::move(what)};
+  }
 
   // An IoError built from the current errno, naming the call and the path.
   static Status FromErrno(std::string_view call, std::string_view path) {

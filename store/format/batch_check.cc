@@ -38,6 +38,9 @@ Result<BatchLocation> LocateBatch(const char* data, int64_t size, int64_t pos) {
   loc.max_timestamp = header->max_timestamp;
   loc.control = header->is_control();
   loc.compressed = header->is_compressed();
+  loc.producer_id = header->producer_id;
+  loc.producer_epoch = header->producer_epoch;
+  loc.base_sequence = header->base_sequence;
   return loc;
 }
 

@@ -24,6 +24,10 @@ struct BatchLocation {
   Timestamp max_timestamp;
   bool control = false;
   bool compressed = false;  // its records go through ReadableBatch
+  // The idempotent producer that wrote it (-1: none), for producer state.
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  int32_t base_sequence = -1;
 };
 
 // Reads the header of the batch at pos of data[0, size). kCorruption for

@@ -10,10 +10,10 @@ namespace topicfs::store {
 namespace {
 
 // Writes and syncs the staging file. The caller owns removing it on failure.
-Status WriteAndSync(const std::string& tmp, std::string_view contents, FileIo& io) {
+Status WriteAndSync(const std::string& tmp, std::string_view contents, FileIo& io, bool sync) {
   ASSIGN_OR_RETURN(int fd, io.Open(tmp, O_WRONLY | O_CREAT | O_TRUNC));
   Status st = io.PWrite(fd, contents.data(), contents.size(), 0, tmp);
-  if (st.ok()) st = io.Sync(fd, tmp);
+  if (st.ok() && sync) st = io.Sync(fd, tmp);
   // close(2) can report a deferred write error (NFS); it must not be lost.
   if (::close(fd) != 0 && st.ok()) st = Status::FromErrno("close", tmp);
   return st;
@@ -42,9 +42,9 @@ std::string ParentDirectory(const std::string& path) {
   return path.substr(0, slash);
 }
 
-Status WriteFileAtomically(const std::string& path, std::string_view contents, FileIo& io) {
+Status WriteFileAtomically(const std::string& path, std::string_view contents, FileIo& io, bool sync) {
   const std::string tmp = StagingPathFor(path);
-  Status st = WriteAndSync(tmp, contents, io);
+  Status st = WriteAndSync(tmp, contents, io, sync);
   if (st.ok()) st = io.Rename(tmp, path);
   if (!st.ok()) {
     // A leftover staging file is harmless but confusing; the next write
@@ -53,7 +53,7 @@ Status WriteFileAtomically(const std::string& path, std::string_view contents, F
     return st;
   }
   // Without this the rename may be lost on power failure, leaving the old file.
-  return io.SyncDir(ParentDirectory(path));
+  return sync ? io.SyncDir(ParentDirectory(path)) : Status::Ok();
 }
 
 Status SyncDirectory(const std::string& dir, FileIo& io) { return io.SyncDir(dir); }

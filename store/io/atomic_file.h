@@ -1,7 +1,8 @@
 #pragma once
 // Crash-safe replacement of small files (configs, checkpoints): write
 // <path>.tmp (cut to fit a file name), fsync it, rename over <path>, fsync the directory. A reader
-// sees the old file or the new one, never a mix.
+// sees the old file or the new one, never a mix. With sync false the two
+// fsyncs are left out, for a caller that syncs the filesystem afterwards.
 
 #include <string>
 #include <string_view>
@@ -12,7 +13,7 @@
 namespace topicfs::store {
 
 Status WriteFileAtomically(const std::string& path, std::string_view contents,
-                           FileIo& io = FileIo::Default());
+                           FileIo& io = FileIo::Default(), bool sync = true);
 // fsync of a directory, so that a rename or create inside it is durable.
 Status SyncDirectory(const std::string& dir, FileIo& io = FileIo::Default());
 // Reads a whole small file. kNotFound when it does not exist.

@@ -460,6 +460,12 @@ Status Log::RollLocked(Offset new_base) {
   }
   created_segments_since_flush_ = true;
   roll_flush_up_to_ = std::max(roll_flush_up_to_.load(), new_base.value);
+  // Kafka's snapshot at each roll, named after the new segment (the log
+  // end: the table covers everything before it). Unsynced, as Kafka's
+  // roll takes it: FlushRolledSegments syncs it with the segments below,
+  // off the append lock. One that cannot be written costs only a longer
+  // replay at the next load: the roll stands.
+  (void)WriteProducerSnapshot(new_base, false);
   return Status::Ok();
 }
 
@@ -652,6 +658,7 @@ Status Log::FlushRolledSegments() {
     if (segment->next_offset() <= recovery_point()) continue;
     if (!(s = segment->Flush()).ok()) break;
   }
+  if (s.ok()) s = SyncProducerSnapshot(up_to);
   if (s.ok()) s = SyncDirectory(dir_, *io_);
   MutexLock lock(&append_mu_);
   if (!s.ok()) return Fence(s);
@@ -665,6 +672,14 @@ Status Log::Close(bool sync_files) {
   MutexLock files_lock(&files_mu_);
   MutexLock lock(&append_mu_);
   Status flushed = fenced_ || !sync_files ? Status::Ok() : FlushLocked();
+  // Kafka's snapshot at a clean close, when the log moved past the newest
+  // one: the next load replays nothing. Unsynced when the caller syncs the
+  // filesystem afterwards. One that cannot be written costs the next load
+  // a replay, not the clean-shutdown marker: the close does not fail.
+  const Offset end = log_end_offset();
+  if (flushed.ok() && !fenced_ && end > last_snapshot_offset_ && end > log_start_offset()) {
+    (void)WriteProducerSnapshot(end, sync_files);
+  }
   closed_unsynced_ = !sync_files && !fenced_;
   // Appends after Close would write to closed files.
   fenced_ = true;

@@ -31,9 +31,11 @@
 #include "store/log/log_config.h"
 #include "store/log/log_segment.h"
 #include "store/format/batch_builder.h"
+#include "store/format/batch_header.h"
 #include "store/base/scheduler.h"
 #include "store/base/status.h"
 #include "store/base/types.h"
+#include "store/log/producer_state.h"
 
 namespace topicfs::store {
 
@@ -59,21 +61,10 @@ struct AppendResult {
   // The log's clock when it appended (Kafka's log append time; batches
   // keep their CreateTime timestamps).
   Timestamp append_time;
+  // An idempotent producer's batch seen before (a retry after a lost
+  // answer): nothing was appended, first_offset is the original batch's.
+  bool duplicate = false;
 };
-
-// The producer fields of one batch a Kafka producer sent, as sent, and the
-// offset its first record is about to get (AppendProducedBatches).
-struct ProducedBatchFields {
-  int64_t producer_id = -1;
-  int16_t producer_epoch = -1;
-  int32_t base_sequence = -1;
-  int32_t records = 0;
-  Offset first_offset;
-};
-// Judges one produced batch's producer fields before anything is written
-// (where idempotence checks go: duplicate or out-of-order sequences). A
-// non-ok Status refuses the whole append with that status.
-using ProducerCheck = std::function<Status(const ProducedBatchFields&)>;
 
 // Stored batches for a Kafka fetch, as they are in the segment files: each
 // slice is whole batches, [position, position + length) of the file `fd`
@@ -168,8 +159,15 @@ class Log {
   // lengths, CRC-32C, records that do not parse kCorruption; Kafka's
   // INVALID_RECORD cases and a null key on a compacted topic
   // kInvalidArgument; a batch over min(max.message.bytes, segment.bytes),
-  // as sent or as re-encoded, kRecordTooLarge. Then `check` (if given)
-  // judges each batch's producer fields. Then every batch is re-encoded
+  // as sent or as re-encoded, kRecordTooLarge. Then an idempotent
+  // producer's batch (producer id >= 0) is judged as Kafka's
+  // UnifiedLog.analyzeAndValidateProducerState judges it
+  // (store/log/log_producer_state.cc): it must be the only batch of the
+  // produce (else kInvalidArgument, Kafka's INVALID_RECORD); one of the
+  // producer's last five batches again appends nothing and answers that
+  // batch's first offset (duplicate = true, as Kafka answers NONE with the
+  // original offsets); a sequence out of turn kOutOfOrderSequence; an
+  // epoch below the producer's kInvalidProducerEpoch. Then every batch is re-encoded
   // at its offsets in the one coordinate (each record at the log end
   // before it, advancing it by its presented size, presented_record.h;
   // LastOffsetDelta its presented end - 1) with a new CRC, keeping the
@@ -183,9 +181,10 @@ class Log {
   // Produce response's base offset), end_offset the log end after it,
   // append_time the log append time. Internal topics are not refused
   // here: the front end decides who may produce to them.
-  Result<AppendResult> AppendProducedBatches(std::string_view records,
-                                             const ProducerCheck& check = nullptr)
-      EXCLUDES(append_mu_);
+  Result<AppendResult> AppendProducedBatches(std::string_view records) EXCLUDES(append_mu_);
+  // The producer state's snapshot entries as they are now (what a
+  // .snapshot written now would hold), for tests and tools.
+  std::vector<ProducerSnapshotEntry> ProducerStateEntries() EXCLUDES(append_mu_);
   // Whether Append({line}) would take the line now, judged as Append judges
   // before it writes anything, and appending nothing: kFenced while the log
   // refuses appends, kInvalidArgument for a keyless line on a compacted
@@ -396,6 +395,30 @@ class Log {
   Status SetSegmentAside(const std::shared_ptr<LogSegment>& segment, std::string_view suffix)
       REQUIRES(append_mu_);
 
+  // Producer state (store/log/log_producer_state.cc, docs/format.md,
+  // "Producer snapshots"). Loading's last step: the newest snapshot that
+  // parses at or below the log end, then the batches after it replayed.
+  Status LoadProducerState() REQUIRES(append_mu_);
+  // Records the producer batches of every batch whose last offset >= from.
+  void ReplayProducerBatches(Offset from) REQUIRES(append_mu_);
+  // Writes <offset>.snapshot of the table (which must cover the log up to
+  // offset), atomically; fsynced when `sync`. Then keeps only the newest
+  // kSnapshotsKept (an old one that will not go is left for the next).
+  Status WriteProducerSnapshot(Offset offset, bool sync) REQUIRES(append_mu_);
+  // fsync of <offset>.snapshot if there is one (the roll wrote it unsynced).
+  Status SyncProducerSnapshot(Offset offset) const;
+  // Removes the snapshots below `offset` (the log start moved).
+  void DeleteProducerSnapshotsBelow(Offset offset) REQUIRES(append_mu_);
+  // The offsets of the partition's .snapshot files, ascending.
+  std::vector<Offset> ProducerSnapshotOffsets() const;
+  // The first offset of the batch whose last offset is batch.last_offset
+  // (a batch loaded from a snapshot knows only its last).
+  Offset DuplicateFirstOffset(const ProducerStateTable::Batch& batch) const;
+  // Judges an idempotent producer's batch: ok to append it, the duplicate's
+  // result, or the refusal.
+  Result<std::optional<AppendResult>> JudgeProducedBatch(const BatchHeader& header, Timestamp now)
+      REQUIRES(append_mu_);
+
   const std::string dir_;
   const TopicPartition tp_;
   const Clock* clock_;
@@ -443,6 +466,16 @@ class Log {
   bool created_directory_ = false;  // set while loading
   bool closed_unsynced_ GUARDED_BY(append_mu_) = false;  // Close(false) of a healthy log
   std::vector<std::string> warnings_;  // written only while loading
+  // The lowest base of a segment loading cut bytes from or set aside: a
+  // snapshot above it may remember batches that are gone.
+  std::optional<Offset> recovery_cut_from_;  // written only while loading
+
+  // Kafka's ProducerStateManager table: every idempotent producer's epoch
+  // and last five batches, as of the log end.
+  ProducerStateTable producer_state_ GUARDED_BY(append_mu_);
+  // The newest .snapshot's offset (-1: none): a clean close writes one only
+  // when the log moved past it.
+  Offset last_snapshot_offset_ GUARDED_BY(append_mu_){-1};
 };
 
 }  // namespace topicfs::store

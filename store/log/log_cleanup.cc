@@ -45,6 +45,7 @@ Result<int> Log::DeleteOldSegments() {
     // below a start that still points into it.
     Offset new_start = segments[plan.delete_count]->base_offset();
     log_start_offset_ = std::max(log_start_offset_.load(), new_start.value);
+    DeleteProducerSnapshotsBelow(log_start_offset());
     WriterLock seg_lock(&segments_mu_);
     for (const auto& segment : doomed) segments_.erase(segment->base_offset());
   }
@@ -74,6 +75,7 @@ Result<Offset> Log::DeleteRecordsBefore(Offset offset) {
   int64_t current = log_start_offset_.load();
   while (current < start.value && !log_start_offset_.compare_exchange_weak(current, start.value)) {
   }
+  DeleteProducerSnapshotsBelow(log_start_offset());
   return log_start_offset();
 }
 

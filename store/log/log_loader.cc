@@ -57,7 +57,10 @@ Status Log::Load() {
   log_start_offset_ = std::max(checkpoint_start, Segments().front()->base_offset()).value;
   RETURN_IF_ERROR(active->ResizeIndexes(appender_config().segment_index_bytes));
   last_modified_ms_ = active->LastModifiedMs();
-  return Status::Ok();
+
+  // Step 8: the idempotent producers' state, from the newest snapshot at
+  // or below the end that parses, then the batches after it.
+  return LoadProducerState();
 }
 
 // Steps 1 and 2: leftovers of deletion, of repairs and of an interrupted
@@ -235,6 +238,7 @@ Status Log::RecoverSegment(const std::shared_ptr<LogSegment>& segment) {
     return SetSegmentAside(segment, kUnreadableSuffix);
   }
   if (recovered->cut_bytes == 0) return Status::Ok();
+  recovery_cut_from_ = std::min(recovery_cut_from_.value_or(Offset::Max()), segment->base_offset());
   std::string kept = recovered->side_files.empty()
                          ? std::string("zeros, nothing kept")
                          : fmt::format("kept in {}", fmt::join(recovered->side_files, ", "));
@@ -246,6 +250,7 @@ Status Log::RecoverSegment(const std::shared_ptr<LogSegment>& segment) {
 // Renames the segment's files <name><suffix> and drops it from the log. A
 // .log set aside as .corrupt takes the side-file name of a cut at position 0.
 Status Log::SetSegmentAside(const std::shared_ptr<LogSegment>& segment, std::string_view suffix) {
+  recovery_cut_from_ = std::min(recovery_cut_from_.value_or(Offset::Max()), segment->base_offset());
   if (suffix == kCorruptSuffix) {
     const std::string log_path = segment->log_path();
     RETURN_IF_ERROR(segment->Close());

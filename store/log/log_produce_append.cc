@@ -26,15 +26,9 @@ int LevelFor(const LogConfig& cfg, Codec codec) {
   }
 }
 
-int64_t PresentedBytes(const ProducedBatch& batch) {
-  int64_t n = 0;
-  for (const RecordView& r : batch.records) n += PresentedSize(r);
-  return n;
-}
-
 }  // namespace
 
-Result<AppendResult> Log::AppendProducedBatches(std::string_view records, const ProducerCheck& check) {
+Result<AppendResult> Log::AppendProducedBatches(std::string_view records) {
   // Decoding (CRCs, inflating) needs no lock: the appender waits only for
   // the re-encoding and the write.
   std::vector<ProducedBatch> batches;
@@ -62,17 +56,25 @@ Result<AppendResult> Log::AppendProducedBatches(std::string_view records, const 
     }
   }
 
-  const Offset start = log_end_offset();
-  if (check) {
-    Offset first = start;
-    for (const ProducedBatch& b : batches) {
-      RETURN_IF_ERROR(check({b.header.producer_id, b.header.producer_epoch, b.header.base_sequence,
-                             b.header.records_count, first}));
-      first += PresentedBytes(b);
-    }
+  const Timestamp now = clock_->Now();
+  // Kafka's LogValidator: an idempotent producer's batch is the only batch
+  // of its produce for the partition (its one sequence range is what a
+  // retry is matched by).
+  const BatchHeader* idempotent = nullptr;
+  for (const ProducedBatch& b : batches) {
+    if (b.header.producer_id >= 0) idempotent = &b.header;
+  }
+  if (idempotent != nullptr && batches.size() != 1) {
+    return Status::InvalidArgument(fmt::format(
+        "a produce with a batch of idempotent producer {} must hold only that batch for the partition, not {}",
+        idempotent->producer_id, batches.size()));
+  }
+  if (idempotent != nullptr) {
+    ASSIGN_OR_RETURN(std::optional<AppendResult> duplicate, JudgeProducedBatch(*idempotent, now));
+    if (duplicate) return *duplicate;
   }
 
-  const Timestamp now = clock_->Now();
+  const Offset start = log_end_offset();
   AppendResult result{start, start, 0, 0, now};
   // Gathered and written as one, as Append writes several batches: none is
   // visible or survives a crash without the others.
@@ -119,7 +121,16 @@ Result<AppendResult> Log::AppendProducedBatches(std::string_view records, const 
     result.records += loc.records;
     ++result.batches;
   }
+  const BatchLocation first_location = locations.front();
   RETURN_IF_ERROR(WriteBatches(multi_batch_, std::move(locations), result.records, offset));
+  if (idempotent != nullptr) {
+    // Once the batch landed: a failed write must not make its retry a duplicate.
+    const int32_t last_sequence = ProducerStateTable::LastSequence(idempotent->base_sequence,
+                                                                   idempotent->records_count);
+    producer_state_.Record(idempotent->producer_id, idempotent->producer_epoch,
+                           {idempotent->base_sequence, last_sequence, first_location.base_offset,
+                            first_location.last_offset, first_location.max_timestamp});
+  }
   result.end_offset = offset;
   RETURN_IF_ERROR(FinishAppend(result, now));
   return result;
