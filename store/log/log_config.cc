@@ -386,8 +386,10 @@ Codec LogConfig::AppendCodec() const {
   return Codec::kNone;
 }
 
-int LogConfig::AppendLevel() const {
-  switch (AppendCodec()) {
+int LogConfig::AppendLevel() const { return LevelFor(AppendCodec()); }
+
+int LogConfig::LevelFor(Codec codec) const {
+  switch (codec) {
     case Codec::kGzip: return compression_gzip_level;
     case Codec::kLz4: return compression_lz4_level;
     case Codec::kZstd: return compression_zstd_level;

@@ -63,6 +63,9 @@ struct LogConfig {
   // with: kNone for "producer" and "uncompressed".
   Codec AppendCodec() const;
   int AppendLevel() const;
+  // The topic's level for `codec` (a producer's codec need not be the
+  // topic's): 0 for kNone and snappy.
+  int LevelFor(Codec codec) const;
 };
 
 // Every name the config knows, in a stable order (for getfattr -d). Kafka's

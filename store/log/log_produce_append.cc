@@ -16,16 +16,6 @@
 namespace topicfs::store {
 namespace {
 
-// The topic's level for `codec` (a producer's codec need not be the topic's).
-int LevelFor(const LogConfig& cfg, Codec codec) {
-  switch (codec) {
-    case Codec::kGzip: return cfg.compression_gzip_level;
-    case Codec::kLz4: return cfg.compression_lz4_level;
-    case Codec::kZstd: return cfg.compression_zstd_level;
-    default: return 0;
-  }
-}
-
 }  // namespace
 
 Result<AppendResult> Log::AppendProducedBatches(std::string_view records) {
@@ -101,7 +91,7 @@ Result<AppendResult> Log::AppendProducedBatches(std::string_view records) {
     std::string_view batch = builder_.Finish();
     const Codec codec = cfg.compression_type == CompressionType::kProducer ? produced.codec : cfg.AppendCodec();
     if (codec != Codec::kNone) {
-      RETURN_IF_ERROR(CompressBatch(batch, codec, LevelFor(cfg, codec), &compressed_batch_));
+      RETURN_IF_ERROR(CompressBatch(batch, codec, cfg.LevelFor(codec), &compressed_batch_));
       // Incompressible near the limit: kept uncompressed rather than refused.
       const bool fits = static_cast<int64_t>(compressed_batch_.size()) <= batch_limit;
       if (fits || static_cast<int64_t>(batch.size()) > batch_limit) {

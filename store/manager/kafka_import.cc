@@ -109,15 +109,6 @@ Result<std::map<std::string, int64_t>> ReadGroupPositions(const std::string& log
   return positions;
 }
 
-int LevelFor(const LogConfig& cfg, Codec codec) {
-  switch (codec) {
-    case Codec::kGzip: return cfg.compression_gzip_level;
-    case Codec::kLz4: return cfg.compression_lz4_level;
-    case Codec::kZstd: return cfg.compression_zstd_level;
-    default: return 0;
-  }
-}
-
 class Importer {
  public:
   Importer(Log& log, const LogConfig& config, std::map<std::string, int64_t> wanted)
@@ -142,7 +133,7 @@ class Importer {
     }
     std::string_view batch = builder_.Finish();
     if (b.codec != Codec::kNone) {
-      RETURN_IF_ERROR(CompressBatch(batch, b.codec, LevelFor(config_, b.codec), &compressed_));
+      RETURN_IF_ERROR(CompressBatch(batch, b.codec, config_.LevelFor(b.codec), &compressed_));
       batch = compressed_;
     }
     auto appended = log_.AppendProducedBatches(batch);
