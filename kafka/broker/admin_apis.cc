@@ -21,6 +21,7 @@ constexpr ApiVersionRange kAdminApiVersions[] = {
     {static_cast<int16_t>(ApiKey::kDeleteRecords), 0, 2},
     {static_cast<int16_t>(ApiKey::kSaslHandshake), 0, 1},
     {static_cast<int16_t>(ApiKey::kInitProducerId), 0, 5},
+    {static_cast<int16_t>(ApiKey::kDescribeAcls), 1, 3},
 };
 }  // namespace
 
@@ -62,6 +63,8 @@ void AdminApis::Handle(Answer& answer, ByteReader& in) {
       return HandleSaslHandshake(answer, in);
     case ApiKey::kInitProducerId:
       return HandleInitProducerId(answer, in);
+    case ApiKey::kDescribeAcls:
+      return HandleDescribeAcls(answer, in);
     default:
       return answer.Refuse("not an admin API");
   }

@@ -51,6 +51,7 @@ class AdminApis {
   void HandleAlterConfigs(Answer& answer, ByteReader& in);
   void HandleIncrementalAlterConfigs(Answer& answer, ByteReader& in);
   void HandleDescribeCluster(Answer& answer, ByteReader& in);
+  void HandleDescribeAcls(Answer& answer, ByteReader& in);
   void HandleDeleteRecords(Answer& answer, ByteReader& in);
   void HandleSaslHandshake(Answer& answer, ByteReader& in);
   void HandleInitProducerId(Answer& answer, ByteReader& in);

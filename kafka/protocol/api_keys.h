@@ -29,6 +29,7 @@ enum class ApiKey : int16_t {
   kDeleteTopics = 20,
   kDeleteRecords = 21,
   kInitProducerId = 22,
+  kDescribeAcls = 29,
   kDescribeConfigs = 32,
   kAlterConfigs = 33,
   kCreatePartitions = 37,

@@ -5,6 +5,7 @@
 #include "kafka/protocol/create_topics.h"
 #include "kafka/protocol/delete_records.h"
 #include "kafka/protocol/delete_topics.h"
+#include "kafka/protocol/describe_acls.h"
 #include "kafka/protocol/describe_cluster.h"
 #include "kafka/protocol/describe_configs.h"
 #include "kafka/protocol/incremental_alter_configs.h"
@@ -180,6 +181,29 @@ TEST(DescribeClusterTest, V1RequestAndResponse) {
   resp.Encode(&out, 1);
   EXPECT_EQ(out, "\x00\x00\x00\x00" "\x00\x00" "\x00" "\x01" "\x02" "c" "\x00\x00\x00\x01" "\x02"
                  "\x00\x00\x00\x01" "\x02h" "\x00\x00\x23\x84" "\x00" "\x00" "\x80\x00\x00\x00" "\x00"s);
+}
+
+// What MirrorMaker 2's ACL sync asks (topics, any name, LITERAL... MATCH,
+// ALLOW, any operation) and the empty answer, v1 and flexible v2.
+TEST(DescribeAclsTest, RequestsDecodeAndTheAnswerListsNothing) {
+  ByteReader v1("\x02" "\xff\xff" "\x03" "\xff\xff" "\xff\xff" "\x01" "\x03"sv);
+  DescribeAclsRequest r;
+  ASSERT_TRUE(r.Decode(v1, 1));
+  EXPECT_EQ(r.resource_type_filter, 2);
+  EXPECT_FALSE(r.resource_name_filter);
+  EXPECT_EQ(r.pattern_type_filter, 3);
+  EXPECT_EQ(r.permission_type, 3);
+  ByteReader v2("\x02" "\x02t" "\x03" "\x00" "\x00" "\x01" "\x03" "\x00"sv);
+  DescribeAclsRequest f;
+  ASSERT_TRUE(f.Decode(v2, 2));
+  EXPECT_EQ(f.resource_name_filter, std::optional<std::string_view>("t"));
+  DescribeAclsResponse resp;
+  std::string out;
+  resp.Encode(&out, 1);
+  EXPECT_EQ(out, "\x00\x00\x00\x00" "\x00\x00" "\xff\xff" "\x00\x00\x00\x00"s);
+  out.clear();
+  resp.Encode(&out, 3);
+  EXPECT_EQ(out, "\x00\x00\x00\x00" "\x00\x00" "\x00" "\x01" "\x00"s);
 }
 
 TEST(DeleteRecordsTest, V0RequestAndResponse) {

@@ -15,6 +15,7 @@
 #include "kafka/protocol/delete_groups.h"
 #include "kafka/protocol/delete_records.h"
 #include "kafka/protocol/delete_topics.h"
+#include "kafka/protocol/describe_acls.h"
 #include "kafka/protocol/describe_cluster.h"
 #include "kafka/protocol/describe_configs.h"
 #include "kafka/protocol/describe_groups.h"
@@ -85,6 +86,7 @@ inline int DecodeAnyRequest(std::string_view bytes) {
   ok += DecodeEveryVersion<DeleteRecordsRequest>(bytes, 0, 2);
   ok += DecodeEveryVersion<SaslHandshakeRequest>(bytes, 0, 1);
   ok += DecodeEveryVersion<InitProducerIdRequest>(bytes, 0, 5);
+  ok += DecodeEveryVersion<DescribeAclsRequest>(bytes, 1, 3);
   return ok;
 }
 
