@@ -181,7 +181,14 @@ class Log {
   // Produce response's base offset), end_offset the log end after it,
   // append_time the log append time. Internal topics are not refused
   // here: the front end decides who may produce to them.
-  Result<AppendResult> AppendProducedBatches(std::string_view records) EXCLUDES(append_mu_);
+  //
+  // `by` says who sent them: a producer's batches are judged as above; a
+  // copied Kafka log's (topicfs import) are not, only recorded, since a
+  // log holds no retries and Kafka's cleaner leaves gaps in a producer's
+  // sequences that a live producer's batch may not have.
+  enum class ProducedBy { kProducer, kCopiedLog };
+  Result<AppendResult> AppendProducedBatches(std::string_view records, ProducedBy by = ProducedBy::kProducer)
+      EXCLUDES(append_mu_);
   // The producer state's snapshot entries as they are now (what a
   // .snapshot written now would hold), for tests and tools.
   std::vector<ProducerSnapshotEntry> ProducerStateEntries() EXCLUDES(append_mu_);

@@ -18,7 +18,7 @@ namespace {
 
 }  // namespace
 
-Result<AppendResult> Log::AppendProducedBatches(std::string_view records) {
+Result<AppendResult> Log::AppendProducedBatches(std::string_view records, ProducedBy by) {
   // Decoding (CRCs, inflating) needs no lock: the appender waits only for
   // the re-encoding and the write.
   std::vector<ProducedBatch> batches;
@@ -59,7 +59,7 @@ Result<AppendResult> Log::AppendProducedBatches(std::string_view records) {
         "a produce with a batch of idempotent producer {} must hold only that batch for the partition, not {}",
         idempotent->producer_id, batches.size()));
   }
-  if (idempotent != nullptr) {
+  if (idempotent != nullptr && by == ProducedBy::kProducer) {
     ASSIGN_OR_RETURN(std::optional<AppendResult> duplicate, JudgeProducedBatch(*idempotent, now));
     if (duplicate) return *duplicate;
   }

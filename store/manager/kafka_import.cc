@@ -136,7 +136,7 @@ class Importer {
       RETURN_IF_ERROR(CompressBatch(batch, b.codec, config_.LevelFor(b.codec), &compressed_));
       batch = compressed_;
     }
-    auto appended = log_.AppendProducedBatches(batch);
+    auto appended = log_.AppendProducedBatches(batch, Log::ProducedBy::kCopiedLog);
     if (appended.status().code() == Code::kRecordTooLarge && records.size() > 1) {
       const size_t half = records.size() / 2;
       RETURN_IF_ERROR(Copy(b, records.first(half), base_sequence));

@@ -239,6 +239,26 @@ TEST_F(KafkaImportTest, GroupPositionsAreTranslatedToTheSameRecord) {
   EXPECT_EQ((*groups)->Committed("other-topic", {"orders", 0}), std::nullopt);
 }
 
+// A Kafka cleaner removes records from an idempotent producer's batches,
+// so its sequences skip: what a live producer's batch may not do is a
+// copied log's normal state.
+TEST_F(KafkaImportTest, AnIdempotentProducersSequencesMaySkipAfterKafkasCleaner) {
+  {
+    KafkaSegmentWriter seg(source_ + "/00000000000000000000.log");
+    seg.Values(0, {"a", "b", "c"}, Codec::kNone, /*pid=*/5, /*seq=*/0);
+    seg.Values(5, {"f"}, Codec::kNone, 5, /*seq=*/5);  // seq 3 and 4 cleaned away
+    seg.Values(6, {"g"}, Codec::kNone, 5, /*seq=*/6);
+  }
+  auto summary = Import();
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(ReadAll(*manager_->GetLog("orders", 0)), "a\nb\nc\nf\ng\n");
+  // The producer goes on where the copied log left it.
+  const auto state = manager_->GetLog("orders", 0)->ProducerStateEntries();
+  ASSERT_EQ(state.size(), 1u);
+  EXPECT_EQ(state[0].producer_id, 5);
+  EXPECT_EQ(state[0].last_sequence, 6);
+}
+
 TEST_F(KafkaImportTest, RefusesANonEmptyPartitionAndChangesNothing) {
   WriteKafkaPartition();
   ASSERT_TRUE(manager_->CreateTopic("orders").ok());
