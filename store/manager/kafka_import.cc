@@ -62,16 +62,21 @@ Result<Transactions> ScanTransactions(const std::string& dir) {
   return txns;
 }
 
-// Whether a transactional batch's records are copied: its transaction committed.
-bool Committed(const Transactions& txns, const BatchHeader& h) {
+enum class Outcome { kCommitted, kAborted, kUnfinished };
+
+// How the transaction a transactional batch belongs to ended: only a
+// committed one's records are copied.
+Outcome OutcomeOf(const Transactions& txns, const BatchHeader& h) {
   auto it = txns.find(h.producer_id);
-  if (it == txns.end()) return false;
+  if (it == txns.end()) return Outcome::kAborted;
   const int64_t o = h.base_offset.value;
   auto t = std::upper_bound(it->second.begin(), it->second.end(), o,
                             [](int64_t v, const Transaction& x) { return v < x.first; });
-  if (t == it->second.begin()) return false;
+  if (t == it->second.begin()) return Outcome::kAborted;
   --t;
-  return o <= t->marker && t->committed;
+  if (o > t->marker) return Outcome::kAborted;
+  if (t->marker == INT64_MAX) return Outcome::kUnfinished;
+  return t->committed ? Outcome::kCommitted : Outcome::kAborted;
 }
 
 // The groups' committed positions in tp, from a Kafka log directory's
@@ -249,12 +254,13 @@ Result<KafkaImport::Summary> KafkaImport::Run(LogManager& manager, const Options
       ++summary.empty_batches;
       continue;
     }
-    if ((h.attributes & format::kTransactionalBit) && !Committed(txns, h)) {
-      auto it = txns.find(h.producer_id);
-      const bool open = it != txns.end() && !it->second.empty() && it->second.back().marker == INT64_MAX &&
-                        it->second.back().first <= h.base_offset.value;
-      (open ? summary.unfinished_records : summary.aborted_records) += static_cast<int64_t>(b->records.size());
-      continue;
+    if (h.attributes & format::kTransactionalBit) {
+      const Outcome outcome = OutcomeOf(txns, h);
+      if (outcome != Outcome::kCommitted) {
+        (outcome == Outcome::kUnfinished ? summary.unfinished_records : summary.aborted_records) +=
+            static_cast<int64_t>(b->records.size());
+        continue;
+      }
     }
     copied = importer.Copy(*b, b->records, h.base_sequence);
     if (!copied.ok()) break;
