@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <vector>
+
 namespace topicfs::kafka {
 
 namespace {
@@ -27,18 +29,46 @@ void Connection::Complete(uint64_t sequence, Completion completion) {
   waker_->Wake(id_);
 }
 
-void Connection::HandlerReturned() {
+std::optional<std::pair<uint64_t, std::string>> Connection::HandlerReturned(size_t max_output_bytes) {
+  std::optional<std::pair<uint64_t, std::string>> next;
+  bool wake = true;
   {
     store::MutexLock lock(&mu_);
+    // The loop stops reading a connection whose queue is full: taking from
+    // it is news the loop needs, as is a connection left free.
+    const bool was_full = requests_.size() >= kMaxQueuedRequests;
     handler_busy_ = false;
+    next = TakeRequest(max_output_bytes);
+    wake = !next || was_full;
   }
-  waker_->Wake(id_);
+  if (wake) waker_->Wake(id_);
+  return next;
+}
+
+std::optional<std::pair<uint64_t, std::string>> Connection::TakeRequest(size_t max_output_bytes) {
+  if (requests_.empty() || handler_busy_ || close_after_output_.load(std::memory_order_relaxed)) {
+    return std::nullopt;
+  }
+  if (output_bytes_.load(std::memory_order_relaxed) > static_cast<int64_t>(max_output_bytes)) {
+    return std::nullopt;
+  }
+  handler_busy_ = true;
+  std::pair<uint64_t, std::string> next(next_request_sequence_++, std::move(requests_.front()));
+  requests_.pop_front();
+  return next;
 }
 
 Connection::ReadOutcome Connection::ReadInput(int64_t max_frame) {
   size_t read_now = 0;
+  size_t queued = 0;
+  {
+    store::MutexLock lock(&mu_);
+    queued = requests_.size();
+  }
+  std::vector<std::string> framed;
   char buf[64 * 1024];
-  while (read_now < kMaxReadPerWakeup && requests_.size() < kMaxQueuedRequests) {
+  auto outcome = ReadOutcome::kOpen;
+  while (read_now < kMaxReadPerWakeup && queued + framed.size() < kMaxQueuedRequests) {
     ssize_t n = recv(fd_, buf, sizeof(buf), 0);
     if (n == 0) {
       peer_closed_ = true;
@@ -47,7 +77,8 @@ Connection::ReadOutcome Connection::ReadInput(int64_t max_frame) {
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      return ReadOutcome::kClosed;
+      outcome = ReadOutcome::kClosed;
+      break;
     }
     input_.append(buf, static_cast<size_t>(n));
     read_now += static_cast<size_t>(n);
@@ -62,25 +93,21 @@ Connection::ReadOutcome Connection::ReadInput(int64_t max_frame) {
         return ReadOutcome::kOversized;
       }
       if (input_.size() - at - 4 < static_cast<size_t>(size)) break;
-      requests_.push_back(input_.substr(at + 4, static_cast<size_t>(size)));
+      framed.push_back(input_.substr(at + 4, static_cast<size_t>(size)));
       at += 4 + static_cast<size_t>(size);
     }
     input_.erase(0, at);
   }
-  return ReadOutcome::kOpen;
+  if (outcome == ReadOutcome::kOpen && !framed.empty()) {
+    store::MutexLock lock(&mu_);
+    for (auto& request : framed) requests_.push_back(std::move(request));
+  }
+  return outcome;
 }
 
 std::optional<std::pair<uint64_t, std::string>> Connection::NextRequest(size_t max_output_bytes) {
-  if (requests_.empty() || close_after_output_) return std::nullopt;
-  if (output_bytes_ > static_cast<int64_t>(max_output_bytes)) return std::nullopt;
-  {
-    store::MutexLock lock(&mu_);
-    if (handler_busy_) return std::nullopt;
-    handler_busy_ = true;
-  }
-  std::pair<uint64_t, std::string> next(next_request_sequence_++, std::move(requests_.front()));
-  requests_.pop_front();
-  return next;
+  store::MutexLock lock(&mu_);
+  return TakeRequest(max_output_bytes);
 }
 
 void Connection::CollectCompleted() {
@@ -94,7 +121,7 @@ void Connection::CollectCompleted() {
       completed_.erase(it);
     }
     ++next_write_sequence_;
-    if (close_after_output_) continue;  // nothing after a close is sent
+    if (close_after_output_.load(std::memory_order_relaxed)) continue;  // nothing after a close is sent
     switch (c.kind) {
       case Completion::Kind::kResponse:
         QueueResponse(std::move(c.response));
@@ -102,7 +129,7 @@ void Connection::CollectCompleted() {
       case Completion::Kind::kNothing:
         break;
       case Completion::Kind::kClose:
-        close_after_output_ = true;
+        close_after_output_.store(true, std::memory_order_relaxed);
         break;
     }
   }
@@ -182,18 +209,21 @@ bool Connection::WriteOutput() {
 }
 
 bool Connection::finished() {
-  if (close_after_output_) return output_.empty();
+  if (close_after_output_.load(std::memory_order_relaxed)) return output_.empty();
   // A peer that closed its side still gets the responses to what it sent
   // in whole frames (scripts write, shut down, then read); a partial frame
   // at the end is dropped with the connection.
-  if (!peer_closed_ || !requests_.empty() || !output_.empty()) return false;
+  if (!peer_closed_ || !output_.empty()) return false;
   store::MutexLock lock(&mu_);
-  return !handler_busy_ && completed_.empty() && next_write_sequence_ == next_request_sequence_;
+  return requests_.empty() && !handler_busy_ && completed_.empty() &&
+         next_write_sequence_ == next_request_sequence_;
 }
 
-bool Connection::wants_read(size_t max_output_bytes) const {
-  return !peer_closed_ && !close_after_output_ && requests_.size() < kMaxQueuedRequests &&
-         output_bytes_ <= static_cast<int64_t>(max_output_bytes);
+bool Connection::wants_read(size_t max_output_bytes) {
+  if (peer_closed_ || close_after_output_.load(std::memory_order_relaxed)) return false;
+  if (output_bytes_.load(std::memory_order_relaxed) > static_cast<int64_t>(max_output_bytes)) return false;
+  store::MutexLock lock(&mu_);
+  return requests_.size() < kMaxQueuedRequests;
 }
 
 }  // namespace topicfs::kafka

@@ -8,8 +8,12 @@
 // timers only complete requests (Complete) and report a handler returned
 // (HandlerReturned), under mu_, and wake the loop. Responses leave in
 // request order: a completion waits in completed_ until every request
-// before it has completed.
+// before it has completed. The framed requests are shared, under mu_: the
+// loop adds them, and the worker whose handler returned takes the next one
+// itself, so requests that arrived together (a producer's in-flight
+// batches) are handled back to back without a round trip through the loop.
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -45,7 +49,12 @@ class Connection {
 
   // ---- any thread ----
   void Complete(uint64_t sequence, Completion completion) EXCLUDES(mu_);
-  void HandlerReturned() EXCLUDES(mu_);
+  // The handler of the request in hand returned: the next request to hand
+  // to the handler, with its sequence number, if one waits and output is
+  // not backed up (the caller hands it over and the connection stays
+  // busy); otherwise the connection is free and the loop is woken to look.
+  std::optional<std::pair<uint64_t, std::string>> HandlerReturned(size_t max_output_bytes)
+      EXCLUDES(mu_);
 
   // ---- loop ----
   enum class ReadOutcome { kOpen, kClosed, kOversized };
@@ -65,7 +74,7 @@ class Connection {
   // (the peer went away).
   bool WriteOutput();
   bool wants_write() const { return !output_.empty(); }
-  bool wants_read(size_t max_output_bytes) const;
+  bool wants_read(size_t max_output_bytes) EXCLUDES(mu_);
   // Whether the connection is done: a completion asked to close and what
   // came before it is written, or the peer closed its side and every
   // request it sent is answered.
@@ -73,6 +82,8 @@ class Connection {
 
  private:
   void QueueResponse(Response response);
+  // Takes the next request if one waits and nothing holds it back.
+  std::optional<std::pair<uint64_t, std::string>> TakeRequest(size_t max_output_bytes) REQUIRES(mu_);
 
   const int fd_;
   const uint64_t id_;
@@ -81,18 +92,20 @@ class Connection {
 
   // Loop only.
   std::string input_;
-  std::deque<std::string> requests_;  // framed, not yet handed over
-  uint64_t next_request_sequence_ = 0;
   uint64_t next_write_sequence_ = 0;
   std::deque<std::variant<std::string, FileSlice>> output_;
   size_t output_front_done_ = 0;  // bytes of output_.front() already written
-  int64_t output_bytes_ = 0;
   int64_t oversized_frame_ = 0;
-  bool close_after_output_ = false;
   bool peer_closed_ = false;
+  // Written by the loop alone; read by a worker deciding whether to take
+  // the next request.
+  std::atomic<int64_t> output_bytes_{0};
+  std::atomic<bool> close_after_output_{false};
 
   store::Mutex mu_;
   std::map<uint64_t, Completion> completed_ GUARDED_BY(mu_);
+  std::deque<std::string> requests_ GUARDED_BY(mu_);  // framed, not yet handed over
+  uint64_t next_request_sequence_ GUARDED_BY(mu_) = 0;
   bool handler_busy_ GUARDED_BY(mu_) = false;
 };
 

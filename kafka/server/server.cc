@@ -174,13 +174,21 @@ void Server::Service(const std::shared_ptr<Connection>& connection, bool readabl
   connection->CollectCompleted();
   if (!connection->WriteOutput()) return Close(id, "");
   if (auto next = connection->NextRequest(options_.max_queued_output_bytes)) {
-    pool_->Submit([this, connection, sequence = next->first, request = std::move(next->second)]() mutable {
-      handler_->Handle(std::move(request), Responder(connection, sequence));
-      connection->HandlerReturned();
-    });
+    HandOver(connection, next->first, std::move(next->second));
   }
   if (connection->finished()) return Close(id, "");
   Arm(*connection);
+}
+
+void Server::HandOver(const std::shared_ptr<Connection>& connection, uint64_t sequence, std::string request) {
+  pool_->Submit([this, connection, sequence, request = std::move(request)]() mutable {
+    handler_->Handle(std::move(request), Responder(connection, sequence));
+    // The connection's next request, if one waits, goes to the back of the
+    // pool's queue (connections take turns), not through the loop.
+    if (auto next = connection->HandlerReturned(options_.max_queued_output_bytes)) {
+      HandOver(connection, next->first, std::move(next->second));
+    }
+  });
 }
 
 void Server::Arm(Connection& connection) {

@@ -61,6 +61,8 @@ class Server {
   // Everything a connection may need after an event: read, hand over,
   // collect completions, write, re-arm epoll; closes it when it is done.
   void Service(const std::shared_ptr<Connection>& connection, bool readable);
+  // Runs the request on the pool, then the connection's next if one waits.
+  void HandOver(const std::shared_ptr<Connection>& connection, uint64_t sequence, std::string request);
   void Close(uint64_t id, const std::string& why);
   void Arm(Connection& connection);
 

@@ -2,6 +2,11 @@
 
 namespace topicfs::kafka {
 
+namespace {
+// The pool whose task this thread is running, if any.
+thread_local const WorkerPool* running_pool = nullptr;
+}  // namespace
+
 WorkerPool::WorkerPool(int threads) {
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
 }
@@ -13,7 +18,10 @@ void WorkerPool::Submit(std::function<void()> task) {
     store::MutexLock lock(&mu_);
     tasks_.push_back(std::move(task));
   }
-  cv_.Signal();
+  // A task submitted by one of this pool's tasks is taken by that worker
+  // when it returns, if no other is free sooner: waking a sleeping one
+  // would cost a context switch for nothing.
+  if (running_pool != this) cv_.Signal();
 }
 
 void WorkerPool::Stop() {
@@ -29,6 +37,7 @@ void WorkerPool::Stop() {
 }
 
 void WorkerPool::Run() {
+  running_pool = this;
   for (;;) {
     std::function<void()> task;
     {

@@ -22,6 +22,8 @@ class WorkerPool {
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
+  // From one of the pool's own tasks, only as its last step: such a task
+  // waits for that worker (no sleeping one is woken for it).
   void Submit(std::function<void()> task) EXCLUDES(mu_);
   // Runs what is queued, then joins the threads.
   void Stop() EXCLUDES(mu_);
