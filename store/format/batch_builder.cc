@@ -106,6 +106,17 @@ void BatchBuilder::AddCopy(const RecordView& record) {
   assert(p + record.headers.size() == buf_.data() + used_);
 }
 
+void BatchBuilder::AddCopyWithHeader(const RecordView& record, const RecordHeader& extra) {
+  const int64_t extra_size = FieldSize(extra.key) + FieldSize(extra.value);
+  char* p = AppendRecordUpToHeaders(record.offset, record.timestamp, record.key, record.value,
+                                    int64_t{record.header_count} + 1,
+                                    static_cast<int64_t>(record.headers.size()) + extra_size);
+  std::memcpy(p, record.headers.data(), record.headers.size());
+  p = EncodeField(p + record.headers.size(), extra.key);
+  p = EncodeField(p, extra.value);
+  assert(p == buf_.data() + used_);
+}
+
 // Encodes a record up to and including its header count, leaving
 // headers_size bytes at the end of the buffer for the caller to fill.
 char* BatchBuilder::AppendRecordUpToHeaders(Offset offset, Timestamp timestamp,

@@ -58,6 +58,8 @@ class BatchBuilder {
   // Adds a copy of a record read from another batch (its offset, timestamp,
   // key, value and raw headers), as the cleaner rewrites batches.
   void AddCopy(const RecordView& record);
+  // The same with one more header after the record's own.
+  void AddCopyWithHeader(const RecordView& record, const RecordHeader& extra);
 
   // Bytes the batch would take if a record with these sizes were added:
   // what a caller checks against max.message.bytes before Add.

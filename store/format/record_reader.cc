@@ -61,17 +61,32 @@ const char* ReadHeader(const char* p, const char* limit, std::string_view* key,
 
 // ---- RecordView ----
 
-std::optional<std::string_view> RecordView::FindHeader(std::string_view name) const {
-  const char* p = headers.data();
-  const char* limit = p + headers.size();
-  for (int32_t i = 0; i < header_count; ++i) {
+namespace {
+
+// Looks for the first header named `name`: true and its value (nullopt if
+// null) in *value when found.
+bool LookUpHeader(const RecordView& r, std::string_view name, std::optional<std::string_view>* value) {
+  const char* p = r.headers.data();
+  const char* limit = p + r.headers.size();
+  for (int32_t i = 0; i < r.header_count; ++i) {
     std::string_view header_key;
-    std::optional<std::string_view> header_value;
-    p = ReadHeader(p, limit, &header_key, &header_value);
-    if (p == nullptr) return std::nullopt;
-    if (header_key == name) return header_value;
+    p = ReadHeader(p, limit, &header_key, value);
+    if (p == nullptr) return false;
+    if (header_key == name) return true;
   }
-  return std::nullopt;
+  return false;
+}
+
+}  // namespace
+
+std::optional<std::string_view> RecordView::FindHeader(std::string_view name) const {
+  std::optional<std::string_view> found;
+  return LookUpHeader(*this, name, &found) ? found : std::nullopt;
+}
+
+bool RecordView::HasHeader(std::string_view name) const {
+  std::optional<std::string_view> found;
+  return LookUpHeader(*this, name, &found);
 }
 
 // ---- RecordReader ----

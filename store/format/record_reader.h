@@ -26,6 +26,8 @@ struct RecordView {
 
   // The value of the first header named `name`, nullopt if absent or null.
   std::optional<std::string_view> FindHeader(std::string_view name) const;
+  // Whether a header named `name` is there, null or not.
+  bool HasHeader(std::string_view name) const;
 };
 
 // Walks the records of one uncompressed batch (or a compressed one's

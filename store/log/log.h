@@ -175,7 +175,11 @@ class Log {
   // producer id, epoch and base sequence; a compressed batch is inflated
   // and compressed again, with its own codec when compression.type is
   // `producer`, else with the topic's (Kafka's rule; a topic has no
-  // message.timestamp.type yet, so timestamps are always CreateTime). The
+  // message.timestamp.type yet, so timestamps are always CreateTime). On
+  // a topic with key.separator, a producer's keyed record gets the
+  // separator in a topicfs.sep header (unless it has one), so it presents
+  // as key + separator + value, as a line written through the mount does;
+  // a copied log's records are kept as they are. The
   // batches land as Append's do: one segment, visible and durable all
   // together. AppendResult: first_offset is the first record's offset (a
   // Produce response's base offset), end_offset the log end after it,

@@ -14,9 +14,6 @@
 #include "store/log/log.h"
 
 namespace topicfs::store {
-namespace {
-
-}  // namespace
 
 Result<AppendResult> Log::AppendProducedBatches(std::string_view records, ProducedBy by) {
   // Decoding (CRCs, inflating) needs no lock: the appender waits only for
@@ -71,16 +68,27 @@ Result<AppendResult> Log::AppendProducedBatches(std::string_view records, Produc
   multi_batch_.clear();
   std::vector<BatchLocation> locations;
   Offset offset = start;
+  // A keyed record from a Kafka producer reads as a keyed line written
+  // through the mount: key + separator + value. The presentation follows
+  // the record's bytes, never the config (byte positions must not move if
+  // key.separator changes later), so the separator goes into the record.
+  const bool add_separator = by == ProducedBy::kProducer && !cfg.key_separator.empty();
+  const RecordHeader separator{format::kSeparatorHeader, cfg.key_separator};
   for (size_t i = 0; i < batches.size(); ++i) {
     const ProducedBatch& produced = batches[i];
     builder_.Reset(offset, produced.header.base_timestamp);
     builder_.SetProducer(produced.header.producer_id, produced.header.producer_epoch,
                          produced.header.base_sequence);
     for (RecordView r : produced.records) {
-      const int64_t presented = PresentedSize(r);
       r.offset = offset;
-      builder_.AddCopy(r);
-      offset += presented;
+      if (add_separator && r.key && !r.HasHeader(format::kSeparatorHeader)) {
+        builder_.AddCopyWithHeader(r, separator);
+        offset += static_cast<int64_t>(r.key->size() + separator.value->size()) +
+                  (r.value ? static_cast<int64_t>(r.value->size()) : 0) + 1;
+      } else {
+        builder_.AddCopy(r);
+        offset += PresentedSize(r);
+      }
     }
     builder_.SetLastOffset(offset - 1);
     BatchLocation loc;

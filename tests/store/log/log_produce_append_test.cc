@@ -172,6 +172,45 @@ TEST_F(LogProduceAppendTest, TombstonePresentsAsItsKey) {
   EXPECT_EQ(Offset(7), r->end_offset);
 }
 
+TEST_F(LogProduceAppendTest, OnAKeyedTopicAProducersKeyedRecordsPresentAsKeySeparatorValue) {
+  config_.key_separator = ":";
+  auto log = Open();
+  auto r = log->AppendProducedBatches(
+      ClientBatch({{"k1", "v1"}, {std::nullopt, "plain"}, {"gone", std::nullopt}}, Codec::kLz4));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ("k1:v1\nplain\ngone:\n", ReadAll(*log));
+  EXPECT_EQ(Offset(6 + 6 + 6), r->end_offset);
+  // A record that names its own separator keeps it.
+  BatchBuilder own;
+  own.Reset(Offset(0), Timestamp(1'700'000'000'000));
+  own.Add(Offset(0), Timestamp(1'700'000'000'000), "k2", "v2", {RecordHeader{format::kSeparatorHeader, "="}});
+  ASSERT_TRUE(log->AppendProducedBatches(std::string(own.Finish())).ok());
+  // A copied Kafka log (topicfs import) is kept as it was: the value alone.
+  ASSERT_TRUE(log->AppendProducedBatches(ClientBatch({{"k3", "v3"}}), Log::ProducedBy::kCopiedLog).ok());
+  const std::string all = "k1:v1\nplain\ngone:\nk2=v2\nv3\n";
+  EXPECT_EQ(all, ReadAll(*log));
+  EXPECT_EQ(Offset(static_cast<int64_t>(all.size())), log->log_end_offset());
+
+  std::vector<Stored> stored = StoredBatches(*log);
+  ASSERT_EQ(3u, stored.size());
+  const std::vector<RecordView>& produced = stored[0].records;
+  ASSERT_EQ(3u, produced.size());
+  // Stored as Kafka's console producer stores a parsed key: key and value
+  // apart, the separator in the header.
+  EXPECT_EQ(std::optional<std::string_view>("k1"), produced[0].key);
+  EXPECT_EQ(std::optional<std::string_view>("v1"), produced[0].value);
+  EXPECT_EQ(std::optional<std::string_view>(":"), produced[0].FindHeader(format::kSeparatorHeader));
+  EXPECT_EQ(0, produced[1].header_count);  // no key: nothing to separate
+  EXPECT_EQ(std::optional<std::string_view>(":"), produced[2].FindHeader(format::kSeparatorHeader));
+  EXPECT_EQ(1, stored[1].records[0].header_count);
+  EXPECT_EQ(0, stored[2].records[0].header_count);
+
+  // The presentation is the records' own: a later key.separator moves nothing.
+  config_.key_separator = "|";
+  log->UpdateConfig(config_);
+  EXPECT_EQ(all, ReadAll(*log));
+}
+
 TEST_F(LogProduceAppendTest, ProducerCodecIsKeptWhenCompressionTypeIsProducer) {
   auto log = Open();
   for (Codec codec : {Codec::kGzip, Codec::kSnappy, Codec::kLz4, Codec::kZstd}) {
