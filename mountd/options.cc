@@ -17,6 +17,7 @@ struct Args {
   char* log_file = nullptr;
   char* retention_check_interval_ms = nullptr;
   char* cleaner_backoff_ms = nullptr;
+  char* producer_id_expiration_ms = nullptr;
   char* lock_wait_ms = nullptr;
   int no_read_checks = 0;
   char* kafka_listen = nullptr;
@@ -37,6 +38,7 @@ const fuse_opt kOptions[] = {
     TOPICFS_OPTION("log-file", log_file),
     TOPICFS_OPTION("retention-check-interval-ms", retention_check_interval_ms),
     TOPICFS_OPTION("cleaner-backoff-ms", cleaner_backoff_ms),
+    TOPICFS_OPTION("producer-id-expiration-ms", producer_id_expiration_ms),
     TOPICFS_OPTION("lock-wait-ms", lock_wait_ms),
     TOPICFS_OPTION("kafka-listen", kafka_listen),
     {"--kafka-listen", offsetof(Args, kafka_listen_default), 1},
@@ -130,6 +132,9 @@ void PrintUsage(const char* prog) {
       "                           log.retention.check.interval.ms, default 300000)\n"
       "    --cleaner-backoff-ms=N how often the cleaner looks for a compacted topic\n"
       "                           to clean (log.cleaner.backoff.ms, default 15000)\n"
+      "    --producer-id-expiration-ms=N\n"
+      "                           forget an idempotent producer N ms after its last\n"
+      "                           batch (producer.id.expiration.ms, default 86400000)\n"
       "    --lock-wait-ms=N       wait up to N ms for a daemon still closing DATA_DIR\n"
       "                           (default 10000; 0: fail at once)\n"
       "    --kafka-listen[=HOST:PORT]\n"
@@ -185,6 +190,7 @@ std::optional<int> ParseArguments(int argc, char** argv, FuseArgs& fuse_args, Co
   config->log_file = TakeString(&args.log_file);
   const std::string retention_interval = TakeString(&args.retention_check_interval_ms);
   const std::string cleaner_backoff = TakeString(&args.cleaner_backoff_ms);
+  const std::string producer_expiration = TakeString(&args.producer_id_expiration_ms);
   const std::string lock_wait = TakeString(&args.lock_wait_ms);
   const std::string kafka_listen = TakeString(&args.kafka_listen);
   if (fuse_parse_cmdline(fuse_args.get(), &config->fuse) != 0) return 2;
@@ -236,6 +242,7 @@ std::optional<int> ParseArguments(int argc, char** argv, FuseArgs& fuse_args, Co
   store.verify_reads = args.no_read_checks == 0;
   if (!ParseMs(retention_interval, "retention-check-interval-ms", &store.retention_check_interval_ms) ||
       !ParseMs(cleaner_backoff, "cleaner-backoff-ms", &store.cleaner_backoff_ms) ||
+      !ParseMs(producer_expiration, "producer-id-expiration-ms", &store.producer_id_expiration_ms) ||
       !ParseMs(lock_wait, "lock-wait-ms", &config->lock_wait_ms, /*allow_zero=*/true)) {
     return 2;
   }

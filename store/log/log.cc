@@ -80,6 +80,7 @@ Log::Log(Options options)
       file_cache_(options.file_cache),
       verify_reads_(options.verify_reads),
       had_clean_shutdown_(options.had_clean_shutdown),
+      producer_id_expiration_ms_(options.producer_id_expiration_ms),
       config_(std::move(options.config)),
       last_flush_ms_(options.clock->MonotonicMs()),
       log_start_offset_(options.log_start_offset.value),

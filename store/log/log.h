@@ -105,6 +105,10 @@ class Log {
     // Bounds the segment files open at once; nullptr: no bound.
     FileCache* file_cache = nullptr;
     bool verify_reads = true;  // LogSegment::Options::verify_reads
+    // Kafka's producer.id.expiration.ms: how long after its last batch's
+    // timestamp an idempotent producer is forgotten (at load, and by
+    // RemoveExpiredProducers).
+    int64_t producer_id_expiration_ms = 86'400'000;
   };
 
   // Loads (and if needed recovers) the partition directory, creating it if
@@ -196,6 +200,10 @@ class Log {
   // The producer state's snapshot entries as they are now (what a
   // .snapshot written now would hold), for tests and tools.
   std::vector<ProducerSnapshotEntry> ProducerStateEntries() EXCLUDES(append_mu_);
+  // Forgets the idempotent producers that expired (Options::
+  // producer_id_expiration_ms, ProducerStateTable::RemoveExpired); the
+  // next snapshot leaves them out. Returns how many.
+  size_t RemoveExpiredProducers() EXCLUDES(append_mu_);
   // Whether Append({line}) would take the line now, judged as Append judges
   // before it writes anything, and appending nothing: kFenced while the log
   // refuses appends, kInvalidArgument for a keyless line on a compacted
@@ -438,6 +446,7 @@ class Log {
   FileCache* file_cache_;
   const bool verify_reads_;
   const bool had_clean_shutdown_;
+  const int64_t producer_id_expiration_ms_;
 
   // Serialises retention and segment swaps, which hold it across their
   // renames and directory fsync. Lock order: files_mu_, then append_mu_

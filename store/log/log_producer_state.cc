@@ -15,8 +15,10 @@
 // Kafka keeps one per segment; a snapshot older than the newest two only
 // saves a replay that the newer ones save already.
 //
-// Not done (as topicfs has no transactions and no expiry yet): producer
-// ids never expire (Kafka's producer.id.expiration.ms); the cleaner does
+// Producers expire as in Kafka (producer.id.expiration.ms): at load, and
+// when the log manager's periodic check calls RemoveExpiredProducers.
+//
+// Not done (as topicfs has no transactions): the cleaner does
 // not keep a producer's last batch as Kafka's does, so a compacted-away
 // batch is forgotten at the next replay. A cleaner-kept empty batch
 // (records 0) tells no last sequence and is skipped by the replay.
@@ -95,6 +97,11 @@ std::vector<ProducerSnapshotEntry> Log::ProducerStateEntries() {
   return producer_state_.SnapshotEntries();
 }
 
+size_t Log::RemoveExpiredProducers() {
+  MutexLock lock(&append_mu_);
+  return producer_state_.RemoveExpired(clock_->Now(), producer_id_expiration_ms_);
+}
+
 std::vector<Offset> Log::ProducerSnapshotOffsets() const {
   std::vector<Offset> offsets;
   auto names = io_->List(dir_);
@@ -156,6 +163,9 @@ Status Log::LoadProducerState() {
   }
   last_snapshot_offset_ = usable.empty() ? Offset(-1) : usable.back();
   ReplayProducerBatches(replay_from);
+  // Kafka leaves expired producers out when it loads a snapshot; the
+  // replayed ones go at its next expiration check, here at once.
+  producer_state_.RemoveExpired(clock_->Now(), producer_id_expiration_ms_);
   return Status::Ok();
 }
 

@@ -59,6 +59,13 @@ void ProducerStateTable::Record(int64_t producer_id, int16_t epoch, const Batch&
   while (entry.batches.size() > kBatchesKept) entry.batches.pop_front();
 }
 
+size_t ProducerStateTable::RemoveExpired(Timestamp now, int64_t expiration_ms) {
+  return std::erase_if(producers_, [&](const auto& item) {
+    const Entry& entry = item.second;
+    return entry.batches.empty() || now.value - entry.batches.back().timestamp.value >= expiration_ms;
+  });
+}
+
 std::vector<ProducerSnapshotEntry> ProducerStateTable::SnapshotEntries() const {
   std::vector<ProducerSnapshotEntry> out;
   out.reserve(producers_.size());

@@ -69,6 +69,12 @@ class ProducerStateTable {
     std::deque<Batch> batches;  // oldest first, at most kBatchesKept
   };
   const Entry* Find(int64_t producer_id) const;
+  // Forgets the producers whose last batch's timestamp is expiration_ms or
+  // more before now, as Kafka's removeExpiredProducers does
+  // (producer.id.expiration.ms): a producer that comes back after that is
+  // taken at any sequence, as one this partition never knew. Returns how
+  // many were forgotten.
+  size_t RemoveExpired(Timestamp now, int64_t expiration_ms);
   size_t size() const { return producers_.size(); }
   bool empty() const { return producers_.empty(); }
   void Clear() { producers_.clear(); }

@@ -210,6 +210,7 @@ Result<std::shared_ptr<Log>> LogManager::OpenLog(const std::string& topic, int32
   o.scheduler = scheduler_.get();
   o.file_cache = file_cache_.get();
   o.verify_reads = options_.verify_reads;
+  o.producer_id_expiration_ms = options_.producer_id_expiration_ms;
   // A new partition that fails to open leaves nothing behind (what it made
   // of its directory goes with it); a loaded one leaves everything as found.
   const bool existed = ::access(o.dir.c_str(), F_OK) == 0;
@@ -642,6 +643,14 @@ void LogManager::StartBackground(int64_t interval_ms) {
                                                  : "retention pass failed: " + r.status().ToString());
                                  ReportBackground("retention", r.status());
                                });
+  scheduler_->SchedulePeriodic("producer-expiration", options_.producer_id_expiration_check_interval_ms,
+                               options_.producer_id_expiration_check_interval_ms, [this] {
+                                 const size_t removed = RemoveExpiredProducers();
+                                 if (removed > 0) {
+                                   TellPass("producer-expiration",
+                                            fmt::format("{} expired producer ids forgotten", removed));
+                                 }
+                               });
   // Retention taking a segment of the group being cleaned aborts the
   // cleaning ("cleaning aborted"); the next pass starts over.
   scheduler_->SchedulePeriodic("cleaner", options_.cleaner_backoff_ms, options_.cleaner_backoff_ms, [this] {
@@ -675,6 +684,12 @@ Result<int> LogManager::RunRetention() {
   if (deleted > 0) RETURN_IF_ERROR(WriteCheckpoints());
   if (!first.ok()) return first;
   return deleted;
+}
+
+size_t LogManager::RemoveExpiredProducers() {
+  size_t removed = 0;
+  for (const auto& log : AllLogs()) removed += log->RemoveExpiredProducers();
+  return removed;
 }
 
 Result<std::optional<CleanResult>> LogManager::RunCleaner() {

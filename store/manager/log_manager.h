@@ -45,6 +45,11 @@ class LogManager {
     int64_t checkpoint_interval_ms = 60'000;
     // Kafka's log.retention.check.interval.ms.
     int64_t retention_check_interval_ms = 300'000;
+    // Kafka's producer.id.expiration.ms and
+    // producer.id.expiration.check.interval.ms: an idempotent producer is
+    // forgotten that long after its last batch, checked that often.
+    int64_t producer_id_expiration_ms = 86'400'000;
+    int64_t producer_id_expiration_check_interval_ms = 600'000;
     // How often the cleaner looks for a log to clean (log.cleaner.backoff.ms).
     int64_t cleaner_backoff_ms = 15'000;
     int background_threads = 2;
@@ -156,6 +161,9 @@ class LogManager {
   // ---- cleanup ------------------------------------------------------------
   // Applies retention to every log now; returns the segments deleted.
   Result<int> RunRetention();
+  // Forgets the expired idempotent producers of every log now; returns how
+  // many.
+  size_t RemoveExpiredProducers();
   // Cleans the filthiest eligible compacted log, if any.
   Result<std::optional<CleanResult>> RunCleaner();
   LogCleaner& cleaner() { return *cleaner_; }

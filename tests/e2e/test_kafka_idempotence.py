@@ -22,12 +22,13 @@ import re
 import select
 import socket
 import struct
+import subprocess
 import threading
 import time
 
 import kafka_tools
-from kafka_listener_fixture import KafkaListenerTestCase, free_port, offsets_of, wait_for_port
-from mount_fixture import main
+from kafka_listener_fixture import KafkaListenerTestCase, offsets_of, wait_for_port
+from mount_fixture import main, topicfs_bin
 
 PRODUCE, METADATA = 0, 3
 OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH = 45, 47
@@ -63,8 +64,12 @@ def varint(n):
         z >>= 7
 
 
-def record_batch(values, producer_id, epoch, sequence, timestamp=1_700_000_000_000):
-    """A RecordBatch v2 as a Kafka client builds it: offsets 0, 1, 2, ..."""
+def record_batch(values, producer_id, epoch, sequence, timestamp=None):
+    """A RecordBatch v2 as a Kafka client builds it: offsets 0, 1, 2, ...,
+    stamped now unless timestamp says when (a producer's state expires
+    producer.id.expiration.ms after its last batch's timestamp)."""
+    if timestamp is None:
+        timestamp = int(time.time() * 1000)
     records = b""
     for i, v in enumerate(values):
         body = b"\x00" + varint(0) + varint(i) + varint(-1) + varint(len(v)) + v + varint(0)
@@ -251,6 +256,41 @@ class IdempotentProduceTest(KafkaListenerTestCase):
         batches = record_batch([b"x"], self.PID, 0, 0) + record_batch([b"y"], self.PID, 0, 1)
         self.assertEqual(produce(self.port, "t", batches)[0], 87)  # INVALID_RECORD
         self.assertEqual(self.read("t", "0"), b"")
+
+
+class ProducerExpirationTest(KafkaListenerTestCase):
+    """--producer-id-expiration-ms (Kafka's producer.id.expiration.ms): a
+    producer is forgotten that long after its last batch."""
+
+    PID = 123_456
+
+    def setUp(self):
+        super().setUp()
+        self.stop_daemon()
+        self.daemon_args = (*self.daemon_args, "--producer-id-expiration-ms=2000")
+        self.start_daemon()
+        wait_for_port(self.port)
+
+    def test_an_expired_producers_retry_is_appended_again_after_a_restart(self):
+        self.mkdir("t")
+        first, retried = record_batch([b"first"], self.PID, 0, 0), record_batch([b"old"], self.PID + 1, 0, 0)
+        self.assertEqual(produce(self.port, "t", first), (0, 0))
+        self.assertEqual(produce(self.port, "t", retried), (0, 6))
+        self.assertEqual(produce(self.port, "t", retried), (0, 6), "a duplicate while the producer is known")
+        time.sleep(2.5)
+        # The snapshot written at the close still holds both; the load leaves
+        # out what expired, as Kafka's loadFromSnapshot does.
+        self.remount()
+        wait_for_port(self.port)
+        self.assertEqual(produce(self.port, "t", retried), (0, 10), "an expired producer's retry is new")
+        self.assertEqual(self.read("t", "0"), b"first\nold\nold\n")
+        self.assertEqual(produce(self.port, "t", record_batch([b"x"], self.PID + 1, 0, 1)), (0, 14))
+
+    def test_a_bad_value_is_refused_at_start(self):
+        r = subprocess.run([topicfs_bin(), "--producer-id-expiration-ms=soon", self.data, self.mnt],
+                           capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(b"producer-id-expiration-ms needs a positive number of milliseconds", r.stderr)
 
 
 class JavaProducerTest(KafkaListenerTestCase):

@@ -27,15 +27,18 @@ using testing::WriteFile;
 
 constexpr int64_t kPid = 4242;
 
+// When the test's producers send: FakeClock's start, as a producer stamps
+// its records with the time it sends them (an expiry counts from there).
+constexpr int64_t kSentAt = 1'764'064'800'000;
+
 // A batch of `values` as an idempotent Java producer sends it.
 std::string ProducerBatch(const std::vector<std::string>& values, int64_t pid, int16_t epoch,
-                          int32_t sequence) {
+                          int32_t sequence, int64_t sent_at = kSentAt) {
   BatchBuilder b;
-  b.Reset(Offset(0), Timestamp(1'700'000'000'000));
+  b.Reset(Offset(0), Timestamp(sent_at));
   b.SetProducer(pid, epoch, sequence);
   for (size_t i = 0; i < values.size(); ++i) {
-    b.Add(Offset(static_cast<int64_t>(i)), Timestamp(1'700'000'000'000 + static_cast<int64_t>(i)),
-          std::nullopt, values[i]);
+    b.Add(Offset(static_cast<int64_t>(i)), Timestamp(sent_at + static_cast<int64_t>(i)), std::nullopt, values[i]);
   }
   return std::string(b.Finish());
 }
@@ -49,6 +52,7 @@ class LogIdempotenceTest : public ::testing::Test {
     o.config = config_;
     o.clock = &clock_;
     o.had_clean_shutdown = clean;
+    o.producer_id_expiration_ms = expiration_ms_;
     return testing::OpenTestLog(o);
   }
   std::string Dir() const { return dir_ / "t-0"; }
@@ -63,9 +67,11 @@ class LogIdempotenceTest : public ::testing::Test {
   }
 
   // Appends `values` as the producer's batch at `sequence`, which must be taken.
+  // Sent at the clock's now unless sent_at says when.
   Offset Produce(Log& log, const std::vector<std::string>& values, int32_t sequence, int16_t epoch = 0,
-                 int64_t pid = kPid) {
-    auto r = log.AppendProducedBatches(ProducerBatch(values, pid, epoch, sequence));
+                 int64_t pid = kPid, std::optional<int64_t> sent_at = std::nullopt) {
+    auto r = log.AppendProducedBatches(
+        ProducerBatch(values, pid, epoch, sequence, sent_at.value_or(clock_.Now().value)));
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_FALSE(r.ok() && r->duplicate);
     return r.ok() ? r->first_offset : Offset(-1);
@@ -99,7 +105,8 @@ class LogIdempotenceTest : public ::testing::Test {
 
   LogConfig config_;
   TempDir dir_;
-  FakeClock clock_;
+  FakeClock clock_{kSentAt};
+  int64_t expiration_ms_ = 86'400'000;
 };
 
 TEST_F(LogIdempotenceTest, DuplicateAppendsNothingAndAnswersTheFirstOffset) {
@@ -176,6 +183,48 @@ TEST_F(LogIdempotenceTest, StateSurvivesCloseAndOpenThroughTheSnapshot) {
   ExpectDuplicate(*log, {"bb", "c"}, 1, first);
   ExpectRefused(*log, ProducerBatch({"x"}, kPid, 0, 5), Code::kOutOfOrderSequence);
   Produce(*log, {"d"}, 3);
+}
+
+TEST_F(LogIdempotenceTest, AProducerIsForgottenItsExpirationAfterItsLastBatch) {
+  expiration_ms_ = 60'000;
+  auto log = Open();
+  Produce(*log, {"a"}, 0);
+  Produce(*log, {"b"}, 0, /*epoch=*/0, /*pid=*/kPid + 1);
+  clock_.Advance(30'000);
+  Produce(*log, {"c"}, 1, /*epoch=*/0, /*pid=*/kPid + 1);  // sent now: this one is fresh
+  clock_.Advance(30'000);  // kPid's last batch is a minute old
+  EXPECT_EQ(1u, log->RemoveExpiredProducers());
+  auto entries = log->ProducerStateEntries();
+  ASSERT_EQ(1u, entries.size());
+  EXPECT_EQ(kPid + 1, entries[0].producer_id);
+  // Forgotten: its retry is no duplicate now but a new batch, and any
+  // sequence is taken, as from a producer never seen (Kafka's behaviour).
+  auto r = log->AppendProducedBatches(ProducerBatch({"a"}, kPid, 0, 0, clock_.Now().value));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_FALSE(r->duplicate);
+  EXPECT_EQ("a\nb\nc\na\n", ReadAll(*log));
+  EXPECT_EQ(0u, log->RemoveExpiredProducers());
+}
+
+TEST_F(LogIdempotenceTest, ExpiredProducersAreLeftOutAtLoad) {
+  expiration_ms_ = 60'000;
+  {
+    auto log = Open();
+    Produce(*log, {"old"}, 0);
+    Produce(*log, {"new"}, 0, /*epoch=*/0, /*pid=*/kPid + 1, /*sent_at=*/kSentAt + 50'000);
+    ASSERT_TRUE(log->Close().ok());
+  }
+  clock_.Advance(60'000);
+  for (bool clean : {true, false}) {  // from the snapshot, and by replay
+    if (!clean) {
+      for (const auto& name : SnapshotNames()) std::filesystem::remove(std::filesystem::path(Dir()) / name);
+    }
+    auto log = Open(clean);
+    auto entries = log->ProducerStateEntries();
+    ASSERT_EQ(1u, entries.size()) << (clean ? "from the snapshot" : "by replay");
+    EXPECT_EQ(kPid + 1, entries[0].producer_id);
+    ASSERT_TRUE(log->Close().ok());
+  }
 }
 
 TEST_F(LogIdempotenceTest, StateSurvivesAnUncleanStopByReplay) {

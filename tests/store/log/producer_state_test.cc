@@ -87,5 +87,21 @@ TEST(ProducerStateTableTest, SequencesWrapFromIntMaxToZero) {
   EXPECT_EQ(t.Judge(kPid, 0, kMax - 4, kMax).verdict, Verdict::kDuplicate);
 }
 
+TEST(ProducerStateTableTest, AProducerExpiresItsExpirationAfterItsLastBatchsTimestamp) {
+  ProducerStateTable t;
+  const int64_t sent = 1'700'000'000'000;
+  t.Record(kPid, 0, {0, 0, Offset(0), Offset(0), Timestamp(sent)});
+  t.Record(kPid, 0, {1, 1, Offset(10), Offset(10), Timestamp(sent + 500)});  // the last batch counts
+  t.Record(kPid + 1, 0, {0, 0, Offset(20), Offset(20), Timestamp(sent)});
+  EXPECT_EQ(t.RemoveExpired(Timestamp(sent + 999), 1000), 0u);  // Kafka: now - last >= expiration
+  EXPECT_EQ(t.RemoveExpired(Timestamp(sent + 1000), 1000), 1u);
+  EXPECT_EQ(t.Find(kPid + 1), nullptr);
+  ASSERT_NE(t.Find(kPid), nullptr);
+  EXPECT_EQ(t.RemoveExpired(Timestamp(sent + 1500), 1000), 1u);
+  EXPECT_TRUE(t.empty());
+  // Forgotten, it is taken at any sequence again.
+  EXPECT_EQ(t.Judge(kPid, 0, 7, 7).verdict, Verdict::kAppend);
+}
+
 }  // namespace
 }  // namespace topicfs::store
