@@ -14,7 +14,9 @@
 #include <set>
 
 #include "store/format/file_names.h"
+#include "store/format/record_reader.h"
 #include "store/log/log.h"
+#include "store/log/transaction_index_builder.h"
 
 namespace topicfs::store {
 
@@ -57,6 +59,9 @@ Status Log::Load() {
   log_start_offset_ = std::max(checkpoint_start, Segments().front()->base_offset()).value;
   RETURN_IF_ERROR(active->ResizeIndexes(appender_config().segment_index_bytes));
   last_modified_ms_ = active->LastModifiedMs();
+
+  // The segments' aborted transactions, which reads hide from now on.
+  PublishAbortedTransactions();
 
   // Step 8: the idempotent producers' state, from the newest snapshot at
   // or below the end that parses, then the batches after it.
@@ -215,19 +220,62 @@ Status Log::RecoverSegments() {
   auto segments = Segments();
   const bool from_recovery_point =
       !segments.empty() && (!had_clean_shutdown_ || recovery_point < segments.back()->next_offset());
+  std::vector<std::shared_ptr<LogSegment>> recovered;
   for (size_t i = 0; i < segments.size(); ++i) {
     const auto& segment = segments[i];
     const bool last = i + 1 == segments.size();
     const bool after_recovery_point = last || segments[i + 1]->base_offset() > recovery_point;
     if (!segment->needs_recovery() && !(from_recovery_point && after_recovery_point)) continue;
-    RETURN_IF_ERROR(RecoverSegment(segment));
+    ASSIGN_OR_RETURN(bool kept, RecoverSegment(segment));
+    if (kept) recovered.push_back(segment);
+  }
+  return RebuildTransactionIndexes(recovered);
+}
+
+// Step 4b, as Kafka's recovery rebuilds a segment's transaction index
+// with the producer state: the open transactions come from the batches
+// before the segment too, so the log is walked from its start, headers
+// only (and the markers' records), up to the last segment rebuilt. Only
+// when a recovered segment holds transactional batches: a log without
+// transactions costs nothing. A recovered segment without any has no
+// entries, and a .txnindex it had goes.
+Status Log::RebuildTransactionIndexes(const std::vector<std::shared_ptr<LogSegment>>& recovered) {
+  std::set<Offset> rebuilt;
+  for (const auto& segment : recovered) {
+    if (segment->holds_transactional_batches()) {
+      rebuilt.insert(segment->base_offset());
+    } else {
+      RETURN_IF_ERROR(segment->WriteAbortedTxns({}));
+    }
+  }
+  if (!rebuilt.empty()) {
+    TransactionIndexBuilder builder;
+    for (const auto& segment : Segments()) {
+      if (segment->base_offset() > *rebuilt.rbegin()) break;
+      std::vector<AbortedTxn> entries;
+      Status record_status;
+      RETURN_IF_ERROR(segment->ScanBatches(FilePosition(0), [&](const BatchLocation& loc) {
+        if (!loc.transactional) return true;
+        std::optional<ControlType> control;
+        if (loc.control) {
+          record_status = segment->ForEachRecord(loc, [&](const RecordView& rec) {
+            if (!control) control = ControlTypeOfKey(rec.key);
+          });
+          if (!record_status.ok()) return false;
+        }
+        if (auto entry = builder.Add(loc, control)) entries.push_back(*entry);
+        return true;
+      }));
+      RETURN_IF_ERROR(record_status);
+      if (rebuilt.count(segment->base_offset())) RETURN_IF_ERROR(segment->WriteAbortedTxns(std::move(entries)));
+    }
   }
   return Status::Ok();
 }
 
 // One segment, one rule: cuts are reported, a segment topicfs cannot read
 // is set aside whole, any other failure fails the load.
-Status Log::RecoverSegment(const std::shared_ptr<LogSegment>& segment) {
+Result<bool> Log::RecoverSegment(const std::shared_ptr<LogSegment>& segment) {
   auto recovered = segment->Recover();
   if (!recovered.ok()) {
     if (recovered.status().code() != Code::kUnsupported) {
@@ -235,16 +283,17 @@ Status Log::RecoverSegment(const std::shared_ptr<LogSegment>& segment) {
     }
     warnings_.push_back(fmt::format("{}: segment {} set aside: {}", dir_, segment->base_offset(),
                                     recovered.status().message()));
-    return SetSegmentAside(segment, kUnreadableSuffix);
+    RETURN_IF_ERROR(SetSegmentAside(segment, kUnreadableSuffix));
+    return false;
   }
-  if (recovered->cut_bytes == 0) return Status::Ok();
+  if (recovered->cut_bytes == 0) return true;
   recovery_cut_from_ = std::min(recovery_cut_from_.value_or(Offset::Max()), segment->base_offset());
   std::string kept = recovered->side_files.empty()
                          ? std::string("zeros, nothing kept")
                          : fmt::format("kept in {}", fmt::join(recovered->side_files, ", "));
   warnings_.push_back(fmt::format("{}: recovery cut {} bytes that are not valid batches from {} ({})",
                                   dir_, recovered->cut_bytes, segment->log_path(), kept));
-  return Status::Ok();
+  return true;
 }
 
 // Renames the segment's files <name><suffix> and drops it from the log. A
@@ -259,6 +308,7 @@ Status Log::SetSegmentAside(const std::shared_ptr<LogSegment>& segment, std::str
     // The indexes are caches of what is no longer a segment.
     RETURN_IF_ERROR(io_->Remove(SegmentFilePath(dir_, segment->base_offset(), kIndexSuffix)));
     RETURN_IF_ERROR(io_->Remove(SegmentFilePath(dir_, segment->base_offset(), kTimeIndexSuffix)));
+    RETURN_IF_ERROR(io_->Remove(SegmentFilePath(dir_, segment->base_offset(), kTxnIndexSuffix)));
     warnings_.push_back(fmt::format("{}: segment {} set aside as {}", dir_, segment->base_offset(), aside));
   } else {
     RETURN_IF_ERROR(segment->ChangeFileSuffixes("", suffix));
