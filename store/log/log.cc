@@ -145,19 +145,6 @@ LogSegment::Options Log::SegmentOptions(Offset base) const {
   return o;
 }
 
-void Log::PublishAbortedTransactions() const {
-  std::vector<AbortedTxn> all;
-  for (const auto& segment : Segments()) {
-    std::vector<AbortedTxn> entries = segment->aborted_txns();
-    all.insert(all.end(), entries.begin(), entries.end());
-  }
-  aborted_->Publish(all);
-}
-
-std::vector<AbortedTxn> Log::AbortedTransactionsIn(Offset from, Offset to) const {
-  return aborted_->Collect(from, to);
-}
-
 std::shared_ptr<LogSegment> Log::ActiveSegment() const {
   ReaderLock lock(&segments_mu_);
   return segments_.empty() ? nullptr : segments_.rbegin()->second;

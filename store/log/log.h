@@ -407,8 +407,9 @@ class Log {
   Status RecoverSegments() REQUIRES(append_mu_);
   // False when it set the segment aside.
   Result<bool> RecoverSegment(const std::shared_ptr<LogSegment>& segment) REQUIRES(append_mu_);
-  // Step 4b: the .txnindex of every recovered segment rebuilt from the
-  // log's transactional batches (TransactionIndexBuilder).
+  // Step 4b (store/log/log_transactions.cc): the .txnindex of every
+  // recovered segment rebuilt from the log's transactional batches
+  // (TransactionIndexBuilder).
   Status RebuildTransactionIndexes(const std::vector<std::shared_ptr<LogSegment>>& recovered)
       REQUIRES(append_mu_);
   // The segments' .txnindex entries, made the table readers consult;
