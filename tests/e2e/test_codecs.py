@@ -54,6 +54,7 @@ import time
 import unittest
 
 from mount_fixture import PREFIX, Daemon, MountedTestCase, main, topicfs_bin
+from kafka_listener_fixture import free_port, wait_for_port
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PYTHON3_WITH_KAFKA = "/usr/bin/python3"
@@ -790,6 +791,47 @@ class HiddenRecordsTest(GoldenDataTestCase):
         for t in topics:
             self.check_hidden(t)
             self.check_txnindex(t)
+
+
+class TransactionalFetchTest(GoldenDataTestCase):
+    """The Kafka listener's Fetch over the same transactions: a
+    read_committed consumer (kcat, librdkafka) is given the aborted
+    transactions of the .txnindex, given or rebuilt, and shows what cat
+    shows; a read_uncommitted one shows the aborted records too, as Kafka's
+    does (the stored batches are sent as they are)."""
+
+    @classmethod
+    def build_layouts(cls):
+        return {"txn": txn_layout(with_index=True), "txn-noindex": txn_layout(with_index=False)}, {}
+
+    def setUp(self):
+        if shutil.which("kcat") is None:
+            self.fail("kcat is not installed (scripts/setup.sh installs it)")
+        self.port = free_port()
+        self.daemon_args = (f"--kafka-listen=127.0.0.1:{self.port}",)
+        super().setUp()
+        wait_for_port(self.port)
+
+    def consume(self, topic, isolation, count):
+        # -c, not -e: these batches' last offsets are their last records'
+        # (python3-kafka's, not topicfs's "one end"), so a consumer after the
+        # last record sits below the high watermark and never sees EOF.
+        r = subprocess.run(["kcat", "-b", f"127.0.0.1:{self.port}", "-C", "-t", topic, "-p", "0", "-o",
+                            "beginning", "-c", str(count), "-q", "-f", "%s\\n", "-X",
+                            f"isolation.level={isolation}"], capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 0, f"kcat: {r.stderr.decode(errors='replace')}\n{self.daemon.log()}")
+        return r.stdout
+
+    def test_read_committed_consumers_skip_aborted_transactions(self):
+        for topic in ("txn", "txn-noindex"):
+            layout = self.layouts[topic]
+            # The aborted records lie before the last ones: shown, they
+            # would be among the first len(visible).
+            self.assertEqual(self.consume(topic, "read_committed", len(layout.visible)), layout.expected, topic)
+            every = [bytes.fromhex(r["value"]) + b"\n" for seg in layout.segments for b in seg["batches"]
+                     if not b.get("control") for r in b["records"]]
+            self.assertIn(b"aborted 3\n", every)
+            self.assertEqual(self.consume(topic, "read_uncommitted", len(every)), b"".join(every), topic)
 
 
 # ---- 1c. a Kafka broker's compressed segments ---------------------------------------------
