@@ -96,12 +96,13 @@ Result<std::unique_ptr<LogSegment>> LogSegment::Create(const Options& options) {
 
 Result<std::unique_ptr<LogSegment>> LogSegment::Open(const Options& options) {
   ASSIGN_OR_RETURN(auto segment, OpenFiles(options, /*create=*/false));
-  if (segment->needs_recovery_) {
-    // Recovery rebuilds the entries; the file is what it replaces.
+  {
+    // Known whatever else is found: recovery rebuilds the entries, and the
+    // file is what it replaces or removes.
     MutexLock lock(&segment->txn_mu_);
     segment->txn_file_ = FileExists(segment->TxnIndexPath());
-    return segment;
   }
+  if (segment->needs_recovery_) return segment;
   if (!segment->offset_index_->SanityCheck().ok() || !segment->time_index_->SanityCheck().ok() ||
       !segment->LoadTail().ok() || !segment->LoadAbortedTxns().ok()) {
     segment->needs_recovery_ = true;
@@ -121,11 +122,14 @@ std::string LogSegment::TxnIndexPath() const {
 }
 
 Status LogSegment::LoadAbortedTxns() {
-  auto bytes = ReadSmallFile(TxnIndexPath(), *io_);
-  if (bytes.status().code() == Code::kNotFound) return Status::Ok();
-  RETURN_IF_ERROR(bytes.status());
   MutexLock lock(&txn_mu_);
-  txn_file_ = true;
+  if (!txn_file_) return Status::Ok();
+  auto bytes = ReadSmallFile(TxnIndexPath(), *io_);
+  if (bytes.status().code() == Code::kNotFound) {
+    txn_file_ = false;
+    return Status::Ok();
+  }
+  RETURN_IF_ERROR(bytes.status());
   ASSIGN_OR_RETURN(aborted_txns_, DecodeAbortedTxns(*bytes, base_offset_));
   // An entry names a marker of this segment: one at or past its end is
   // damage, as a time index entry there is.

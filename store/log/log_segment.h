@@ -252,7 +252,7 @@ class LogSegment {
   // Recomputes next_offset and the max timestamp from the last batches.
   Status LoadTail();
   // Reads the .txnindex, if there is one; kCorruption if it is damaged.
-  Status LoadAbortedTxns();
+  Status LoadAbortedTxns() EXCLUDES(txn_mu_);
   std::string TxnIndexPath() const;
   Status IndexBatch(const BatchLocation& loc, int64_t* bytes_since_last_entry);
   // LocateBatch, its failure naming this segment's .log.

@@ -300,6 +300,32 @@ TEST_F(LogTransactionsTest, AnIndexIsTrustedAfterACleanShutdown) {
   EXPECT_EQ("plain-0\nplain-1\nopen-a\nplain-2\nopen-b\n", ReadAll(*log));
 }
 
+// A torn ABORT marker is cut by recovery, and its entry goes with it: the
+// transaction is open again, and its records are presented as Kafka's
+// read_uncommitted consumer shows an open transaction's.
+TEST_F(LogTransactionsTest, RecoveryCuttingAMarkerRemovesItsEntry) {
+  SegmentWriter w(LogDir());
+  w.Values({"plain"});
+  const int64_t first = w.Values({"was-aborted"}, 7, true);
+  const int64_t marker = w.Marker(7, /*commit=*/false);
+  w.Close();
+  const std::string log_path = SegmentFilePath(LogDir(), Offset(0), kLogSuffix);
+  {
+    auto log = Open(/*clean=*/false);
+    ASSERT_NE(log, nullptr);
+    EXPECT_EQ("plain\n", ReadAll(*log));
+    EXPECT_EQ(EncodeAbortedTxns(std::vector<AbortedTxn>{{7, Offset(first), Offset(marker), Offset(marker + 1)}}),
+              testing::ReadFile(w.TxnIndex(0)));
+    ASSERT_TRUE(log->Close().ok());
+  }
+  testing::TruncateFile(log_path, testing::FileSize(log_path) - 5);
+  auto log = Open(/*clean=*/false);
+  ASSERT_NE(log, nullptr);
+  EXPECT_EQ("plain\nwas-aborted\n", ReadAll(*log));
+  EXPECT_FALSE(testing::FileExists(w.TxnIndex(0)));
+  EXPECT_TRUE(log->AbortedTransactionsIn(Offset(0), log->log_end_offset()).empty());
+}
+
 TEST_F(LogTransactionsTest, RetentionDeletesTheIndexWithItsSegment) {
   WriteTwoSegments();
   {
