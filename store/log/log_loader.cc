@@ -73,6 +73,13 @@ Status Log::RemoveTempFilesAndCompleteSwaps() {
   std::optional<Offset> min_cleaned;
   std::vector<std::string> deleted, swaps;
   for (const auto& name : names) {
+    // A .txnindex being written (WriteFileAtomically's <name>.tmp) when
+    // the process died: the file itself is whole or absent.
+    if (name.ends_with(".tmp")) {
+      auto staged = ParseSegmentFileName(std::string_view(name).substr(0, name.size() - 4));
+      if (staged && staged->kind == SegmentFileKind::kTxnIndex) RETURN_IF_ERROR(io_->Remove(dir_ + "/" + name));
+      continue;
+    }
     auto parsed = ParseSegmentFileName(name);
     if (!parsed) continue;
     const std::string path = dir_ + "/" + name;

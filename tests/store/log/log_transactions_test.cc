@@ -276,11 +276,15 @@ TEST_F(LogTransactionsTest, TheIndexIsReadAtACleanOpenAndRebuiltWhenDamaged) {
     EXPECT_EQ(good, testing::ReadFile(second_index_));
     ASSERT_TRUE(log->Close().ok());
   }
-  // A stray .txnindex of a segment without markers goes when it is recovered.
+  // A stray .txnindex of a segment without markers goes when it is
+  // recovered; so does the staging file of one being written at a crash.
   testing::WriteFile(first_index_, good);
+  testing::WriteFile(second_index_ + ".tmp", good.substr(0, 7));
   auto log = Open(/*clean=*/false);
   ASSERT_NE(log, nullptr);
   EXPECT_FALSE(testing::FileExists(first_index_));
+  EXPECT_FALSE(testing::FileExists(second_index_ + ".tmp"));
+  EXPECT_EQ(good, testing::ReadFile(second_index_));
   EXPECT_EQ(kPresented, ReadAll(*log));
 }
 
