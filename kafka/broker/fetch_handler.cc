@@ -6,6 +6,13 @@
 // clients skip the records below it. Fewer than min_bytes waits up to
 // max_wait_ms in DelayedFetches. OFFSET_OUT_OF_RANGE outside
 // [log start, log end]. No fetch sessions: session id 0 every time.
+// A read_committed fetch lists the aborted transactions of the partition's
+// .txnindex files that the batches sent may hold (Kafka's
+// collectAbortedTxns), so the consumer drops their records as the file's
+// readers never see them. The last stable offset is the high watermark:
+// topicfs writes no transactions, and a copied-in log's transaction still
+// open at its end is sent as read_uncommitted sees it (Kafka would hold a
+// read_committed consumer below its first offset).
 
 #include <algorithm>
 #include <chrono>
@@ -60,6 +67,13 @@ bool Broker::TryAnswerFetch(Call& call, const FetchRequest& request, bool final)
       part.last_stable_offset = part.high_watermark;
       part.log_start_offset = found->log_start_offset.value;
       part.records_size = static_cast<int32_t>(found->bytes);
+      if (request.isolation_level == 1) {
+        part.list_aborted = true;
+        for (const store::AbortedTxn& a :
+             log->AbortedTransactionsIn(store::Offset(p.fetch_offset), found->high_watermark)) {
+          part.aborted_transactions.push_back({a.producer_id, a.first_offset.value});
+        }
+      }
       part_slices = std::move(found->slices);
       remaining -= found->bytes;
       total += found->bytes;

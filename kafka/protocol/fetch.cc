@@ -60,7 +60,15 @@ void FetchResponse::Encode(std::string* out, int16_t version, const RecordsSink&
       w.Int64(p.high_watermark);
       w.Int64(p.last_stable_offset);
       if (version >= 5) w.Int64(p.log_start_offset);
-      w.ArrayLength(-1, false);  // aborted transactions: none (no transactions)
+      if (p.list_aborted) {
+        w.ArrayLength(static_cast<int32_t>(p.aborted_transactions.size()), false);
+        for (const auto& a : p.aborted_transactions) {
+          w.Int64(a.producer_id);
+          w.Int64(a.first_offset);
+        }
+      } else {
+        w.ArrayLength(-1, false);  // null: read_uncommitted
+      }
       if (version >= 11) w.Int32(-1);  // preferred read replica
       w.Int32(p.records_size);
       if (p.records_size > 0) sink(ti, pi);

@@ -35,7 +35,7 @@ struct FetchRequest {
   int32_t max_wait_ms = 0;
   int32_t min_bytes = 0;
   int32_t max_bytes = INT32_MAX;  // v3+
-  int8_t isolation_level = 0;
+  int8_t isolation_level = 0;   // 0 read_uncommitted, 1 read_committed
   int32_t session_id = 0;       // v7+
   int32_t session_epoch = -1;   // v7+
   std::vector<Topic> topics;
@@ -51,6 +51,15 @@ struct FetchResponse {
     int64_t last_stable_offset = -1;
     int64_t log_start_offset = -1;  // v5+
     int32_t records_size = 0;       // bytes the sink appends
+    // A read_committed fetch's aborted transactions in the records sent
+    // (producer id, first offset), by first offset: the consumer drops
+    // their batches. Null (not listed) for read_uncommitted.
+    struct AbortedTransaction {
+      int64_t producer_id = 0;
+      int64_t first_offset = 0;
+    };
+    bool list_aborted = false;
+    std::vector<AbortedTransaction> aborted_transactions;
   };
   struct Topic {
     std::string name;

@@ -176,7 +176,9 @@ Result<LogCleaner::MapResult> LogCleaner::BuildOffsetMap(const Log& log, Offset 
     FilePosition from = segment.offset_index().Lookup(first_dirty).position;
     ASSIGN_OR_RETURN(auto batches, segment.Batches(from));
     for (const auto& batch : batches) {
-      if (batch.last_offset < first_dirty || batch.control) continue;
+      // Markers and aborted transactions' records name no key's latest
+      // record: an aborted record must not make an older one of its key go.
+      if (batch.last_offset < first_dirty || !segment.Presents(batch)) continue;
       if (batch.base_offset >= first_uncleanable) break;
       ASSIGN_OR_RETURN(auto held, segment.BatchBytes(batch));
       // The whole batch is hashed first, then put with a later key's slot
@@ -294,6 +296,9 @@ struct LogCleaner::SourceBatch {
   std::vector<int64_t>::const_iterator latest;
   // The round's last batch is kept even empty: it remembers the last offset.
   bool last_of_round;
+  // Records of an aborted transaction: dropped, as Kafka's cleaner drops
+  // them (its marker stays and keeps the .txnindex entry true).
+  bool aborted;
 };
 
 Result<LogCleaner::Output> LogCleaner::CleanGroup(Log& log,
@@ -319,7 +324,8 @@ Result<LogCleaner::Output> LogCleaner::CleanGroup(Log& log,
       SourceBatch batch{loc, loc.control ? Offset(-1) : map_.latest_offset(),
                         !loc.control && loc.base_offset >= first_dirty,
                         std::lower_bound(latest_offsets_.cbegin(), latest_offsets_.cend(), loc.base_offset.value),
-                        last_group && s + 1 == group.size() && b + 1 == batches.size()};
+                        last_group && s + 1 == group.size() && b + 1 == batches.size(),
+                        !loc.control && loc.records > 0 && !source.Presents(loc)};
       if (DropsUnread(batch)) {
         result->records_read += loc.records;
         continue;
@@ -328,6 +334,14 @@ Result<LogCleaner::Output> LogCleaner::CleanGroup(Log& log,
       RETURN_IF_ERROR(CleanBatch(batch, held.second, config, now, *cleaned, result));
     }
   }
+  // The markers stay, so their entries do: the output's .txnindex holds its
+  // sources' (Kafka's cleaner copies them too).
+  std::vector<AbortedTxn> aborted;
+  for (const auto& source : group) {
+    std::vector<AbortedTxn> entries = source->aborted_txns();
+    aborted.insert(aborted.end(), entries.begin(), entries.end());
+  }
+  RETURN_IF_ERROR(cleaned->WriteAbortedTxns(std::move(aborted)));
   result->bytes_written += cleaned->size();
   RETURN_IF_ERROR(cleaned->OnBecomeInactive());
   if (newest != kNoTimestamp) RETURN_IF_ERROR(cleaned->SetLastModifiedMs(newest.value));
@@ -338,6 +352,7 @@ Result<LogCleaner::Output> LogCleaner::CleanGroup(Log& log,
 // latest offsets, keeps nothing: it is dropped without being read.
 bool LogCleaner::DropsUnread(const SourceBatch& batch) const {
   const BatchLocation& loc = batch.loc;
+  if (batch.aborted) return !batch.last_of_round;
   return batch.by_offset && loc.last_offset <= batch.covered && !batch.last_of_round &&
          (batch.latest == latest_offsets_.end() || *batch.latest > loc.last_offset.value);
 }
@@ -410,6 +425,7 @@ Status LogCleaner::CleanBatch(SourceBatch& batch, std::string_view bytes, const 
 // Whether record k of the batch stays.
 bool LogCleaner::Keeps(SourceBatch& batch, size_t k, std::optional<Timestamp> horizon, Timestamp now) {
   const RecordView& r = records_[k];
+  if (batch.aborted) return false;            // hidden now, and gone once cleaned
   if (r.offset > batch.covered) return true;  // not covered by this pass (or a control batch)
   if (!r.key) return false;                   // a compacted log keeps keyed records only
   const bool live = r.value.has_value() || !horizon || now < *horizon;

@@ -37,6 +37,7 @@ Result<BatchLocation> LocateBatch(const char* data, int64_t size, int64_t pos) {
   loc.records = header->records_count;
   loc.max_timestamp = header->max_timestamp;
   loc.control = header->is_control();
+  loc.transactional = (header->attributes & format::kTransactionalBit) != 0;
   loc.compressed = header->is_compressed();
   loc.producer_id = header->producer_id;
   loc.producer_epoch = header->producer_epoch;

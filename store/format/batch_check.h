@@ -23,6 +23,9 @@ struct BatchLocation {
   int32_t records = 0;
   Timestamp max_timestamp;
   bool control = false;
+  // Part of a transaction (a marker, or records an ABORT may hide:
+  // store/log/aborted_transactions.h).
+  bool transactional = false;
   bool compressed = false;  // its records go through ReadableBatch
   // The idempotent producer that wrote it (-1: none), for producer state.
   int64_t producer_id = -1;

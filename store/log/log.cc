@@ -142,6 +142,7 @@ LogSegment::Options Log::SegmentOptions(Offset base) const {
   o.io = io_;
   o.file_cache = file_cache_;
   o.verify_reads = verify_reads_;
+  o.aborted = aborted_;
   return o;
 }
 
@@ -560,11 +561,11 @@ Result<Offset> Log::OffsetOfNthRecordFromEnd(int64_t n) const {
       FilePosition from = entry > 0 ? index.EntryAt(entry).position : FilePosition(0);
       ASSIGN_OR_RETURN(tail, segment.Batches(from));
       int64_t in_tail = 0;
-      for (const auto& b : tail) in_tail += b.control ? 0 : b.records;
+      for (const auto& b : tail) in_tail += segment.Presents(b) ? b.records : 0;
       if (in_tail >= remaining || entry <= 0) break;
     }
     for (auto b = tail.rbegin(); b != tail.rend(); ++b) {
-      if (b->control || b->records == 0) continue;
+      if (!segment.Presents(*b)) continue;
       if (b->records < remaining) {
         remaining -= b->records;
         continue;

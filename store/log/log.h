@@ -28,6 +28,7 @@
 #include "store/io/file_io.h"
 #include "store/base/mutex.h"
 #include "store/base/owned_fd.h"
+#include "store/log/aborted_transactions.h"
 #include "store/log/log_config.h"
 #include "store/log/log_segment.h"
 #include "store/format/batch_builder.h"
@@ -244,6 +245,12 @@ class Log {
   // OFFSET_OUT_OF_RANGE); at the log end the slices are empty.
   Result<FetchSlices> SlicesForFetch(Offset offset, int64_t max_bytes, bool at_least_one = true) const;
 
+  // The aborted transactions a Kafka fetch of [from, to) lists for a
+  // read_committed consumer (Kafka's collectAbortedTxns), from the
+  // segments' .txnindex files: those ending at or after `from` and
+  // starting before `to`, by first offset. Reads of the file never present
+  // their records (store/log/aborted_transactions.h).
+  std::vector<AbortedTxn> AbortedTransactionsIn(Offset from, Offset to) const;
   // The offset of the first record whose timestamp >= ts (Kafka's
   // offsetsForTimes), or nullopt when every record is older.
   Result<std::optional<Offset>> OffsetForTimestamp(Timestamp ts) const;
@@ -410,7 +417,16 @@ class Log {
                             const std::vector<std::string>& deleted_names) REQUIRES(append_mu_);
   Status LoadSegments() REQUIRES(append_mu_);
   Status RecoverSegments() REQUIRES(append_mu_);
-  Status RecoverSegment(const std::shared_ptr<LogSegment>& segment) REQUIRES(append_mu_);
+  // False when it set the segment aside.
+  Result<bool> RecoverSegment(const std::shared_ptr<LogSegment>& segment) REQUIRES(append_mu_);
+  // Step 4b (store/log/log_transactions.cc): the .txnindex of every
+  // recovered segment rebuilt from the log's transactional batches
+  // (TransactionIndexBuilder).
+  Status RebuildTransactionIndexes(const std::vector<std::shared_ptr<LogSegment>>& recovered)
+      REQUIRES(append_mu_);
+  // The segments' .txnindex entries, made the table readers consult;
+  // after every change of the segment map.
+  void PublishAbortedTransactions() const;
   Status SetSegmentAside(const std::shared_ptr<LogSegment>& segment, std::string_view suffix)
       REQUIRES(append_mu_);
 
@@ -470,6 +486,9 @@ class Log {
 
   mutable SharedMutex segments_mu_;
   std::map<Offset, std::shared_ptr<LogSegment>> segments_ GUARDED_BY(segments_mu_);
+  // The aborted transactions of all segments, shared with each segment's
+  // reads (LogSegment::Options::aborted).
+  const std::shared_ptr<AbortedTransactions> aborted_ = std::make_shared<AbortedTransactions>();
 
   std::atomic<int64_t> end_offset_{0};
   std::atomic<int64_t> log_start_offset_{0};

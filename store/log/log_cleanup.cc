@@ -49,6 +49,8 @@ Result<int> Log::DeleteOldSegments() {
     WriterLock seg_lock(&segments_mu_);
     for (const auto& segment : doomed) segments_.erase(segment->base_offset());
   }
+  // Their markers' entries go with them (they hide only records before them).
+  PublishAbortedTransactions();
   // Out of the map, the segments are reachable only by readers already
   // holding them, who finish with the open files.
   const int count = static_cast<int>(doomed.size());
@@ -136,6 +138,8 @@ Status Log::ReplaceSegments(std::shared_ptr<LogSegment> cleaned,
     for (const auto& segment : old) segments_.erase(segment->base_offset());
     segments_[cleaned->base_offset()] = cleaned;
   }
+  // The output carries its sources' .txnindex entries (the cleaner copies them).
+  PublishAbortedTransactions();
   // 3. The old segments go (.deleted, removed after the delay).
   RETURN_IF_ERROR(RenameDeleted(old));
   // 4. The new segment takes its final name.

@@ -58,6 +58,9 @@ Status Log::Load() {
   RETURN_IF_ERROR(active->ResizeIndexes(appender_config().segment_index_bytes));
   last_modified_ms_ = active->LastModifiedMs();
 
+  // The segments' aborted transactions, which reads hide from now on.
+  PublishAbortedTransactions();
+
   // Step 8: the idempotent producers' state, from the newest snapshot at
   // or below the end that parses, then the batches after it.
   return LoadProducerState();
@@ -70,6 +73,13 @@ Status Log::RemoveTempFilesAndCompleteSwaps() {
   std::optional<Offset> min_cleaned;
   std::vector<std::string> deleted, swaps;
   for (const auto& name : names) {
+    // A .txnindex being written (WriteFileAtomically's <name>.tmp) when
+    // the process died: the file itself is whole or absent.
+    if (name.ends_with(".tmp")) {
+      auto staged = ParseSegmentFileName(std::string_view(name).substr(0, name.size() - 4));
+      if (staged && staged->kind == SegmentFileKind::kTxnIndex) RETURN_IF_ERROR(io_->Remove(dir_ + "/" + name));
+      continue;
+    }
     auto parsed = ParseSegmentFileName(name);
     if (!parsed) continue;
     const std::string path = dir_ + "/" + name;
@@ -215,19 +225,21 @@ Status Log::RecoverSegments() {
   auto segments = Segments();
   const bool from_recovery_point =
       !segments.empty() && (!had_clean_shutdown_ || recovery_point < segments.back()->next_offset());
+  std::vector<std::shared_ptr<LogSegment>> recovered;
   for (size_t i = 0; i < segments.size(); ++i) {
     const auto& segment = segments[i];
     const bool last = i + 1 == segments.size();
     const bool after_recovery_point = last || segments[i + 1]->base_offset() > recovery_point;
     if (!segment->needs_recovery() && !(from_recovery_point && after_recovery_point)) continue;
-    RETURN_IF_ERROR(RecoverSegment(segment));
+    ASSIGN_OR_RETURN(bool kept, RecoverSegment(segment));
+    if (kept) recovered.push_back(segment);
   }
-  return Status::Ok();
+  return RebuildTransactionIndexes(recovered);
 }
 
 // One segment, one rule: cuts are reported, a segment topicfs cannot read
 // is set aside whole, any other failure fails the load.
-Status Log::RecoverSegment(const std::shared_ptr<LogSegment>& segment) {
+Result<bool> Log::RecoverSegment(const std::shared_ptr<LogSegment>& segment) {
   auto recovered = segment->Recover();
   if (!recovered.ok()) {
     if (recovered.status().code() != Code::kUnsupported) {
@@ -235,16 +247,17 @@ Status Log::RecoverSegment(const std::shared_ptr<LogSegment>& segment) {
     }
     warnings_.push_back(fmt::format("{}: segment {} set aside: {}", dir_, segment->base_offset(),
                                     recovered.status().message()));
-    return SetSegmentAside(segment, kUnreadableSuffix);
+    RETURN_IF_ERROR(SetSegmentAside(segment, kUnreadableSuffix));
+    return false;
   }
-  if (recovered->cut_bytes == 0) return Status::Ok();
+  if (recovered->cut_bytes == 0) return true;
   recovery_cut_from_ = std::min(recovery_cut_from_.value_or(Offset::Max()), segment->base_offset());
   std::string kept = recovered->side_files.empty()
                          ? std::string("zeros, nothing kept")
                          : fmt::format("kept in {}", fmt::join(recovered->side_files, ", "));
   warnings_.push_back(fmt::format("{}: recovery cut {} bytes that are not valid batches from {} ({})",
                                   dir_, recovered->cut_bytes, segment->log_path(), kept));
-  return Status::Ok();
+  return true;
 }
 
 // Renames the segment's files <name><suffix> and drops it from the log. A
@@ -259,6 +272,7 @@ Status Log::SetSegmentAside(const std::shared_ptr<LogSegment>& segment, std::str
     // The indexes are caches of what is no longer a segment.
     RETURN_IF_ERROR(io_->Remove(SegmentFilePath(dir_, segment->base_offset(), kIndexSuffix)));
     RETURN_IF_ERROR(io_->Remove(SegmentFilePath(dir_, segment->base_offset(), kTimeIndexSuffix)));
+    RETURN_IF_ERROR(io_->Remove(SegmentFilePath(dir_, segment->base_offset(), kTxnIndexSuffix)));
     warnings_.push_back(fmt::format("{}: segment {} set aside as {}", dir_, segment->base_offset(), aside));
   } else {
     RETURN_IF_ERROR(segment->ChangeFileSuffixes("", suffix));

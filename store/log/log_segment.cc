@@ -9,6 +9,7 @@
 #include <string>
 
 #include "store/base/big_endian.h"
+#include "store/io/atomic_file.h"
 #include "store/base/crc32c.h"
 #include "store/format/file_names.h"
 #include "store/base/format.h"
@@ -55,6 +56,7 @@ LogSegment::LogSegment(const Options& options, std::unique_ptr<LogFile> log,
       log_(std::move(log)),
       offset_index_(std::move(offset_index)),
       time_index_(std::move(time_index)),
+      aborted_(options.aborted),
       next_offset_(options.base_offset.value),
       offset_of_max_timestamp_(options.base_offset.value),
       created_ms_(options.clock->MonotonicMs()) {}
@@ -86,14 +88,23 @@ Result<std::unique_ptr<LogSegment>> LogSegment::OpenFiles(const Options& options
 }
 
 Result<std::unique_ptr<LogSegment>> LogSegment::Create(const Options& options) {
-  return OpenFiles(options, /*create=*/true);
+  ASSIGN_OR_RETURN(auto segment, OpenFiles(options, /*create=*/true));
+  // Like the other indexes, a .txnindex of that name is a cache of nothing.
+  if (FileExists(segment->TxnIndexPath())) RETURN_IF_ERROR(segment->io_->Remove(segment->TxnIndexPath()));
+  return segment;
 }
 
 Result<std::unique_ptr<LogSegment>> LogSegment::Open(const Options& options) {
   ASSIGN_OR_RETURN(auto segment, OpenFiles(options, /*create=*/false));
+  {
+    // Known whatever else is found: recovery rebuilds the entries, and the
+    // file is what it replaces or removes.
+    MutexLock lock(&segment->txn_mu_);
+    segment->txn_file_ = FileExists(segment->TxnIndexPath());
+  }
   if (segment->needs_recovery_) return segment;
   if (!segment->offset_index_->SanityCheck().ok() || !segment->time_index_->SanityCheck().ok() ||
-      !segment->LoadTail().ok()) {
+      !segment->LoadTail().ok() || !segment->LoadAbortedTxns().ok()) {
     segment->needs_recovery_ = true;
     return segment;
   }
@@ -104,6 +115,56 @@ Result<std::unique_ptr<LogSegment>> LogSegment::Open(const Options& options) {
     segment->needs_recovery_ = true;
   }
   return segment;
+}
+
+std::string LogSegment::TxnIndexPath() const {
+  return SegmentFilePath(dir_, base_offset_, kTxnIndexSuffix, file_state_suffix_);
+}
+
+Status LogSegment::LoadAbortedTxns() {
+  MutexLock lock(&txn_mu_);
+  if (!txn_file_) return Status::Ok();
+  auto bytes = ReadSmallFile(TxnIndexPath(), *io_);
+  if (bytes.status().code() == Code::kNotFound) {
+    txn_file_ = false;
+    return Status::Ok();
+  }
+  RETURN_IF_ERROR(bytes.status());
+  ASSIGN_OR_RETURN(aborted_txns_, DecodeAbortedTxns(*bytes, base_offset_));
+  // An entry names a marker of this segment: one at or past its end is
+  // damage, as a time index entry there is.
+  for (const AbortedTxn& e : aborted_txns_) {
+    if (e.last_offset >= next_offset()) {
+      aborted_txns_.clear();
+      return Status::Corruption(fmt::format("{}: an aborted transaction ends at {}, past the segment's end {}",
+                                            TxnIndexPath(), e.last_offset, next_offset()));
+    }
+  }
+  return Status::Ok();
+}
+
+std::vector<AbortedTxn> LogSegment::aborted_txns() const {
+  MutexLock lock(&txn_mu_);
+  return aborted_txns_;
+}
+
+Status LogSegment::WriteAbortedTxns(std::vector<AbortedTxn> entries) {
+  MutexLock lock(&txn_mu_);
+  if (entries == aborted_txns_ && txn_file_ == !entries.empty()) return Status::Ok();
+  if (entries.empty()) {
+    RETURN_IF_ERROR(io_->Remove(TxnIndexPath()));
+  } else {
+    RETURN_IF_ERROR(WriteFileAtomically(TxnIndexPath(), EncodeAbortedTxns(entries), *io_));
+  }
+  txn_file_ = !entries.empty();
+  aborted_txns_ = std::move(entries);
+  return Status::Ok();
+}
+
+bool LogSegment::Presents(const BatchLocation& loc) const {
+  if (loc.control || loc.records == 0) return false;
+  return !(loc.transactional && aborted_ != nullptr &&
+           aborted_->Covers(loc.producer_id, loc.base_offset, loc.last_offset));
 }
 
 Status LogSegment::LoadTail() {
@@ -245,7 +306,7 @@ void LogSegment::InflateAhead(const char* data, int64_t size, int64_t from) cons
   for (int i = 0; i < kBatchesAhead && pos < size; ++i) {
     auto loc = LocateBatch(data, size, pos);
     if (!loc.ok()) return;
-    if (loc->compressed && !loc->control && loc->records > 0) {
+    if (loc->compressed && Presents(*loc)) {
       InflatedBatchCache::Shared().Prefetch(id_, pos, std::string_view(data + pos, static_cast<size_t>(loc->size)));
     }
     pos += loc->size;
@@ -397,9 +458,11 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
     // check cost (bench/FS_BENCH.md, "Read checks"). Its bytes count as
     // served only once it passes. Any other batch is checked first: a
     // flipped attribute or record count must not hide the lines of a batch
-    // (passed over as control or empty), nor feed a damaged one to a codec.
+    // (passed over as control, empty or aborted), nor feed a damaged one
+    // to a codec.
     const bool check = !verified;
-    const bool check_after_copy = check && !loc.control && loc.records > 0 && !loc.compressed;
+    const bool presents = Presents(loc);
+    const bool check_after_copy = check && presents && !loc.compressed;
     if (check && !check_after_copy) {
       Status v = VerifyServed(batch, pos);
       if (!v.ok()) {
@@ -409,7 +472,7 @@ Result<ReadResult> LogSegment::Read(Offset offset, char* out, int64_t max,
       }
     }
     verified = !verify_reads_;  // the next batch is checked anew
-    if (loc.control || loc.records == 0) {
+    if (!presents) {
       pos = next_pos;
       continue;
     }
@@ -525,7 +588,7 @@ Result<std::optional<Offset>> LogSegment::FindOffsetByTimestamp(Timestamp ts,
   std::optional<Offset> found;
   Status record_status;
   RETURN_IF_ERROR(ScanBatches(from, [&](const BatchLocation& loc) {
-    if (loc.max_timestamp < ts || loc.control || loc.last_offset < starting_offset) return true;
+    if (loc.max_timestamp < ts || !Presents(loc) || loc.last_offset < starting_offset) return true;
     record_status = ForEachRecord(loc, [&](const RecordView& rec) {
       if (!found && rec.timestamp >= ts && rec.offset >= starting_offset) found = rec.offset;
     });
@@ -540,7 +603,7 @@ Result<std::optional<Offset>> LogSegment::FirstRecordAtOrAfter(Offset offset) co
   std::optional<Offset> found;
   Status record_status;
   RETURN_IF_ERROR(ScanBatches(from, [&](const BatchLocation& loc) {
-    if (loc.control || loc.records == 0 || loc.last_offset < offset) return true;
+    if (!Presents(loc) || loc.last_offset < offset) return true;
     record_status = ForEachRecord(loc, [&](const RecordView& rec) {
       if (!found && rec.offset >= offset) found = rec.offset;
     });
@@ -616,6 +679,9 @@ Result<int64_t> LogSegment::TruncateTo(Offset offset) {
   }
   record_count_ = -1;
   RETURN_IF_ERROR(LoadTail());
+  std::vector<AbortedTxn> kept = aborted_txns();
+  std::erase_if(kept, [&](const AbortedTxn& e) { return e.last_offset >= offset; });
+  RETURN_IF_ERROR(WriteAbortedTxns(std::move(kept)));
   return truncated;
 }
 
@@ -631,7 +697,7 @@ Result<int64_t> LogSegment::RecordCount() const {
   if (cached >= 0) return cached;
   ASSIGN_OR_RETURN(auto batches, Batches());
   int64_t count = 0;
-  for (const auto& loc : batches) count += loc.control ? 0 : loc.records;
+  for (const auto& loc : batches) count += Presents(loc) ? loc.records : 0;
   // An append may have raced the count; the appender only adds once a count
   // exists, so publish ours only if nobody else did.
   int64_t expected = -1;
@@ -690,6 +756,11 @@ Status LogSegment::ChangeFileSuffixes(std::string_view old_suffix, std::string_v
   RETURN_IF_ERROR(log_->Rename(renamed(log_->path())));
   RETURN_IF_ERROR(offset_index_->Rename(renamed(offset_index_->path())));
   RETURN_IF_ERROR(time_index_->Rename(renamed(time_index_->path())));
+  {
+    // Kafka's rule: an index never written is renamed only in memory.
+    MutexLock lock(&txn_mu_);
+    if (txn_file_) RETURN_IF_ERROR(io_->Rename(TxnIndexPath(), renamed(TxnIndexPath())));
+  }
   file_state_suffix_ = std::string(new_suffix);
   return Status::Ok();
 }
@@ -707,8 +778,11 @@ Status LogSegment::DeleteFiles() {
   Status a = offset_index_->Delete();
   Status b = time_index_->Delete();
   Status c = log_->Delete();
+  // Written or not: no other .txnindex goes by this segment's name.
+  Status d = io_->Remove(TxnIndexPath());
   if (!a.ok()) return a;
-  return b.ok() ? c : b;
+  if (!b.ok()) return b;
+  return c.ok() ? d : c;
 }
 
 }  // namespace topicfs::store

@@ -1,6 +1,7 @@
 #pragma once
 // One segment of a partition log: <base>.log with its sparse <base>.index
-// and <base>.timeindex (docs/format.md). It answers reads of presented bytes
+// and <base>.timeindex, and the <base>.txnindex of the ABORT markers it
+// holds, if any (docs/format.md). It answers reads of presented bytes
 // at an offset, timestamp lookups, and rebuilds its indexes from the log.
 //
 // Offsets here are "one coordinate" offsets: a record's offset is the
@@ -32,6 +33,8 @@
 #include "store/index/offset_index.h"
 #include "store/base/status.h"
 #include "store/index/time_index.h"
+#include "store/format/aborted_txn.h"
+#include "store/log/aborted_transactions.h"
 #include "store/log/read_cursor.h"
 #include "store/base/types.h"
 
@@ -63,6 +66,9 @@ class LogSegment {
     // Reads check each batch's CRC-32C before serving it (Read). Off only
     // to measure what the check costs (bench/).
     bool verify_reads = true;
+    // The partition's aborted transactions, whose records reads do not
+    // present; null: none.
+    std::shared_ptr<const AbortedTransactions> aborted;
   };
 
   // What Recover cut out of the .log, and where the bytes went.
@@ -78,7 +84,10 @@ class LogSegment {
   // created or emptied.
   static Result<std::unique_ptr<LogSegment>> Create(const Options& options);
   // Opens an existing segment. Missing index files are created empty and
-  // reported through needs_recovery(); indexes failing their sanity check too.
+  // reported through needs_recovery(); indexes failing their sanity check too,
+  // and a .txnindex that does not decode or names offsets past the end. A
+  // missing .txnindex is no damage: as in Kafka, it exists only for a
+  // segment holding ABORT markers.
   static Result<std::unique_ptr<LogSegment>> Open(const Options& options);
   ~LogSegment();
 
@@ -157,6 +166,20 @@ class LogSegment {
   // segment has one (a position inside a record moves to the next record).
   Result<std::optional<Offset>> FirstRecordAtOrAfter(Offset offset) const;
 
+  // Whether a reader sees the records of this batch: not a control batch,
+  // not empty, not of an aborted transaction (Options::aborted).
+  bool Presents(const BatchLocation& loc) const;
+
+  // The entries of the .txnindex (none without one).
+  std::vector<AbortedTxn> aborted_txns() const EXCLUDES(txn_mu_);
+  // Replaces the .txnindex by these entries: written atomically, or
+  // removed when there are none. The caller publishes them to readers
+  // (AbortedTransactions) afterwards.
+  Status WriteAbortedTxns(std::vector<AbortedTxn> entries) EXCLUDES(txn_mu_);
+  // Set by Recover: the segment holds transactional batches, so its
+  // .txnindex must be rebuilt (Log::RebuildTransactionIndexes).
+  bool holds_transactional_batches() const { return holds_transactional_; }
+
   // Batch headers from `from` to the end of the segment.
   Result<std::vector<BatchLocation>> Batches(FilePosition from = FilePosition(0)) const;
   // Calls fn for each batch header from `from` on, until it returns false.
@@ -179,7 +202,8 @@ class LogSegment {
   // batch topicfs does not decode (magic 0/1, compressed) or valid batches
   // whose offsets do not follow the rule (a Kafka broker's data).
   Result<RecoveryResult> Recover();
-  // Removes every batch whose last offset >= offset (Kafka's truncateTo).
+  // Removes every batch whose last offset >= offset (Kafka's truncateTo),
+  // and the .txnindex entries of the markers removed.
   Result<int64_t> TruncateTo(Offset offset);
 
   // The newest record timestamp in the segment (kNoTimestamp if none):
@@ -206,7 +230,7 @@ class LogSegment {
   // Grows the indexes back to the max size (the active segment after load).
   Status ResizeIndexes(int32_t max_index_bytes);
   Status Flush();
-  // Renames all three files from <name><old> to <name><new> (state suffixes).
+  // Renames all its files from <name><old> to <name><new> (state suffixes).
   Status ChangeFileSuffixes(std::string_view old_suffix, std::string_view new_suffix);
   Status SetLastModifiedMs(int64_t ms) { return log_->SetLastModifiedMs(ms); }
   int64_t LastModifiedMs() const { return log_->LastModifiedMs(); }
@@ -227,6 +251,9 @@ class LogSegment {
   Result<std::string> CutRange(int64_t from, int64_t to);
   // Recomputes next_offset and the max timestamp from the last batches.
   Status LoadTail();
+  // Reads the .txnindex, if there is one; kCorruption if it is damaged.
+  Status LoadAbortedTxns() EXCLUDES(txn_mu_);
+  std::string TxnIndexPath() const;
   Status IndexBatch(const BatchLocation& loc, int64_t* bytes_since_last_entry);
   // LocateBatch, its failure naming this segment's .log.
   Result<BatchLocation> BatchAt(const char* data, int64_t size, int64_t pos) const;
@@ -261,7 +288,13 @@ class LogSegment {
   std::unique_ptr<LogFile> log_;
   std::unique_ptr<OffsetIndex> offset_index_;
   std::unique_ptr<TimeIndex> time_index_;
+  const std::shared_ptr<const AbortedTransactions> aborted_;
   bool needs_recovery_ = false;
+  bool holds_transactional_ = false;
+  // The .txnindex as it is on disk; txn_file_ says whether there is one.
+  mutable Mutex txn_mu_;
+  std::vector<AbortedTxn> aborted_txns_ GUARDED_BY(txn_mu_);
+  bool txn_file_ GUARDED_BY(txn_mu_) = false;
 
   std::atomic<int64_t> next_offset_;
   // Appender state.

@@ -34,6 +34,7 @@ struct LogSegment::Walk {
   std::vector<std::pair<int64_t, int64_t>> cuts;  // [from, to), ascending
   int64_t records = 0;
   Offset next;
+  bool transactional = false;  // a transactional batch was accepted
 };
 
 Result<LogSegment::RecoveryResult> LogSegment::Recover() {
@@ -42,7 +43,11 @@ Result<LogSegment::RecoveryResult> LogSegment::Recover() {
     ASSIGN_OR_RETURN(Walk walk, ValidateAndIndex());
     if (walk.cuts.empty() || round == kMaxRepairRounds) {
       next_offset_.store(walk.next.value, std::memory_order_release);
-      record_count_ = walk.records;
+      holds_transactional_ = walk.transactional;
+      // An aborted transaction's records are not counted, and which are
+      // is known only once the partition's indexes are rebuilt: counted
+      // when first asked then.
+      record_count_ = walk.transactional ? -1 : walk.records;
       break;
     }
     // Last range first: the positions of the earlier ones stay true.
@@ -166,6 +171,7 @@ Result<LogSegment::Walk> LogSegment::ValidateAndIndex() {
       RETURN_IF_ERROR(IndexBatch(loc, &bytes_since_last_index_entry_));
       last = {pos, loc.size, walk.next, loc.control ? 0 : loc.records, loc.base_offset > walk.next};
       walk.records += last.records;
+      walk.transactional |= loc.transactional;
       walk.next = std::max(check.presented_end, loc.last_offset + 1);
       pos += loc.size;
       continue;

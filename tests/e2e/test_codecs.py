@@ -16,9 +16,13 @@ with the codec libraries Debian ships (kafka_segments.py, run with
   views (offset, -N, time range, group) and line tools return exactly the
   presented bytes; the segments stay byte for byte; the partition figures
   (size_bytes, presented_bytes). Keyed topics present key + separator +
-  value; tombstones, control batches and aborted transactions (.txnindex)
-  present nothing. A Kafka broker's compressed segments (consecutive
-  offsets) are set aside as such, not as "compressed".
+  value; a tombstone presents as key + separator + "\\n" (key + "\\n"
+  without a topicfs.sep header); control batches and aborted transactions
+  present nothing, with the .txnindex given, missing (rebuilt from the
+  markers, also across segments) or damaged, and after recovery; an
+  unfinished transaction's records are presented (read_uncommitted). A
+  Kafka broker's compressed segments (consecutive offsets) are set aside
+  as such, not as "compressed".
 - Recovery: a compressed tail batch whose CRC holds but whose payload does
   not decode (garbage, a stream cut short, a wrong record count), whose
   CRC does not hold, or which is torn, is cut like a torn tail, into a
@@ -42,6 +46,7 @@ import os
 import random
 import shlex
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -49,6 +54,7 @@ import time
 import unittest
 
 from mount_fixture import PREFIX, Daemon, MountedTestCase, main, topicfs_bin
+from kafka_listener_fixture import free_port, wait_for_port
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PYTHON3_WITH_KAFKA = "/usr/bin/python3"
@@ -127,20 +133,28 @@ def write_topic_config(data_dir, topic, config):
 # ---- records and the one-coordinate rule -----------------------------------------------
 
 def presented(rec, sep):
-    """What a record shows in the partition file: nothing for a tombstone,
-    a control record or a record of an aborted transaction; key + separator
-    + value + "\\n" on a keyed topic; value + "\\n" otherwise."""
-    if rec.get("hidden") or rec["value"] is None:
+    """What a record shows in the partition file: nothing for a control
+    record or a record of an aborted transaction; with a topicfs.sep
+    header, key + separator + value + "\\n" (a tombstone: key + separator +
+    "\\n"); without one, a tombstone as key + "\\n", another record as key +
+    the topic's separator + value + "\\n" on a keyed topic (GoldenReadTest's
+    pinned disagreement), value + "\\n" otherwise."""
+    if rec.get("hidden"):
         return b""
-    if sep is not None and rec.get("key") is not None:
-        return rec["key"] + sep + rec["value"] + b"\n"
+    headers = rec.get("headers", [])
+    header_sep = next((v for k, v in headers if k == "topicfs.sep"), None)
+    key = rec.get("key")
+    if rec["value"] is None or header_sep is not None:
+        return (key or b"") + (header_sep or b"") + (rec["value"] or b"") + b"\n"
+    if sep is not None and key is not None:
+        return key + sep + rec["value"] + b"\n"
     return rec["value"] + b"\n"
 
 
 class Layout:
     """A partition laid out as topicfs's contract says: each record's offset
     is where its presented bytes start. A record that presents nothing (a
-    tombstone, a control record) takes one offset, as an empty batch ends
+    control record) takes one offset, as an empty batch ends
     at its last offset + 1; a record of an aborted transaction keeps the
     offsets it had when it was appended (value + "\\n") and leaves a gap."""
 
@@ -576,23 +590,9 @@ _add_golden_tests()
 
 # ---- 1b. tombstones, control batches, aborted transactions ----------------------------------
 
-def hidden_record_layouts():
-    layouts, configs = {}, {}
-    rng = random.Random(1600)
-    for t, sep in (("tombstones", None), ("tombstones-keyed", b":")):
-        layout = Layout(sep)
-        for k, codec in enumerate(["none"] + COMPRESSING):
-            records = producer_records(rng, 12, keyed=sep is not None)
-            for at in (0, 5, 11):  # first, middle, last record of the batch
-                records[at] = {"key": b"gone-%d" % at, "value": None, "headers": [("why", b"deleted")]}
-            layout.batch(records, codec)
-        layout.batch([{"key": None, "value": b"after the tombstones"}], "zstd")
-        layouts[t] = layout
-        if sep:
-            configs[t] = {"key.separator": ":", "partitions": "1"}
-
-    # Transactions: a committed one (zstd), an aborted one (lz4, listed in
-    # the .txnindex), their markers, plain batches around them.
+def txn_layout(with_index):
+    """Transactions: a committed one (zstd), an aborted one (lz4, listed in
+    the .txnindex when with_index), their markers, plain batches around them."""
     txn = Layout()
     txn.batch([{"key": None, "value": b"before %d" % i} for i in range(5)], "gzip")
     committed = txn.batch([{"key": b"c", "value": b"committed %d" % i} for i in range(6)], "zstd",
@@ -603,15 +603,72 @@ def hidden_record_layouts():
     txn.control("commit", 1000)
     abort = txn.control("abort", 2000)
     txn.batch([{"key": None, "value": b"after %d" % i} for i in range(5)], "snappy")
-    txn.segments[0]["txnindex"] = [[2000, aborted["base_offset"], abort["base_offset"], abort["base_offset"] + 1]]
+    txn.txnindex = {0: [[2000, aborted["base_offset"], abort["base_offset"], abort["base_offset"] + 1]]}
+    if with_index:
+        txn.segments[0]["txnindex"] = txn.txnindex[0]
     assert committed["base_offset"] < aborted["base_offset"]
-    layouts["txn"] = txn
+    return txn
+
+
+def spanning_txn_layout():
+    """An aborted transaction whose records start a segment before its
+    marker, a second producer's transaction open across the marker (so the
+    last stable offset is its first offset) and still open at the end, and
+    no .txnindex: the store rebuilds segment 1's from both segments."""
+    txn = Layout()
+    txn.batch([{"key": None, "value": b"plain %d" % i} for i in range(3)], "none")
+    first = txn.batch([{"key": None, "value": b"aborted early %d" % i, "hidden": True, "aborted": True}
+                       for i in range(4)], "zstd", transactional=True, producer_id=3000,
+                      producer_epoch=0, base_sequence=0)
+    txn.new_segment()
+    txn.batch([{"key": None, "value": b"aborted late %d" % i, "hidden": True, "aborted": True}
+               for i in range(3)], "none", transactional=True, producer_id=3000,
+              producer_epoch=0, base_sequence=4)
+    open_txn = txn.batch([{"key": None, "value": b"open %d" % i} for i in range(2)], "gzip",
+                         transactional=True, producer_id=4000, producer_epoch=0, base_sequence=0)
+    txn.batch([{"key": None, "value": b"between %d" % i} for i in range(2)], "none")
+    abort = txn.control("abort", 3000)
+    txn.batch([{"key": None, "value": b"open later %d" % i} for i in range(2)], "lz4",
+              transactional=True, producer_id=4000, producer_epoch=0, base_sequence=2)
+    txn.batch([{"key": None, "value": b"last"}], "none")
+    txn.txnindex = {1: [[3000, first["base_offset"], abort["base_offset"], open_txn["base_offset"]]]}
+    return txn
+
+
+def hidden_record_layouts():
+    layouts, configs = {}, {}
+    rng = random.Random(1600)
+    for t, sep in (("tombstones", None), ("tombstones-keyed", b":")):
+        layout = Layout(sep)
+        for k, codec in enumerate(["none"] + COMPRESSING):
+            records = producer_records(rng, 12, keyed=sep is not None)
+            for at in (0, 5, 11):  # first, middle, last record of the batch
+                records[at] = {"key": b"gone-%d" % at, "value": None, "headers": [("why", b"deleted")]}
+            if sep:
+                # Keyed lines as topicfs stores them: the separator in a
+                # topicfs.sep header, so they present as key + ":" + value.
+                for r in records:
+                    r["headers"] = r["headers"] + [("topicfs.sep", sep)]
+            layout.batch(records, codec)
+        layout.batch([{"key": None, "value": b"after the tombstones"}], "zstd")
+        layouts[t] = layout
+        if sep:
+            configs[t] = {"key.separator": ":", "partitions": "1"}
+    layouts["txn"] = txn_layout(with_index=True)
+    layouts["txn-noindex"] = txn_layout(with_index=False)
+    layouts["txn-spanning"] = spanning_txn_layout()
     return layouts, configs
 
 
+def txnindex_bytes(entries):
+    """A .txnindex as Kafka writes it: 34-byte AbortedTxn entries."""
+    return b"".join(struct.pack(">hqqqq", 0, *e) for e in entries)
+
+
 class HiddenRecordsTest(GoldenDataTestCase):
-    """Records a consumer does not see: tombstones (null values), control
-    batches, records of aborted transactions."""
+    """Tombstones (null values), presented as on a compacted topic; and
+    what a consumer does not see: control batches, records of aborted
+    transactions (Kafka's .txnindex, given, rebuilt, recovered)."""
 
     @classmethod
     def build_layouts(cls):
@@ -628,39 +685,153 @@ class HiddenRecordsTest(GoldenDataTestCase):
                 self.assertEqual(os.pread(fd, len(p), offset), p, f"{topic}: pread of the record at {offset}")
         finally:
             os.close(fd)
-        self.assertEqual(self.cat(f"{topic}/0@-3"), b"".join(p for _, p, _ in layout.visible[-3:]),
-                         f"{topic}: cat 0@-3 counts presented records")
+        # The last N records count presented records only: N reaching back
+        # over hidden ones, and all of them.
+        n_all = len(layout.visible)
+        for n in (3, n_all // 2, n_all, n_all + 5):
+            self.assertEqual(self.cat(f"{topic}/0@-{n}"), b"".join(p for _, p, _ in layout.visible[-n:]),
+                             f"{topic}: cat 0@-{n} counts presented records")
+        self.assertEqual(self.figure(f"{topic}/0", "records"), n_all, f"{topic}: the records figure")
 
-    # Known disagreement, pinned: the contract presents a tombstone as key +
-    # separator + "\n" (key + "\n" without a topicfs.sep header), as on a
-    # compacted topic today (issue 13: "presented as on a compacted topic
-    # today"); this test expects it hidden.
-    @unittest.expectedFailure
-    def test_tombstones_in_batches_of_every_codec_are_not_presented(self):
+    def check_txnindex(self, topic):
+        """The .txnindex of each segment is Kafka's for its markers (none
+        for a segment without an ABORT marker)."""
+        layout = self.layouts[topic]
+        part = self.part_dir(topic)
+        for k, seg in enumerate(layout.segments):
+            path = os.path.join(part, "%020d.txnindex" % seg["base"])
+            entries = layout.txnindex.get(k)
+            if entries is None:
+                self.assertFalse(os.path.exists(path), f"{topic}: {os.path.basename(path)} exists")
+                continue
+            with open(path, "rb") as f:
+                self.assertEqual(f.read(), txnindex_bytes(entries), f"{topic}: {os.path.basename(path)}")
+
+    def check_pread_in_aborted(self, topic, batch):
+        """A read positioned in the aborted records continues at the next one
+        shown. One open file per read: a read where the one before stopped
+        goes on after what that one returned."""
+        layout = self.layouts[topic]
+        aborted = layout.segments[0]["batches"][batch]["records"]
+        after = next(p for o, p, _ in layout.visible if o > aborted[-1]["offset"])
+        for at in [r["offset"] + d for r in aborted for d in (0, 2)]:
+            fd = os.open(self.path(topic, "0"), os.O_RDONLY)
+            try:
+                self.assertEqual(os.pread(fd, len(after), at), after, f"{topic}: pread at {at}")
+            finally:
+                os.close(fd)
+
+    def test_tombstones_in_batches_of_every_codec_present_their_key(self):
+        want = self.layouts["tombstones"].expected
+        self.assertIn(b"\ngone-5\n", want)
         self.check_hidden("tombstones")
 
-    # Known disagreement, pinned: as above, a tombstone presents as key +
-    # separator + "\n".
-    @unittest.expectedFailure
-    def test_tombstones_on_a_keyed_topic_are_not_presented(self):
+    def test_tombstones_on_a_keyed_topic_present_key_and_separator(self):
+        want = self.layouts["tombstones-keyed"].expected
+        self.assertIn(b"\ngone-5:\n", want)
         self.check_hidden("tombstones-keyed")
 
-    # Not done yet, pinned: control batches are not presented, but the
-    # records of aborted transactions are (no .txnindex is built or read).
-    @unittest.expectedFailure
     def test_control_batches_and_aborted_transactions_are_not_presented(self):
         self.check_hidden("txn")
         want = self.layouts["txn"].expected
         self.assertIn(b"committed 5\n", want)
         self.assertNotIn(b"aborted", want)
-        # A read positioned in the aborted records continues at the next one shown.
-        aborted = self.layouts["txn"].segments[0]["batches"][2]["records"]
-        after = next(p for o, p, _ in self.layouts["txn"].visible if o > aborted[-1]["offset"])
-        fd = os.open(self.path("txn", "0"), os.O_RDONLY)
-        try:
-            self.assertEqual(os.pread(fd, len(after), aborted[2]["offset"]), after)
-        finally:
-            os.close(fd)
+        self.check_pread_in_aborted("txn", 2)
+        self.check_txnindex("txn")
+
+    def test_a_missing_txnindex_is_rebuilt_from_the_markers(self):
+        self.assertFalse(os.path.exists(os.path.join(self.cache, "txn-noindex-0", "00000000000000000000.txnindex")))
+        self.check_hidden("txn-noindex")
+        self.assertNotIn(b"aborted", self.layouts["txn-noindex"].expected)
+        self.check_pread_in_aborted("txn-noindex", 2)
+        self.check_txnindex("txn-noindex")
+
+    def test_an_aborted_transaction_across_segments_and_an_open_one_at_the_end(self):
+        want = self.layouts["txn-spanning"].expected
+        self.assertNotIn(b"aborted", want)
+        self.assertIn(b"open 1\nbetween 0\n", want)  # read_uncommitted: an open transaction shows
+        self.assertTrue(want.endswith(b"open later 1\nlast\n"))
+        self.check_hidden("txn-spanning")
+        self.check_pread_in_aborted("txn-spanning", 1)
+        self.check_txnindex("txn-spanning")
+
+    def test_the_txnindex_survives_a_remount_and_is_rebuilt_when_damaged_or_after_a_crash(self):
+        topics = ["txn", "txn-noindex", "txn-spanning"]
+        last = {t: "%020d.txnindex" % self.layouts[t].segments[-1]["base"] for t in topics}
+        self.remount()  # clean: the indexes are read, not rebuilt
+        for t in topics:
+            self.check_hidden(t)
+            self.check_txnindex(t)
+        # Damaged while the daemon is down, after a clean shutdown: a torn
+        # entry, another version, an entry past the segment's end.
+        self.stop_daemon()
+        self.assertTrue(os.path.exists(os.path.join(self.data, ".kafka_cleanshutdown")))
+        with open(os.path.join(self.part_dir("txn"), last["txn"]), "r+b") as f:
+            f.truncate(20)
+        with open(os.path.join(self.part_dir("txn-noindex"), last["txn-noindex"]), "r+b") as f:
+            f.write(struct.pack(">h", 7))
+        with open(os.path.join(self.part_dir("txn-spanning"), last["txn-spanning"]), "wb") as f:
+            f.write(txnindex_bytes([[3000, 0, self.layouts["txn-spanning"].end + 10, 0]]))
+        self.start_daemon()
+        for t in topics:
+            self.check_hidden(t)
+            self.check_txnindex(t)
+        # Missing, and no clean-shutdown marker: recovery validates the
+        # last segments and rebuilds their indexes.
+        self.stop_daemon()
+        for t in topics:
+            os.remove(os.path.join(self.part_dir(t), last[t]))
+        os.remove(os.path.join(self.data, ".kafka_cleanshutdown"))
+        self.start_daemon()
+        for t in topics:
+            self.check_hidden(t)
+            self.check_txnindex(t)
+        # And after a kill -9.
+        self.crash_and_remount()
+        for t in topics:
+            self.check_hidden(t)
+            self.check_txnindex(t)
+
+
+class TransactionalFetchTest(GoldenDataTestCase):
+    """The Kafka listener's Fetch over the same transactions: a
+    read_committed consumer (kcat, librdkafka) is given the aborted
+    transactions of the .txnindex, given or rebuilt, and shows what cat
+    shows; a read_uncommitted one shows the aborted records too, as Kafka's
+    does (the stored batches are sent as they are)."""
+
+    @classmethod
+    def build_layouts(cls):
+        return {"txn": txn_layout(with_index=True), "txn-noindex": txn_layout(with_index=False)}, {}
+
+    def setUp(self):
+        if shutil.which("kcat") is None:
+            self.fail("kcat is not installed (scripts/setup.sh installs it)")
+        self.port = free_port()
+        self.daemon_args = (f"--kafka-listen=127.0.0.1:{self.port}",)
+        super().setUp()
+        wait_for_port(self.port)
+
+    def consume(self, topic, isolation, count):
+        # -c, not -e: these batches' last offsets are their last records'
+        # (python3-kafka's, not topicfs's "one end"), so a consumer after the
+        # last record sits below the high watermark and never sees EOF.
+        r = subprocess.run(["kcat", "-b", f"127.0.0.1:{self.port}", "-C", "-t", topic, "-p", "0", "-o",
+                            "beginning", "-c", str(count), "-q", "-f", "%s\\n", "-X",
+                            f"isolation.level={isolation}"], capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 0, f"kcat: {r.stderr.decode(errors='replace')}\n{self.daemon.log()}")
+        return r.stdout
+
+    def test_read_committed_consumers_skip_aborted_transactions(self):
+        for topic in ("txn", "txn-noindex"):
+            layout = self.layouts[topic]
+            # The aborted records lie before the last ones: shown, they
+            # would be among the first len(visible).
+            self.assertEqual(self.consume(topic, "read_committed", len(layout.visible)), layout.expected, topic)
+            every = [bytes.fromhex(r["value"]) + b"\n" for seg in layout.segments for b in seg["batches"]
+                     if not b.get("control") for r in b["records"]]
+            self.assertIn(b"aborted 3\n", every)
+            self.assertEqual(self.consume(topic, "read_uncommitted", len(every)), b"".join(every), topic)
 
 
 # ---- 1c. a Kafka broker's compressed segments ---------------------------------------------

@@ -62,5 +62,32 @@ TEST(FetchTest, ResponseLeavesTheRecordsToTheSink) {
                  "\x00\x00\x00\x05" "RECS!"s);
 }
 
+// FetchResponse v4+: a read_committed answer lists its aborted
+// transactions (producer id, first offset); read_uncommitted's is null.
+TEST(FetchTest, ResponseListsAbortedTransactionsOnlyForReadCommitted) {
+  FetchResponse r;
+  FetchResponse::Topic t{"t", {}};
+  FetchResponse::Partition p{};
+  p.high_watermark = 50;
+  p.last_stable_offset = 50;
+  p.log_start_offset = 0;
+  t.partitions.push_back(p);
+  r.topics.push_back(t);
+  auto encode = [&] {
+    std::string out;
+    r.Encode(&out, 4, [](size_t, size_t) {});
+    return out;
+  };
+  const std::string prefix = "\x00\x00\x00\x00" "\x00\x00\x00\x01" "\x00\x01t" "\x00\x00\x00\x01"
+                             "\x00\x00\x00\x00" "\x00\x00" "\x00\x00\x00\x00\x00\x00\x00\x32"
+                             "\x00\x00\x00\x00\x00\x00\x00\x32"s;
+  EXPECT_EQ(encode(), prefix + "\xff\xff\xff\xff" "\x00\x00\x00\x00"s);
+  r.topics[0].partitions[0].list_aborted = true;
+  EXPECT_EQ(encode(), prefix + "\x00\x00\x00\x00" "\x00\x00\x00\x00"s);
+  r.topics[0].partitions[0].aborted_transactions = {{2000, 117}};
+  EXPECT_EQ(encode(), prefix + "\x00\x00\x00\x01" "\x00\x00\x00\x00\x00\x00\x07\xd0"
+                               "\x00\x00\x00\x00\x00\x00\x00\x75" "\x00\x00\x00\x00"s);
+}
+
 }  // namespace
 }  // namespace topicfs::kafka

@@ -2,7 +2,8 @@
 // keep the latest record per key, tombstones kept then dropped after the
 // horizon, partial cleaning with a small key map, the compaction lags, the
 // last batch kept when every key was deleted, and crashes at each stage of
-// the swap.
+// the swap; transactions (aborted records dropped, markers and their
+// .txnindex entries kept).
 
 #include "store/cleanup/log_cleaner.h"
 
@@ -18,6 +19,8 @@
 
 #include "store/base/big_endian.h"
 #include "store/base/format.h"
+#include "store/format/aborted_txn.h"
+#include "store/format/batch_builder.h"
 #include "store/format/file_names.h"
 #include "tests/common/test_util.h"
 
@@ -360,6 +363,83 @@ TEST_F(CleanerSwapCrashTest, AFinishedSwapReopensToTheCleanedRecords) {
   fs::remove_all(dir_ / "t-0");
   fs::copy(dir_ / "after", dir_ / "t-0");
   EXPECT_EQ(Lines(*Open(Compacted(), false)), after_);
+}
+
+// Transactions (issue 13), as Kafka's cleaner treats them: the records of
+// an aborted transaction are dropped, and never count as their key's
+// latest (an aborted record must not make a committed one of its key go);
+// the markers stay, and so do their .txnindex entries, copied into the
+// output. Segments written by hand, as a copied-in Kafka directory holds
+// them (topicfs's appends refuse transactional batches).
+class LogCleanerTransactionsTest : public LogCleanerTest {
+ protected:
+  // A keyed record's batch at `at`, its value presented as value + "\n".
+  void Put(std::string* out, int64_t* at, std::string_view key, std::string_view value, int64_t pid = -1,
+           int16_t attributes = 0) {
+    b_.Reset(Offset(*at), Timestamp(clock_.Now().value));
+    b_.SetProducer(pid, pid < 0 ? -1 : 0, pid < 0 ? -1 : 0);
+    b_.SetAttributes(attributes);
+    b_.Add(Offset(*at), clock_.Now(), key, value);
+    out->append(b_.Finish());
+    *at += static_cast<int64_t>(value.size()) + 1;
+  }
+  void Abort(std::string* out, int64_t* at, int64_t pid) {
+    std::string key(4, '\0'), value(6, '\0');
+    b_.Reset(Offset(*at), clock_.Now());
+    b_.SetProducer(pid, 0, -1);
+    b_.SetAttributes(format::kTransactionalBit | format::kControlBit);
+    b_.Add(Offset(*at), clock_.Now(), std::string_view(key), std::string_view(value));
+    out->append(b_.Finish());
+    *at += 1;
+  }
+  BatchBuilder b_;
+};
+
+TEST_F(LogCleanerTransactionsTest, AbortedRecordsAreDroppedAndNeverShadowACommittedOne) {
+  const std::string dir = dir_ / "t-0";
+  fs::create_directories(dir);
+  int64_t at = 0;
+  std::string seg0, seg1, seg2;
+  Put(&seg0, &at, "k", "committed");
+  const int64_t aborted_at = at;
+  Put(&seg0, &at, "k", "aborted", 7, format::kTransactionalBit);
+  const int64_t second = at;
+  const int64_t marker = at;
+  Abort(&seg1, &at, 7);
+  Put(&seg1, &at, "j", "x");
+  const int64_t third = at;
+  Put(&seg2, &at, "j", "y");
+  testing::WriteFile(SegmentFilePath(dir, Offset(0), kLogSuffix), seg0);
+  testing::WriteFile(SegmentFilePath(dir, Offset(second), kLogSuffix), seg1);
+  testing::WriteFile(SegmentFilePath(dir, Offset(third), kLogSuffix), seg2);
+  auto log = Open(Compacted(), /*clean=*/false);
+  const AbortedTxn entry{7, Offset(aborted_at), Offset(marker), Offset(marker + 1)};
+  ASSERT_EQ((std::vector<AbortedTxn>{entry}), log->AbortedTransactionsIn(Offset(0), Offset(at)));
+  EXPECT_EQ((std::vector<std::string>{"committed", "x", "y"}), Lines(*log));
+
+  LogCleaner cleaner = MakeCleaner();
+  auto result = cleaner.Clean(*log);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  ASSERT_GT(result->segments_cleaned, 0);
+  EXPECT_EQ((std::vector<std::string>{"committed", "x", "y"}), Lines(*log));
+  EXPECT_EQ((std::vector<std::string>{"k=committed", std::string(4, '\0') + "=" + std::string(6, '\0'), "j=x"}),
+            CleanedPart(*log))
+      << "the aborted record left the log, the marker stayed";
+  // The output's .txnindex holds the entry, on disk and for readers.
+  const auto segments = log->Segments();
+  ASSERT_GE(segments.size(), 2u);
+  EXPECT_EQ((std::vector<AbortedTxn>{entry}), log->AbortedTransactionsIn(Offset(0), Offset(at)));
+  bool found = false;
+  for (const auto& segment : segments) {
+    if (segment->aborted_txns().empty()) continue;
+    found = true;
+    EXPECT_EQ(EncodeAbortedTxns(std::vector<AbortedTxn>{entry}),
+              testing::ReadFile(SegmentFilePath(dir, segment->base_offset(), kTxnIndexSuffix)));
+  }
+  EXPECT_TRUE(found);
+  for (const auto& name : fs::directory_iterator(dir)) {
+    EXPECT_EQ(std::string::npos, name.path().filename().string().find(".cleaned")) << name.path();
+  }
 }
 
 }  // namespace
