@@ -577,8 +577,10 @@ def _add_golden_tests():
         # (docs/format.md, "One coordinate"): with the header, key +
         # separator + value; without it, the value. A presentation that
         # followed the topic's config would move every byte position when
-        # key.separator changes. The listener (issue 14) is where a
-        # producer's keyed records get the header.
+        # key.separator changes. Records a Kafka producer sends through the
+        # listener get the header on a keyed topic (test_kafka.py,
+        # test_keyed_topic_shows_key_separator_value); these were written
+        # into the segments directly, as a copied-in log's are.
         setattr(GoldenReadTest, f"test_keyed_topic_presents_key_separator_value_{codec}",
                 unittest.expectedFailure(lambda self, k=k: self.check_reads(k)))
         setattr(GoldenReadTest, f"test_keyed_topic_segments_load_as_they_are_{codec}",

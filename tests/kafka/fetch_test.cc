@@ -46,7 +46,7 @@ TEST(FetchTest, TruncatedRequestFails) {
 TEST(FetchTest, ResponseLeavesTheRecordsToTheSink) {
   FetchResponse r;
   FetchResponse::Topic t{"t", {}};
-  t.partitions.push_back({0, 0, 50, 50, 0, 5});
+  t.partitions.push_back({0, 0, 50, 50, 0, 5, false, {}});
   r.topics.push_back(t);
   std::string out;
   int sunk = 0;
