@@ -3,26 +3,16 @@
 #include "store/base/big_endian.h"
 
 namespace topicfs::store {
-namespace {
-
-template <typename T>
-void Put(std::string* out, T v) {
-  char b[sizeof(T)];
-  be::Store<T>(b, v);
-  out->append(b, sizeof(T));
-}
-
-}  // namespace
 
 std::string EncodeAbortedTxns(std::span<const AbortedTxn> entries) {
   std::string out;
   out.reserve(entries.size() * kAbortedTxnSize);
   for (const AbortedTxn& e : entries) {
-    Put<int16_t>(&out, kAbortedTxnVersion);
-    Put<int64_t>(&out, e.producer_id);
-    Put<int64_t>(&out, e.first_offset.value);
-    Put<int64_t>(&out, e.last_offset.value);
-    Put<int64_t>(&out, e.last_stable_offset.value);
+    be::Append<int16_t>(&out, kAbortedTxnVersion);
+    be::Append<int64_t>(&out, e.producer_id);
+    be::Append<int64_t>(&out, e.first_offset.value);
+    be::Append<int64_t>(&out, e.last_offset.value);
+    be::Append<int64_t>(&out, e.last_stable_offset.value);
   }
   return out;
 }

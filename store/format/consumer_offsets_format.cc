@@ -8,25 +8,18 @@
 namespace topicfs::store::consumer_offsets {
 namespace {
 
-template <typename T>
-void Put(std::string* out, T v) {
-  char buf[sizeof(T)];
-  be::Store<T>(buf, v);
-  out->append(buf, sizeof(T));
-}
-
 void PutString(std::string* out, std::string_view s) {
-  Put<int16_t>(out, static_cast<int16_t>(s.size()));
+  be::Append<int16_t>(out, static_cast<int16_t>(s.size()));
   out->append(s);
 }
 
 void PutNullableString(std::string* out, const std::optional<std::string>& s) {
-  if (!s) return Put<int16_t>(out, -1);
+  if (!s) return be::Append<int16_t>(out, -1);
   PutString(out, *s);
 }
 
 void PutBytes(std::string* out, std::string_view b) {
-  Put<int32_t>(out, static_cast<int32_t>(b.size()));
+  be::Append<int32_t>(out, static_cast<int32_t>(b.size()));
   out->append(b);
 }
 
@@ -183,21 +176,21 @@ uint32_t NextCodePoint(std::string_view s, size_t* i) {
 std::string EncodeKey(const OffsetCommitKey& key) {
   std::string out;
   out.reserve(2 + 2 + key.group.size() + 2 + key.topic.size() + 4);
-  Put<int16_t>(&out, kOffsetCommitKeyVersion);
+  be::Append<int16_t>(&out, kOffsetCommitKeyVersion);
   PutString(&out, key.group);
   PutString(&out, key.topic);
-  Put<int32_t>(&out, key.partition);
+  be::Append<int32_t>(&out, key.partition);
   return out;
 }
 
 std::string EncodeValue(const OffsetCommitValue& value) {
   std::string out;
   out.reserve(kValueV3SizeEmptyMetadata + value.metadata.size());
-  Put<int16_t>(&out, kOffsetCommitValueVersion);
-  Put<int64_t>(&out, value.offset);
-  Put<int32_t>(&out, value.leader_epoch);
+  be::Append<int16_t>(&out, kOffsetCommitValueVersion);
+  be::Append<int64_t>(&out, value.offset);
+  be::Append<int32_t>(&out, value.leader_epoch);
   PutString(&out, value.metadata);
-  Put<int64_t>(&out, value.commit_timestamp);
+  be::Append<int64_t>(&out, value.commit_timestamp);
   return out;
 }
 
@@ -239,7 +232,7 @@ Result<OffsetCommitValue> DecodeValue(std::string_view bytes) {
 std::string EncodeGroupMetadataKey(std::string_view group) {
   std::string out;
   out.reserve(2 + 2 + group.size());
-  Put<int16_t>(&out, kGroupMetadataKeyVersion);
+  be::Append<int16_t>(&out, kGroupMetadataKeyVersion);
   PutString(&out, group);
   return out;
 }
@@ -256,20 +249,20 @@ Result<std::optional<std::string>> DecodeGroupMetadataKey(std::string_view bytes
 
 std::string EncodeGroupMetadataValue(const GroupMetadataValue& value) {
   std::string out;
-  Put<int16_t>(&out, kGroupMetadataValueVersion);
+  be::Append<int16_t>(&out, kGroupMetadataValueVersion);
   PutString(&out, value.protocol_type);
-  Put<int32_t>(&out, value.generation);
+  be::Append<int32_t>(&out, value.generation);
   PutNullableString(&out, value.protocol);
   PutNullableString(&out, value.leader);
-  Put<int64_t>(&out, value.current_state_timestamp);
-  Put<int32_t>(&out, static_cast<int32_t>(value.members.size()));
+  be::Append<int64_t>(&out, value.current_state_timestamp);
+  be::Append<int32_t>(&out, static_cast<int32_t>(value.members.size()));
   for (const GroupMemberMetadata& m : value.members) {
     PutString(&out, m.member_id);
     PutNullableString(&out, m.group_instance_id);
     PutString(&out, m.client_id);
     PutString(&out, m.client_host);
-    Put<int32_t>(&out, m.rebalance_timeout_ms);
-    Put<int32_t>(&out, m.session_timeout_ms);
+    be::Append<int32_t>(&out, m.rebalance_timeout_ms);
+    be::Append<int32_t>(&out, m.session_timeout_ms);
     PutBytes(&out, m.subscription);
     PutBytes(&out, m.assignment);
   }

@@ -9,30 +9,24 @@ namespace {
 constexpr size_t kCrcAt = 2;
 constexpr size_t kCountAt = 6;  // the CRC covers from here to the end
 
-template <typename T>
-void Put(std::string* out, T v) {
-  char b[sizeof(T)];
-  be::Store<T>(b, v);
-  out->append(b, sizeof(T));
-}
 
 }  // namespace
 
 std::string EncodeProducerSnapshot(std::span<const ProducerSnapshotEntry> entries) {
   std::string out;
   out.reserve(kProducerSnapshotHeaderSize + entries.size() * kProducerSnapshotEntrySize);
-  Put<int16_t>(&out, kProducerSnapshotVersion);
-  Put<uint32_t>(&out, 0);  // the CRC, once the rest is written
-  Put<int32_t>(&out, static_cast<int32_t>(entries.size()));
+  be::Append<int16_t>(&out, kProducerSnapshotVersion);
+  be::Append<uint32_t>(&out, 0);  // the CRC, once the rest is written
+  be::Append<int32_t>(&out, static_cast<int32_t>(entries.size()));
   for (const ProducerSnapshotEntry& e : entries) {
-    Put<int64_t>(&out, e.producer_id);
-    Put<int16_t>(&out, e.producer_epoch);
-    Put<int32_t>(&out, e.last_sequence);
-    Put<int64_t>(&out, e.last_offset);
-    Put<int32_t>(&out, e.offset_delta);
-    Put<int64_t>(&out, e.timestamp);
-    Put<int32_t>(&out, e.coordinator_epoch);
-    Put<int64_t>(&out, e.current_txn_first_offset);
+    be::Append<int64_t>(&out, e.producer_id);
+    be::Append<int16_t>(&out, e.producer_epoch);
+    be::Append<int32_t>(&out, e.last_sequence);
+    be::Append<int64_t>(&out, e.last_offset);
+    be::Append<int32_t>(&out, e.offset_delta);
+    be::Append<int64_t>(&out, e.timestamp);
+    be::Append<int32_t>(&out, e.coordinator_epoch);
+    be::Append<int64_t>(&out, e.current_txn_first_offset);
   }
   be::Store<uint32_t>(out.data() + kCrcAt, crc32c::Value(out.data() + kCountAt, out.size() - kCountAt));
   return out;
