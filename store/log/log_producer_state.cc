@@ -18,10 +18,12 @@
 // Producers expire as in Kafka (producer.id.expiration.ms): at load, and
 // when the log manager's periodic check calls RemoveExpiredProducers.
 //
-// Not done (as topicfs has no transactions): the cleaner does
-// not keep a producer's last batch as Kafka's does, so a compacted-away
-// batch is forgotten at the next replay. A cleaner-kept empty batch
-// (records 0) tells no last sequence and is skipped by the replay.
+// Not done: the cleaner does not keep an active producer's last batch as
+// Kafka's does (RETAIN_EMPTY). A replay derives a batch's last sequence
+// from its record count, so a batch the cleaner emptied is skipped (records
+// 0) and one it thinned tells a short sequence: a producer whose last batch
+// that was sees one OUT_OF_ORDER_SEQUENCE and resets. Only a replay through
+// cleaned segments meets it, when both newest snapshots are lost.
 
 #include <fmt/format.h>
 
