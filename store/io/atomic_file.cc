@@ -27,7 +27,6 @@ Status WriteAndSync(const std::string& tmp, std::string_view contents, FileIo& i
 // files the store writes do.
 std::string StagingPathFor(const std::string& path) {
   constexpr size_t kNameMax = 255;
-  constexpr std::string_view kStagingSuffix = ".tmp";
   const size_t slash = path.find_last_of('/');
   const size_t name_start = slash == std::string::npos ? 0 : slash + 1;
   const size_t name_size = path.size() - name_start;

@@ -20,6 +20,7 @@ Status SyncDirectory(const std::string& dir, FileIo& io = FileIo::Default());
 Result<std::string> ReadSmallFile(const std::string& path, FileIo& io = FileIo::Default());
 // Where WriteFileAtomically stages path: <path>.tmp, the name cut to fit
 // NAME_MAX (a crash may leave it behind).
+inline constexpr std::string_view kStagingSuffix = ".tmp";
 std::string StagingPathFor(const std::string& path);
 // The directory holding path ("." for a bare name).
 std::string ParentDirectory(const std::string& path);

@@ -14,6 +14,7 @@
 #include <set>
 
 #include "store/format/file_names.h"
+#include "store/io/atomic_file.h"
 #include "store/log/log.h"
 
 namespace topicfs::store {
@@ -73,11 +74,13 @@ Status Log::RemoveTempFilesAndCompleteSwaps() {
   std::optional<Offset> min_cleaned;
   std::vector<std::string> deleted, swaps;
   for (const auto& name : names) {
-    // A .txnindex being written (WriteFileAtomically's <name>.tmp) when
-    // the process died: the file itself is whole or absent.
-    if (name.ends_with(".tmp")) {
-      auto staged = ParseSegmentFileName(std::string_view(name).substr(0, name.size() - 4));
-      if (staged && staged->kind == SegmentFileKind::kTxnIndex) RETURN_IF_ERROR(io_->Remove(dir_ + "/" + name));
+    // A .txnindex or .snapshot being written (WriteFileAtomically's
+    // <name>.tmp) when the process died: the file itself is whole or absent.
+    if (name.size() > kStagingSuffix.size() && name.ends_with(kStagingSuffix)) {
+      auto staged = ParseSegmentFileName(std::string_view(name).substr(0, name.size() - kStagingSuffix.size()));
+      if (staged && (staged->kind == SegmentFileKind::kTxnIndex || staged->kind == SegmentFileKind::kSnapshot)) {
+        RETURN_IF_ERROR(io_->Remove(dir_ + "/" + name));
+      }
       continue;
     }
     auto parsed = ParseSegmentFileName(name);

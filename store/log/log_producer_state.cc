@@ -41,7 +41,6 @@ namespace topicfs::store {
 namespace {
 
 constexpr size_t kSnapshotsKept = 2;
-constexpr std::string_view kStagingSuffix = ".tmp";  // WriteFileAtomically's
 
 }  // namespace
 
@@ -120,14 +119,7 @@ std::vector<Offset> Log::ProducerSnapshotOffsets() const {
 
 // Loading, step 8 (docs/recovery.md).
 Status Log::LoadProducerState() {
-  // A staging file a crash left: WriteFileAtomically's <name>.tmp.
-  if (auto names = io_->List(dir_); names.ok()) {
-    for (const auto& name : *names) {
-      if (name.size() <= kStagingSuffix.size() || !name.ends_with(kStagingSuffix)) continue;
-      auto parsed = ParseSegmentFileName(name.substr(0, name.size() - kStagingSuffix.size()));
-      if (parsed && parsed->kind == SegmentFileKind::kSnapshot) RETURN_IF_ERROR(io_->Remove(dir_ + "/" + name));
-    }
-  }
+  // A snapshot's staging file a crash left is gone already (step 1).
   const Offset end = log_end_offset(), start = log_start_offset();
   std::vector<Offset> offsets = ProducerSnapshotOffsets();
   std::vector<Offset> usable;

@@ -227,6 +227,22 @@ TEST_F(LogIdempotenceTest, ExpiredProducersAreLeftOutAtLoad) {
   }
 }
 
+TEST_F(LogIdempotenceTest, StagingFilesACrashLeftAreRemovedAtLoad) {
+  {
+    auto log = Open();
+    Produce(*log, {"a"}, 0);
+    ASSERT_TRUE(log->Close().ok());
+  }
+  const std::string snapshot_staging = SnapshotPath(Offset(2)) + ".tmp";
+  const std::string txnindex_staging = SegmentFilePath(Dir(), Offset(0), kTxnIndexSuffix) + ".tmp";
+  WriteFile(snapshot_staging, "half a snapshot");
+  WriteFile(txnindex_staging, "half an index");
+  auto log = Open();
+  EXPECT_FALSE(std::filesystem::exists(snapshot_staging));
+  EXPECT_FALSE(std::filesystem::exists(txnindex_staging));
+  EXPECT_EQ(1u, log->ProducerStateEntries().size());
+}
+
 TEST_F(LogIdempotenceTest, StateSurvivesAnUncleanStopByReplay) {
   Offset first;
   {
