@@ -16,6 +16,14 @@
 
 namespace topicfs::store {
 
+// A record presented as key + separator + value + "\n" (a null key or
+// value counts 0): one with a topicfs.sep header of separator_size bytes.
+inline int64_t KeyedPresentedSize(const RecordView& r, size_t separator_size) {
+  const int64_t key = r.key ? static_cast<int64_t>(r.key->size()) : 0;
+  const int64_t value = r.value ? static_cast<int64_t>(r.value->size()) : 0;
+  return key + static_cast<int64_t>(separator_size) + value + 1;
+}
+
 inline int64_t PresentedSize(const RecordView& r) {
   const int64_t value = r.value ? static_cast<int64_t>(r.value->size()) : 0;
   if (r.value && r.header_count == 0) return value + 1;
@@ -23,8 +31,7 @@ inline int64_t PresentedSize(const RecordView& r) {
   // A value without the header presents alone (a record of a Kafka
   // producer, or a keyed line topicfs stored before it split lines).
   if (r.value && !sep) return value + 1;
-  const int64_t key = r.key ? static_cast<int64_t>(r.key->size()) : 0;
-  return key + (sep ? static_cast<int64_t>(sep->size()) : 0) + value + 1;
+  return KeyedPresentedSize(r, sep ? sep->size() : 0);
 }
 
 // Copies the presented bytes [skip, skip + n) of r to out. REQUIRES: skip + n

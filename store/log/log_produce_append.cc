@@ -83,8 +83,7 @@ Result<AppendResult> Log::AppendProducedBatches(std::string_view records, Produc
       r.offset = offset;
       if (add_separator && r.key && !r.HasHeader(format::kSeparatorHeader)) {
         builder_.AddCopyWithHeader(r, separator);
-        offset += static_cast<int64_t>(r.key->size() + separator.value->size()) +
-                  (r.value ? static_cast<int64_t>(r.value->size()) : 0) + 1;
+        offset += KeyedPresentedSize(r, separator.value->size());
       } else {
         builder_.AddCopy(r);
         offset += PresentedSize(r);
